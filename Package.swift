@@ -1,0 +1,107 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "payflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "payflow", targets: ["PayFlowCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: - C libraries, linked from the system (apt: libhiredis-dev, libpq-dev)
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // MARK: - Clients: Swift values in, Swift values out, C calls on threads of their own
+        .target(
+            name: "PayFlowRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PayFlowPostgres",
+            dependencies: [
+                "CLibpq",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - The consumer-group runtime every service stands on
+        .target(
+            name: "PayFlowRuntime",
+            dependencies: [
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
+        // MARK: - The payment domain: stream names and the event contract
+        .target(
+            name: "PayFlowDomain",
+            dependencies: []
+        ),
+
+        // MARK: - The one executable: `payflow <subcommand>`
+        .executableTarget(
+            name: "PayFlowCLI",
+            dependencies: [
+                "PayFlowRuntime",
+                "PayFlowDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: - Tests: real redis-server and PostgreSQL on loopback
+        .target(
+            name: "PayFlowTestSupport",
+            dependencies: ["PayFlowRedis", "PayFlowPostgres"],
+            path: "Tests/PayFlowTestSupport"
+        ),
+        .testTarget(
+            name: "PayFlowRedisTests",
+            dependencies: ["PayFlowRedis", "PayFlowTestSupport"]
+        ),
+        .testTarget(
+            name: "PayFlowPostgresTests",
+            dependencies: ["PayFlowPostgres", "PayFlowTestSupport"]
+        ),
+        .testTarget(
+            name: "PayFlowRuntimeTests",
+            dependencies: [
+                "PayFlowRuntime",
+                "PayFlowTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,163 @@
+/// Typed wrappers for the stream commands PayFlow uses, so the runtime never
+/// picks apart nested reply arrays itself.
+extension RedisConnection {
+    /// What `XREADGROUP` returned: entries still in the stream, and the ids of
+    /// pending entries whose content was trimmed or deleted (Redis returns them
+    /// with a nil body when re-reading a consumer's history).
+    public struct GroupRead: Sendable {
+        public var entries: [StreamEntry] = []
+        public var deleted: [StreamEntry.Key] = []
+
+        public var isEmpty: Bool { self.entries.isEmpty && self.deleted.isEmpty }
+    }
+
+    /// What `XAUTOCLAIM` returned for one stream.
+    public struct AutoClaim: Sendable {
+        public var nextCursor: StreamEntryID
+        public var entries: [StreamEntry]
+        /// Pending ids whose entries no longer exist; Redis 7 already removed
+        /// them from the pending list.
+        public var deleted: [StreamEntryID]
+    }
+
+    /// One consumer of a group as `XINFO CONSUMERS` describes it.
+    public struct ConsumerInfo: Sendable {
+        public var name: String
+        public var pending: Int
+        public var idleMilliseconds: Int64
+    }
+
+    /// Creates the group (and the stream) unless it exists; `BUSYGROUP` means
+    /// another replica was first, which is fine.
+    public func createGroupIfMissing(stream: String, group: String, startID: String) async throws(RedisError) {
+        let reply = try await self.pipeline([RedisCommand("XGROUP", "CREATE", stream, group, startID, "MKSTREAM")])[0]
+        if case .error(let message) = reply, !message.hasPrefix("BUSYGROUP") {
+            throw RedisError(.serverError, message)
+        }
+    }
+
+    /// `XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS s1 s2 ... id1 id2 ...`.
+    /// Pass `>` as the id for new entries or a concrete id to re-read this
+    /// consumer's own pending entries after it.
+    public func readGroup(
+        group: String,
+        consumer: String,
+        streams: [(name: String, id: String)],
+        count: Int,
+        block: Duration?
+    ) async throws(RedisError) -> GroupRead {
+        var command = RedisCommand("XREADGROUP", "GROUP", group, consumer, "COUNT", count)
+        if let block {
+            command.append("BLOCK")
+            command.append(block.wholeMilliseconds)
+        }
+        command.append("STREAMS")
+        command.append(contentsOf: streams.map(\.name))
+        command.append(contentsOf: streams.map(\.id))
+        let reply = try await self.send(command)
+        var result = GroupRead()
+        guard let perStream = reply.array else { return result }  // nil: BLOCK timed out
+        for streamReply in perStream {
+            guard let pair = streamReply.array, pair.count == 2, let name = pair[0].string, let items = pair[1].array else {
+                throw RedisError(.unexpectedReply, "XREADGROUP stream element")
+            }
+            for item in items {
+                guard let parts = item.array, parts.count == 2, let idText = parts[0].string, let id = StreamEntryID(idText) else {
+                    throw RedisError(.unexpectedReply, "XREADGROUP entry")
+                }
+                if parts[1].isNull {
+                    result.deleted.append(StreamEntry.Key(stream: name, id: id))
+                } else {
+                    result.entries.append(try Self.entry(stream: name, id: id, fields: parts[1]))
+                }
+            }
+        }
+        return result
+    }
+
+    /// `XAUTOCLAIM stream group consumer min-idle cursor COUNT n`.
+    public func autoClaim(
+        stream: String,
+        group: String,
+        consumer: String,
+        minIdle: Duration,
+        cursor: StreamEntryID,
+        count: Int
+    ) async throws(RedisError) -> AutoClaim {
+        let reply = try await self.send(
+            RedisCommand("XAUTOCLAIM", stream, group, consumer, minIdle.wholeMilliseconds, cursor, "COUNT", count)
+        )
+        guard let parts = reply.array, parts.count >= 2, let cursorText = parts[0].string,
+              let next = StreamEntryID(cursorText), let items = parts[1].array
+        else {
+            throw RedisError(.unexpectedReply, "XAUTOCLAIM")
+        }
+        var entries: [StreamEntry] = []
+        for item in items {
+            guard let pair = item.array, pair.count == 2, let idText = pair[0].string, let id = StreamEntryID(idText) else {
+                continue  // Redis 6.2 returned nil for deleted entries here.
+            }
+            if pair[1].isNull { continue }
+            entries.append(try Self.entry(stream: stream, id: id, fields: pair[1]))
+        }
+        let deleted = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { $0.string.flatMap(StreamEntryID.init) }
+        return AutoClaim(nextCursor: next, entries: entries, deleted: deleted)
+    }
+
+    /// How many times each entry has been delivered, from `XPENDING` (pipelined,
+    /// one range query per id). Ids no longer pending are absent.
+    public func deliveryCounts(group: String, of keys: [StreamEntry.Key]) async throws(RedisError) -> [StreamEntry.Key: Int] {
+        let commands = keys.map { RedisCommand("XPENDING", $0.stream, group, $0.id, $0.id, 1) }
+        let replies = try await self.pipeline(commands)
+        var counts: [StreamEntry.Key: Int] = [:]
+        for (key, reply) in zip(keys, replies) {
+            guard let rows = try reply.orThrow().array, let row = rows.first?.array, row.count == 4,
+                  let count = row[3].integer
+            else { continue }
+            counts[key] = Int(count)
+        }
+        return counts
+    }
+
+    /// `XINFO CONSUMERS stream group`.
+    public func consumers(stream: String, group: String) async throws(RedisError) -> [ConsumerInfo] {
+        let reply = try await self.send(RedisCommand("XINFO", "CONSUMERS", stream, group))
+        return (reply.array ?? []).compactMap { consumer in
+            let map = Self.map(consumer)
+            guard let name = map["name"]?.string else { return nil }
+            return ConsumerInfo(
+                name: name,
+                pending: Int(map["pending"]?.integer ?? 0),
+                idleMilliseconds: map["idle"]?.integer ?? 0
+            )
+        }
+    }
+
+    // MARK: - Reply shapes
+
+    static func entry(stream: String, id: StreamEntryID, fields reply: RedisReply) throws(RedisError) -> StreamEntry {
+        guard let flat = reply.array, flat.count % 2 == 0 else {
+            throw RedisError(.unexpectedReply, "stream entry fields")
+        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(flat.count / 2)
+        var index = 0
+        while index < flat.count {
+            fields.append((flat[index].string ?? "", flat[index + 1].string ?? ""))
+            index += 2
+        }
+        return StreamEntry(stream: stream, id: id, fields: fields)
+    }
+
+    /// RESP2 returns maps as flat `[key, value, key, value]` arrays.
+    static func map(_ reply: RedisReply) -> [String: RedisReply] {
+        guard let flat = reply.array else { return [:] }
+        var map: [String: RedisReply] = [:]
+        var index = 0
+        while index + 1 < flat.count {
+            if let key = flat[index].string { map[key] = flat[index + 1] }
+            index += 2
+        }
+        return map
+    }
+}
