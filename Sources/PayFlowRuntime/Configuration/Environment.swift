@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import PayFlowRedis
+
+/// Typed access to the process environment, the one place PayFlow reads its
+/// settings from (`.env.example` lists every variable with its default).
+///
+/// Every accessor validates: a value that is present but wrong is an error,
+/// never silently replaced by the default.
+public struct Environment: Sendable {
+    public var values: [String: String]
+
+    public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+        self.values = values
+    }
+
+    public func string(_ name: String, default defaultValue: String) throws(ConfigurationError) -> String {
+        guard let value = self.values[name] else { return defaultValue }
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigurationError(variable: name, problem: "is set but empty")
+        }
+        return value
+    }
+
+    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = self.values[name] else { return defaultValue }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigurationError(variable: name, problem: "must be a whole number, got '\(text)'")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(variable: name, problem: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    public func milliseconds(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Duration {
+        .milliseconds(try self.integer(name, default: defaultValue, in: range))
+    }
+
+    public func logLevel() throws(ConfigurationError) -> Logger.Level {
+        let text = try self.string("LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: "LOG_LEVEL", problem: "must be one of \(levels), got '\(text)'")
+        }
+        return level
+    }
+
+    public func redisConfiguration() throws(ConfigurationError) -> RedisConfiguration {
+        let url = try self.string("REDIS_URL", default: "redis://127.0.0.1:6379/0")
+        do {
+            return try RedisConfiguration(url: url)
+        } catch {
+            throw ConfigurationError(variable: "REDIS_URL", problem: error.message)
+        }
+    }
+
+    public func databaseURL() throws(ConfigurationError) -> String {
+        let url = try self.string("DATABASE_URL", default: "postgres://payflow@127.0.0.1:5432/payflow")
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw ConfigurationError(variable: "DATABASE_URL", problem: "must start with postgres:// or postgresql://, got '\(url)'")
+        }
+        return url
+    }
+
+    /// Where `/health` and `/metrics` listen. Each replica started side by side
+    /// gets its own `HTTP_PORT`; `0` asks the system for a free one.
+    public func httpAddress(defaultPort: Int) throws(ConfigurationError) -> (host: String, port: Int) {
+        let host = try self.string("HTTP_HOST", default: "127.0.0.1")
+        let port = try self.integer("HTTP_PORT", default: defaultPort, in: 0...65535)
+        return (host, port)
+    }
+}

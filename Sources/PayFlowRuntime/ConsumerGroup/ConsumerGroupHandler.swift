@@ -1,0 +1,57 @@
+import PayFlowRedis
+
+/// What a service writes to become a consumer group: how to decode an entry
+/// and how to handle a batch. The runtime owns everything else (reading,
+/// claiming, acking, retrying, dead-lettering).
+///
+/// Contract, because entries are delivered at least once:
+/// - every effect must be idempotent, keyed by the event id, so a second
+///   delivery of the same entry changes nothing;
+/// - `handle` returns only after the effects of the entries it calls `.done`
+///   are durable; the runtime acks them right after;
+/// - a problem with one entry is reported as that entry's outcome; throwing
+///   means "the whole batch could not be handled now" (the database is down)
+///   and makes the runtime retry the same batch with backoff, without
+///   spending the entries' delivery attempts.
+public protocol ConsumerGroupHandler: Sendable {
+    associatedtype Message: Sendable
+
+    /// Turns raw fields into the service's message. A thrown error sends the
+    /// entry to the dead-letter stream at once, with the error as its reason:
+    /// retrying cannot fix an entry that does not parse.
+    func decode(_ entry: StreamEntry) throws -> Message
+
+    /// Handles a batch; entries missing from the result count as `.retry`.
+    func handle(_ batch: [Delivery<Message>]) async throws -> [StreamEntry.Key: EntryOutcome]
+}
+
+/// A decoded entry, with the raw entry it came from.
+public struct Delivery<Message: Sendable>: Sendable {
+    public var entry: StreamEntry
+    public var message: Message
+
+    public init(entry: StreamEntry, message: Message) {
+        self.entry = entry
+        self.message = message
+    }
+
+    public var key: StreamEntry.Key { self.entry.key }
+}
+
+/// What became of one entry.
+public enum EntryOutcome: Sendable, Equatable {
+    /// Its effects are durable: ack it.
+    case done
+    /// It failed this time: leave it pending so it is delivered again, and
+    /// dead-letter it once it has been delivered `MAX_DELIVERIES` times.
+    case retry(reason: String)
+    /// It can never succeed: dead-letter it now.
+    case deadLetter(reason: String)
+}
+
+extension Array {
+    /// Convenience for handlers that succeed or fail a whole batch together.
+    public func outcomes<Message>(_ outcome: EntryOutcome) -> [StreamEntry.Key: EntryOutcome] where Element == Delivery<Message> {
+        Dictionary(self.map { ($0.key, outcome) }, uniquingKeysWith: { first, _ in first })
+    }
+}

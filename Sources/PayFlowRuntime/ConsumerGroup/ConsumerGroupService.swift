@@ -1,0 +1,331 @@
+import Logging
+import PayFlowRedis
+import ServiceLifecycle
+
+/// Runs one consumer of a Redis Streams consumer group around a service's
+/// ``ConsumerGroupHandler``: the part of at-least-once delivery that every
+/// PayFlow service needs and none should write again.
+///
+/// Two loops share the handler, each on its own Redis connection so a blocking
+/// read never delays the other:
+/// - the read loop first re-reads this consumer's own pending entries (id `0`:
+///   what a previous run under the same name took and never acked), then reads
+///   new entries (`>`) in batches with `COUNT` and `BLOCK`;
+/// - the claim loop takes over entries idle longer than `claimMinIdle` with
+///   `XAUTOCLAIM`: those of crashed consumers and this consumer's own failed
+///   attempts alike, which is how a failed entry is retried.
+///
+/// Acks are one pipeline per batch and come only after the handler returned,
+/// that is after its effects are durable. Dead-lettering is `XADD` to the DLQ
+/// and `XACK` in one `MULTI`/`EXEC`, so an entry is never in both places or in
+/// neither. On graceful shutdown both loops finish the batch in hand, ack it,
+/// and return; the longest wait is one `BLOCK`.
+public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
+    public let configuration: ConsumerGroupConfiguration
+    public let counters: ConsumerGroupCounters
+    private let handler: Handler
+    private let redis: RedisConfiguration
+    private let logger: Logger
+
+    public init(
+        configuration: ConsumerGroupConfiguration,
+        redis: RedisConfiguration,
+        handler: Handler,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.handler = handler
+        self.counters = ConsumerGroupCounters(group: configuration.group)
+        var redis = redis
+        // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
+        redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
+        self.redis = redis
+        var logger = logger
+        logger[metadataKey: "group"] = "\(configuration.group)"
+        logger[metadataKey: "consumer"] = "\(configuration.consumerName)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let reader = RedisConnection(configuration: self.redis, logger: self.logger)
+        let claimer = RedisConnection(configuration: self.redis, logger: self.logger)
+        let stopping = StopSignal()
+
+        await withGracefulShutdownHandler {
+            guard await self.createGroups(reader) else { return }
+            self.logger.info("Consumer started", metadata: ["streams": "\(self.configuration.streams.joined(separator: ","))"])
+            await withTaskGroup(of: Void.self) { loops in
+                loops.addTask { await self.readLoop(reader, stopping: stopping) }
+                loops.addTask { await self.claimLoop(claimer, stopping: stopping) }
+            }
+        } onGracefulShutdown: {
+            stopping.stop()
+        }
+
+        await reader.close()
+        await claimer.close()
+        self.logger.info("Consumer stopped", metadata: ["counters": "\(self.counters.snapshot)"])
+    }
+
+    // MARK: - Start-up
+
+    /// Creates every group, retrying while Redis is unreachable. Returns false
+    /// when shutdown came first.
+    private func createGroups(_ connection: RedisConnection) async -> Bool {
+        var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                for stream in self.configuration.streams {
+                    try await connection.createGroupIfMissing(
+                        stream: stream, group: self.configuration.group, startID: self.configuration.startID
+                    )
+                }
+                return true
+            } catch {
+                self.logger.warning("Could not create consumer group; retrying", metadata: ["error": "\(error)"])
+                await backoff.wait()
+            }
+        }
+        return false
+    }
+
+    // MARK: - Read loop
+
+    private func readLoop(_ connection: RedisConnection, stopping: StopSignal) async {
+        let streams = self.configuration.streams
+        // Ids after which to re-read our own pending entries; nil once they are all done.
+        var pendingCursors: [String: StreamEntryID]? = Dictionary(uniqueKeysWithValues: streams.map { ($0, .zero) })
+        var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
+
+        while !stopping.isStopping && !Task.isCancelled {
+            do {
+                let read: RedisConnection.GroupRead
+                if let cursors = pendingCursors {
+                    read = try await connection.readGroup(
+                        group: self.configuration.group,
+                        consumer: self.configuration.consumerName,
+                        streams: streams.map { ($0, cursors[$0, default: .zero].description) },
+                        count: self.configuration.batchSize,
+                        block: nil
+                    )
+                    if read.isEmpty {
+                        pendingCursors = nil
+                        continue
+                    }
+                    let keys = read.entries.map(\.key) + read.deleted
+                    pendingCursors = cursors.merging(Dictionary(grouping: keys, by: \.stream).mapValues { $0.map(\.id).max()! }) { max($0, $1) }
+                    self.logger.info("Re-processing own pending entries", metadata: ["count": "\(keys.count)"])
+                } else {
+                    read = try await connection.readGroup(
+                        group: self.configuration.group,
+                        consumer: self.configuration.consumerName,
+                        streams: streams.map { ($0, ">") },
+                        count: self.configuration.batchSize,
+                        block: self.configuration.block
+                    )
+                }
+                try await self.process(read.entries, deleted: read.deleted, connection: connection)
+                backoff.reset()
+            } catch {
+                self.logger.warning("Read loop failed; backing off", metadata: ["error": "\(error)"])
+                await backoff.wait()
+            }
+        }
+    }
+
+    // MARK: - Claim loop
+
+    private func claimLoop(_ connection: RedisConnection, stopping: StopSignal) async {
+        var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
+        while !stopping.isStopping && !Task.isCancelled {
+            await sleepUnlessShuttingDown(for: self.configuration.claimInterval)
+            do {
+                for stream in self.configuration.streams {
+                    var cursor = StreamEntryID.zero
+                    repeat {
+                        if stopping.isStopping { return }
+                        let claim = try await connection.autoClaim(
+                            stream: stream,
+                            group: self.configuration.group,
+                            consumer: self.configuration.consumerName,
+                            minIdle: self.configuration.claimMinIdle,
+                            cursor: cursor,
+                            count: self.configuration.batchSize
+                        )
+                        if !claim.deleted.isEmpty {
+                            // Redis 7 drops these from the pending list itself.
+                            self.counters.record(.trimmed, stream: stream, count: claim.deleted.count)
+                            self.logger.notice("Pending entries were trimmed from the stream; dropped", metadata: ["stream": "\(stream)", "count": "\(claim.deleted.count)"])
+                        }
+                        if !claim.entries.isEmpty {
+                            self.counters.record(.claimed, stream: stream, count: claim.entries.count)
+                            self.logger.info("Claimed idle entries", metadata: ["stream": "\(stream)", "count": "\(claim.entries.count)"])
+                            try await self.process(claim.entries, deleted: [], connection: connection)
+                        }
+                        cursor = claim.nextCursor
+                    } while cursor != .zero
+                }
+                try await self.deleteIdleConsumers(connection)
+                backoff.reset()
+            } catch {
+                self.logger.warning("Claim loop failed; backing off", metadata: ["error": "\(error)"])
+                await backoff.wait()
+            }
+        }
+    }
+
+    /// Removes consumers that are long gone and hold nothing, so that
+    /// `XINFO CONSUMERS` shows the live replicas rather than every pid that
+    /// ever ran. A consumer with pending entries is kept: its entries are
+    /// claimed first, then it is removed on a later pass.
+    private func deleteIdleConsumers(_ connection: RedisConnection) async throws(RedisError) {
+        let limit = Int64(self.configuration.idleConsumerDeletion.wholeMilliseconds)
+        for stream in self.configuration.streams {
+            for consumer in try await connection.consumers(stream: stream, group: self.configuration.group)
+            where consumer.pending == 0 && consumer.idleMilliseconds > limit && consumer.name != self.configuration.consumerName {
+                try await connection.send(RedisCommand("XGROUP", "DELCONSUMER", stream, self.configuration.group, consumer.name))
+                self.logger.info("Deleted idle consumer", metadata: ["stream": "\(stream)", "deleted_consumer": "\(consumer.name)"])
+            }
+        }
+    }
+
+    // MARK: - One batch
+
+    /// Decodes, handles and settles one batch. Throws only when Redis fails;
+    /// the entries then stay pending and are claimed again later.
+    func process(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) {
+        var settlement = Settlement(acks: deleted)
+        if !deleted.isEmpty {
+            self.counters.record(.trimmed, keys: deleted)
+            self.logger.notice("Pending entries were trimmed from the stream; acking", metadata: ["count": "\(deleted.count)"])
+        }
+
+        var deliveries: [Delivery<Handler.Message>] = []
+        var rejected: [(entry: StreamEntry, reason: String)] = []
+        for entry in entries {
+            do {
+                deliveries.append(Delivery(entry: entry, message: try self.handler.decode(entry)))
+            } catch {
+                rejected.append((entry, "malformed entry: \(error)"))
+            }
+        }
+
+        var failed: [(entry: StreamEntry, reason: String)] = []
+        var processed: [StreamEntry.Key] = []
+        // nil: shutting down while the handler kept throwing; leave them pending.
+        if let outcomes = await self.handleRetryingThrows(deliveries) {
+            for delivery in deliveries {
+                switch outcomes[delivery.key] ?? .retry(reason: "handler returned no outcome") {
+                case .done:
+                    processed.append(delivery.key)
+                case .deadLetter(let reason):
+                    rejected.append((delivery.entry, reason))
+                case .retry(let reason):
+                    failed.append((delivery.entry, reason))
+                }
+            }
+        }
+        settlement.acks += processed
+        self.counters.record(.processed, keys: processed)
+        self.counters.record(.failed, keys: failed.map(\.entry.key))
+
+        if !failed.isEmpty || !rejected.isEmpty {
+            let counts = try await connection.deliveryCounts(
+                group: self.configuration.group, of: (failed + rejected).map(\.entry.key)
+            )
+            for (entry, reason) in rejected {
+                settlement.deadLetters.append(DeadLetter(entry: entry, reason: reason, deliveryCount: counts[entry.key] ?? 1))
+            }
+            for (entry, reason) in failed {
+                let deliveries = counts[entry.key] ?? 1
+                if deliveries >= self.configuration.maxDeliveries {
+                    settlement.deadLetters.append(DeadLetter(
+                        entry: entry,
+                        reason: "failed \(deliveries) deliveries; last error: \(reason)",
+                        deliveryCount: deliveries
+                    ))
+                } else {
+                    self.counters.record(.retried, stream: entry.stream)
+                    self.logger.warning(
+                        "Entry failed; left pending for retry",
+                        metadata: ["stream": "\(entry.stream)", "entry_id": "\(entry.id)", "event_id": "\(entry[field: "id"] ?? "")", "delivery_count": "\(deliveries)", "reason": "\(reason)"]
+                    )
+                }
+            }
+        }
+        try await self.settle(settlement, connection: connection)
+    }
+
+    /// Calls the handler; when it throws (its store is down), retries the same
+    /// batch with backoff instead of letting it count against the entries'
+    /// delivery attempts. Returns nil if shutdown came before it succeeded.
+    private func handleRetryingThrows(_ deliveries: [Delivery<Handler.Message>]) async -> [StreamEntry.Key: EntryOutcome]? {
+        guard !deliveries.isEmpty else { return [:] }
+        var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
+        while true {
+            do {
+                return try await self.handler.handle(deliveries)
+            } catch {
+                self.counters.record(.failed, keys: deliveries.map(\.key))
+                self.logger.warning("Handler failed a whole batch; retrying it", metadata: ["error": "\(error)", "batch": "\(deliveries.count)"])
+                if Task.isShuttingDownGracefully || Task.isCancelled { return nil }
+                await backoff.wait()
+            }
+        }
+    }
+
+    // MARK: - Acks and dead letters
+
+    private struct Settlement {
+        var acks: [StreamEntry.Key]
+        var deadLetters: [DeadLetter] = []
+    }
+
+    /// One round trip: `XACK` per stream, and when there are dead letters,
+    /// their `XADD`s with the acks inside one `MULTI`/`EXEC`.
+    private func settle(_ settlement: Settlement, connection: RedisConnection) async throws(RedisError) {
+        let toAck = settlement.acks + settlement.deadLetters.map(\.entry.key)
+        guard !toAck.isEmpty else { return }
+        var commands: [RedisCommand] = []
+        for letter in settlement.deadLetters {
+            var add = RedisCommand("XADD", self.configuration.deadLetterStream, "*")
+            add.append(contentsOf: letter.fields(group: self.configuration.group, consumer: self.configuration.consumerName))
+            commands.append(add)
+        }
+        let acksByStream = Dictionary(grouping: toAck, by: \.stream)
+        for (stream, keys) in acksByStream {
+            var ack = RedisCommand("XACK", stream, self.configuration.group)
+            ack.append(contentsOf: keys.map(\.id))
+            commands.append(ack)
+        }
+        var replies: [RedisReply]
+        if settlement.deadLetters.isEmpty {
+            replies = try await connection.pipeline(commands)
+        } else {
+            let queued = try await connection.pipeline([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
+            for reply in queued { try reply.orThrow() }
+            guard let executed = queued.last?.array else {
+                throw RedisError(.unexpectedReply, "EXEC of dead letters and acks was aborted")
+            }
+            replies = executed
+        }
+        for reply in replies { try reply.orThrow() }
+
+        // XACK answers how many it removed: an entry another consumer acked
+        // first (after claiming it) is not counted twice.
+        for ((stream, _), reply) in zip(acksByStream, replies.suffix(acksByStream.count)) {
+            self.counters.record(.acked, stream: stream, count: Int(reply.integer ?? 0))
+        }
+        self.counters.record(.deadLettered, keys: settlement.deadLetters.map(\.entry.key))
+        for letter in settlement.deadLetters {
+            self.logger.error(
+                "Entry dead-lettered",
+                metadata: [
+                    "stream": "\(letter.entry.stream)", "entry_id": "\(letter.entry.id)",
+                    "event_id": "\(letter.entry[field: "id"] ?? "")", "dlq": "\(self.configuration.deadLetterStream)",
+                    "delivery_count": "\(letter.deliveryCount)", "reason": "\(letter.reason)",
+                ]
+            )
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import PayFlowRedis
+
+/// Appends entries to streams in batches: one pipeline of `XADD`s per call,
+/// each trimmed with `MAXLEN ~` so a stream cannot grow without bound while
+/// Redis trims only whole radix-tree nodes (cheap), never one entry at a time.
+public struct StreamProducer: Sendable {
+    /// One entry to append.
+    public struct Message: Sendable {
+        public var stream: String
+        public var fields: [(name: String, value: String)]
+
+        public init(stream: String, fields: [(name: String, value: String)]) {
+            self.stream = stream
+            self.fields = fields
+        }
+    }
+
+    private let connection: RedisConnection
+    /// Approximate upper bound of each stream's length; nil keeps everything.
+    public let maxLength: Int?
+
+    public init(connection: RedisConnection, maxLength: Int?) {
+        self.connection = connection
+        self.maxLength = maxLength
+    }
+
+    /// Appends the messages in order, in one round trip, and returns their ids.
+    /// Throws if any `XADD` was refused; earlier ones in the pipeline stay.
+    @discardableResult
+    public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
+        let commands = messages.map { message in
+            var command = RedisCommand("XADD", message.stream)
+            if let maxLength = self.maxLength {
+                command.append(contentsOf: ["MAXLEN", "~", maxLength])
+            }
+            command.append("*")
+            for field in message.fields {
+                command.append(field.name)
+                command.append(field.value)
+            }
+            return command
+        }
+        return try await self.connection.pipeline(commands).map { reply throws(RedisError) in
+            guard let text = try reply.orThrow().string, let id = StreamEntryID(text) else {
+                throw RedisError(.unexpectedReply, "XADD returned no id")
+            }
+            return id
+        }
+    }
+}
