@@ -82,7 +82,11 @@ let package = Package(
         // MARK: - Tests: real redis-server and PostgreSQL on loopback
         .target(
             name: "PayFlowTestSupport",
-            dependencies: ["PayFlowRedis", "PayFlowPostgres"],
+            dependencies: [
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/PayFlowTestSupport"
         ),
         .testTarget(
@@ -91,7 +95,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PayFlowPostgresTests",
-            dependencies: ["PayFlowPostgres", "PayFlowTestSupport"]
+            dependencies: [
+                "PayFlowPostgres",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PayFlowRuntimeTests",
@@ -100,6 +108,16 @@ let package = Package(
                 "PayFlowTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowProcessTests",
+            dependencies: [
+                // Built first so the tests can run the real `payflow` binary.
+                "PayFlowCLI",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowTestSupport",
             ]
         ),
     ],
