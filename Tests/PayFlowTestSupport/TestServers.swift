@@ -1,0 +1,203 @@
+import Foundation
+
+/// Addresses of the redis-server and PostgreSQL the integration tests run against.
+///
+/// `make test` and CI export `REDIS_URL` and `DATABASE_URL`; those are returned as they
+/// are. Run any other way (`swift test`, an IDE), the first caller starts one throw-away
+/// pair of servers for the whole test process with `scripts/local-servers start
+/// --free-ports --throwaway --watch <pid> <tmpdir>`; every later or concurrent caller
+/// gets the same pair. The script's watchdog stops the servers and deletes their
+/// directory once this process exits, crash included, so nothing outlives the run.
+public enum TestServers {
+    /// `redis://127.0.0.1:PORT/0`: `REDIS_URL`, else the throw-away redis-server.
+    public static func redisURL() async throws -> String {
+        if let url = Self.environment("REDIS_URL") {
+            return url
+        }
+        return try await Launcher.shared.servers().redisURL
+    }
+
+    /// `postgres://payflow@127.0.0.1:PORT/payflow`: `DATABASE_URL`, else the throw-away
+    /// PostgreSQL.
+    public static func databaseURL() async throws -> String {
+        if let url = Self.environment("DATABASE_URL") {
+            return url
+        }
+        return try await Launcher.shared.servers().databaseURL
+    }
+
+    /// The checkout this file was compiled from (holds `scripts/`, `db/`, `redis/`).
+    public static var repositoryRoot: URL {
+        // Tests/PayFlowTestSupport/TestServers.swift -> the repository root.
+        let compiledRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: compiledRoot.appendingPathComponent("Package.swift").path) {
+            return compiledRoot
+        }
+        // The sources moved since the build: `swift test` runs from the package root.
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            return nil
+        }
+        return value
+    }
+}
+
+// MARK: - Errors
+
+/// Why the throw-away servers could not be started.
+public struct TestServersError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    static let hint = """
+        Install redis-server and PostgreSQL with `scripts/install-deps` (as root, Debian), \
+        or run the tests with `make test`, or set REDIS_URL and DATABASE_URL to running servers.
+        """
+}
+
+// MARK: - Starting the servers once per process
+
+/// The URLs printed by `scripts/local-servers start`.
+struct ServerURLs: Sendable {
+    var redisURL: String
+    var databaseURL: String
+}
+
+/// Starts the servers at most once per process; concurrent callers await the same task.
+///
+/// A failure is remembered too: every test then reports the same error at once instead
+/// of each trying (and waiting) again.
+private actor Launcher {
+    static let shared = Launcher()
+
+    private var start: Task<ServerURLs, any Error>?
+
+    func servers() async throws -> ServerURLs {
+        if let start = self.start {
+            return try await start.value
+        }
+        let start = Task { try await Self.launch() }
+        self.start = start
+        return try await start.value
+    }
+
+    private static func launch() async throws -> ServerURLs {
+        let root = TestServers.repositoryRoot
+        let script = root.appendingPathComponent("scripts/local-servers")
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            throw TestServersError("TestServers: \(script.path) not found (repository root \(root.path)).")
+        }
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("payflow-test-servers-\(pid)-\(UUID().uuidString.prefix(8))")
+        let arguments = [
+            script.path, "start", "--free-ports", "--throwaway", "--watch", String(pid), directory.path,
+        ]
+        // The script waits for both servers (seconds): block a dispatch thread, not one of
+        // the few threads of Swift's cooperative pool.
+        let result = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<ProcessResult, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runProcess("/bin/bash", arguments, in: root) })
+            }
+        }
+        guard result.status == 0 else {
+            throw TestServersError(
+                """
+                TestServers: `scripts/local-servers start` exited with status \(result.status):
+                \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
+                \(TestServersError.hint)
+                """
+            )
+        }
+        return try parse(result.standardOutput)
+    }
+
+    static func parse(_ output: String) throws -> ServerURLs {
+        var values: [String: String] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        guard let redis = values["REDIS_URL"], let database = values["DATABASE_URL"] else {
+            throw TestServersError(
+                "TestServers: `scripts/local-servers start` printed no REDIS_URL/DATABASE_URL lines:\n\(output)"
+            )
+        }
+        return ServerURLs(redisURL: redis, databaseURL: database)
+    }
+}
+
+// MARK: - Running the script
+
+struct ProcessResult: Sendable {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs a command to its end and collects its output. Blocking: call it off the
+/// cooperative pool.
+private func runProcess(_ executable: String, _ arguments: [String], in directory: URL) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardInput = FileHandle.nullDevice
+    let standardOutput = Pipe()
+    let standardError = Pipe()
+    process.standardOutput = standardOutput
+    process.standardError = standardError
+    do {
+        try process.run()
+    } catch {
+        throw TestServersError("TestServers: cannot run \(executable): \(error). \(TestServersError.hint)")
+    }
+    // stderr is read on another thread so that neither pipe can fill up and stall the script.
+    let errorData = ErrorOutput()
+    let errorReader = Thread {
+        errorData.set(standardError.fileHandleForReading.readDataToEndOfFile())
+    }
+    errorReader.start()
+    let outputData = standardOutput.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let stderr = errorData.wait()
+    return ProcessResult(
+        status: process.terminationStatus,
+        standardOutput: String(decoding: outputData, as: UTF8.self),
+        standardError: String(decoding: stderr, as: UTF8.self)
+    )
+}
+
+/// The stderr bytes handed from the reader thread to the caller.
+///
+/// `@unchecked Sendable`: `data` is only touched while holding `condition`.
+private final class ErrorOutput: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+
+    func set(_ data: Data) {
+        self.condition.lock()
+        self.data = data
+        self.condition.broadcast()
+        self.condition.unlock()
+    }
+
+    func wait() -> Data {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        while self.data == nil {
+            self.condition.wait()
+        }
+        return self.data ?? Data()
+    }
+}
