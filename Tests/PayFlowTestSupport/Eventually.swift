@@ -1,6 +1,11 @@
 /// Thrown when a condition a test waits for never became true.
 public struct TimedOut: Error, CustomStringConvertible {
     public var what: String
+
+    public init(what: String) {
+        self.what = what
+    }
+
     public var description: String { "timed out waiting for \(self.what)" }
 }
 

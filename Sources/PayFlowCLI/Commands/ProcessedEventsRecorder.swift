@@ -1,0 +1,48 @@
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+
+/// The demo consumer's handler: one multi-row `INSERT ... ON CONFLICT DO
+/// NOTHING` per batch into `processed_events`, keyed by (group, event id), so
+/// a redelivered entry adds nothing. The insert commits before `handle`
+/// returns, which is what lets the runtime ack.
+struct ProcessedEventsRecorder: ConsumerGroupHandler {
+    struct Event: Sendable {
+        var id: String
+    }
+
+    struct MissingEventID: Error, CustomStringConvertible {
+        var description: String { "field 'id' is missing or empty" }
+    }
+
+    let group: String
+    let database: PostgresConnection
+    /// Simulated slow work per batch (`DEMO_BATCH_DELAY_MS`), to watch claims
+    /// and graceful shutdown happen with `redis-cli`.
+    var batchDelay: Duration = .zero
+
+    func decode(_ entry: StreamEntry) throws -> Event {
+        guard let id = entry[field: "id"], !id.isEmpty else { throw MissingEventID() }
+        return Event(id: id)
+    }
+
+    func handle(_ batch: [Delivery<Event>]) async throws -> [StreamEntry.Key: EntryOutcome] {
+        if self.batchDelay > .zero {
+            try await Task.sleep(for: self.batchDelay)
+        }
+        let rows: [[(any PostgresEncodable)?]] = batch.map { delivery in
+            [self.group, delivery.message.id, delivery.entry.stream, delivery.entry.id.description]
+        }
+        do {
+            try await self.database.insertRows(
+                into: "processed_events",
+                columns: ["consumer_group", "event_id", "stream", "entry_id"],
+                rows: rows,
+                onConflict: "ON CONFLICT (consumer_group, event_id) DO NOTHING"
+            )
+        } catch let error as PostgresError where !error.isRetriable {
+            return batch.outcomes(.retry(reason: error.description))
+        }
+        return batch.outcomes(.done)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import PayFlowTestSupport
+
+struct MissingBinary: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A real `payflow` process, started the way an operator starts one, so tests
+/// can send it real signals.
+final class PayFlowProcess: Sendable {
+    let process: Process
+    let logFile: URL
+
+    /// The `payflow` binary built next to this test bundle.
+    static func executable() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("payflow"),
+            TestServers.repositoryRoot.appendingPathComponent(".build/debug/payflow"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw MissingBinary(description: "no payflow binary at \(candidates.map(\.path)); run `swift build` first (make test does)")
+        }
+        return found
+    }
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        self.process = Process()
+        self.process.executableURL = try Self.executable()
+        self.process.arguments = arguments
+        self.process.currentDirectoryURL = TestServers.repositoryRoot
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        self.process.environment = merged
+        self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-test-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: self.logFile)
+        self.process.standardOutput = handle
+        self.process.standardError = handle
+        try self.process.run()
+    }
+
+    /// Runs a short command to completion and returns its exit status and output.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+        let process = try PayFlowProcess(arguments, environment: environment)
+        let status = try await process.waitForExit(timeout: .seconds(60))
+        return (status, process.output)
+    }
+
+    var output: String {
+        (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? ""
+    }
+
+    func signal(_ signal: Int32) {
+        kill(self.process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status; kills it and
+    /// throws if it outlives `timeout`.
+    func waitForExit(timeout: Duration) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            if ContinuousClock.now > deadline {
+                self.signal(SIGKILL)
+                throw TimedOut(what: "payflow \(self.process.arguments ?? []) to exit; output:\n\(self.output)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return self.process.terminationStatus
+    }
+
+    deinit {
+        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: self.logFile)
+    }
+}
