@@ -1,0 +1,129 @@
+import Foundation
+import PayFlowDomain
+import Testing
+
+@Suite("The event contract on payflow:events")
+struct PaymentEventDecodingTests {
+    static let payment = PaymentEvent(
+        id: UUID(uuidString: "6f1c2a9e-2b7d-4c1e-9a51-0d1f3e5b7a90")!,
+        type: .payment,
+        occurredAt: EventTimestamp(rfc3339: "2026-11-25T14:03:07.123456Z")!,
+        account: "acc-000042",
+        amount: 1999,
+        currency: .eur,
+        details: .init(merchant: "m-0007", country: "DE", ip: "203.0.113.7", device: "d-91")
+    )
+
+    static func fields(_ event: PaymentEvent = payment, replacing name: String? = nil, with value: String? = nil) -> [(name: String, value: String)] {
+        var fields = event.fields
+        if let name {
+            fields.removeAll { $0.name == name }
+            if let value { fields.append((name, value)) }
+        }
+        return fields
+    }
+
+    @Test func everyTypeRoundTripsThroughStreamFields() throws {
+        let original = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
+        let events = [
+            Self.payment,
+            PaymentEvent(id: UUID(), type: .refund, occurredAt: .now(), account: "acc-1", amount: 500, currency: .gbp,
+                         details: .init(merchant: "m-1", originalPaymentID: original)),
+            PaymentEvent(id: UUID(), type: .topup, occurredAt: .now(), account: "acc-1", amount: 10_000, currency: .jpy,
+                         details: .init(source: "bank_transfer")),
+            PaymentEvent(id: UUID(), type: .accountBlocked, occurredAt: .now(), account: "acc-1", amount: 0, currency: .usd,
+                         details: .init(reason: "chargeback")),
+            PaymentEvent(id: UUID(), type: .accountUnblocked, occurredAt: .now(), account: "acc-1", amount: 0, currency: .usd,
+                         details: .init(reason: "cleared")),
+        ]
+        for event in events {
+            #expect(try PaymentEvent(fields: event.fields) == event)
+        }
+    }
+
+    @Test func streamFieldsAreFlatAndReadable() {
+        let fields = Dictionary(uniqueKeysWithValues: Self.payment.fields.map { ($0.name, $0.value) })
+        #expect(fields["id"] == "6f1c2a9e-2b7d-4c1e-9a51-0d1f3e5b7a90")
+        #expect(fields["type"] == "payment")
+        #expect(fields["schema_version"] == "1")
+        #expect(fields["occurred_at"] == "2026-11-25T14:03:07.123456Z")
+        #expect(fields["amount"] == "1999")
+        #expect(fields["currency"] == "EUR")
+        #expect(fields["country"] == "DE")
+        #expect(fields["original_payment_id"] == nil)
+    }
+
+    @Test(arguments: [
+        ("type", "chargeback", "unknown type 'chargeback'"),
+        ("amount", "-5", "not a non-negative integer"),
+        ("amount", "19.99", "not a non-negative integer"),
+        ("amount", "1e3", "not a non-negative integer"),
+        ("amount", "99999999999999999999", "not a non-negative integer"),
+        ("amount", "0", "positive amount"),
+        ("currency", "XYZ", "unknown currency 'XYZ'"),
+        ("currency", "eur", "unknown currency 'eur'"),
+        ("id", "not-a-uuid", "is not a UUID"),
+        ("occurred_at", "2026-11-25 14:03:07", "RFC 3339"),
+        ("occurred_at", "2026-02-30T00:00:00Z", "RFC 3339"),
+        ("occurred_at", "2026-11-25T14:03:07+01:00", "RFC 3339"),
+        ("schema_version", "2", "unsupported version '2'"),
+        ("country", "Germany", "ISO 3166-1 alpha-2"),
+        ("merchant", "", "is empty"),
+    ])
+    func rejectsABadValueWithAReasonNamingIt(field: String, value: String, reason: String) {
+        do {
+            _ = try PaymentEvent(fields: Self.fields(replacing: field, with: value))
+            Issue.record("\(field)=\(value) should not decode")
+        } catch {
+            #expect(error.field == field)
+            #expect(error.description.contains(reason), "\(error.description)")
+        }
+    }
+
+    @Test(arguments: ["id", "type", "occurred_at", "account", "amount", "currency", "schema_version", "merchant", "country", "ip", "device"])
+    func rejectsAMissingField(field: String) {
+        #expect(throws: EventDecodingError(field: field, problem: .missingField)) {
+            try PaymentEvent(fields: Self.fields(replacing: field, with: nil))
+        }
+    }
+
+    @Test func rejectsUnknownAndDuplicateFields() {
+        #expect(throws: EventDecodingError(field: "fraud_label", problem: .unknownField)) {
+            try PaymentEvent(fields: Self.payment.fields + [("fraud_label", "velocity_burst")])
+        }
+        #expect(throws: EventDecodingError(field: "original_payment_id", problem: .unknownField)) {
+            try PaymentEvent(fields: Self.payment.fields + [("original_payment_id", UUID().uuidString)])
+        }
+        #expect(throws: EventDecodingError(field: "amount", problem: .duplicateField)) {
+            try PaymentEvent(fields: Self.payment.fields + [("amount", "1")])
+        }
+    }
+
+    @Test func accountEventsCarryAmountZero() {
+        let blocked = PaymentEvent(id: UUID(), type: .accountBlocked, occurredAt: .now(), account: "a", amount: 0, currency: .eur,
+                                   details: .init(reason: "fraud"))
+        var fields = blocked.fields
+        fields.removeAll { $0.name == "amount" }
+        fields.append(("amount", "100"))
+        #expect(throws: EventDecodingError.self) { try PaymentEvent(fields: fields) }
+    }
+}
+
+@Suite("Event timestamps")
+struct EventTimestampTests {
+    @Test(arguments: [
+        "1970-01-01T00:00:00.000000Z", "2026-11-25T14:03:07.123456Z", "2024-02-29T23:59:59.999999Z",
+        "1969-12-31T23:59:59.500000Z", "2100-03-01T00:00:00.000001Z",
+    ])
+    func roundTripsRFC3339WithMicroseconds(text: String) throws {
+        let timestamp = try #require(EventTimestamp(rfc3339: text))
+        #expect(timestamp.description == text)
+    }
+
+    @Test func agreesWithFoundation() throws {
+        let timestamp = try #require(EventTimestamp(rfc3339: "2026-11-25T14:03:07Z"))
+        let date = try Date("2026-11-25T14:03:07Z", strategy: .iso8601)
+        #expect(timestamp.date == date)
+        #expect(EventTimestamp(rfc3339: "2026-11-25T14:03:07.5Z")?.description == "2026-11-25T14:03:07.500000Z")
+    }
+}
