@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+import Testing
+
+/// A private redis-server this test may stop and start (the shared one must
+/// stay up for the other tests), with AOF on as in `redis/redis.conf`.
+final class PrivateRedis: Sendable {
+    let port: Int
+    let directory: URL
+    private let process: Shared<Process?>
+
+    init() throws {
+        self.port = Int.random(in: 40_000...60_000)
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-redis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        self.process = Shared(nil)
+    }
+
+    var configuration: RedisConfiguration {
+        RedisConfiguration(host: "127.0.0.1", port: self.port, connectTimeout: .seconds(1))
+    }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "redis-server", "--port", String(self.port), "--bind", "127.0.0.1", "--dir", self.directory.path,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process.value = process
+        try await eventually("redis-server to answer") {
+            (try? await RedisConnection.connect(configuration: self.configuration).close()) != nil
+        }
+    }
+
+    /// Stops the server the hard way (SIGKILL): what the AOF holds survives.
+    func kill() async throws {
+        guard let process = self.process.value else { return }
+        process.interrupt()
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process.value = nil
+    }
+
+    deinit {
+        if let process = self.process.value { Foundation.kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+}
+
+@Suite("Runtime across a Redis restart")
+struct RedisRestartTests {
+    @Test func carriesOnAfterRedisIsKilledAndRestarted() async throws {
+        let redis = try PrivateRedis()
+        try await redis.start()
+        let admin = RedisConnection(configuration: redis.configuration)
+        let stream = "payflow:test:restart"
+        let producer = StreamProducer(connection: admin, maxLength: nil)
+        @Sendable func add(_ range: ClosedRange<Int>) async throws {
+            try await producer.add(range.map { StreamProducer.Message(stream: stream, fields: [("id", "event-\($0)")]) })
+        }
+
+        var configuration = ConsumerGroupConfiguration(group: "restart", streams: [stream], consumerName: "survivor")
+        configuration.block = .milliseconds(100)
+        configuration.claimInterval = .milliseconds(100)
+        configuration.claimMinIdle = .milliseconds(300)
+        configuration.maxRetryBackoff = .milliseconds(200)
+        let handler = ScriptedHandler()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let service = ConsumerGroupService(configuration: configuration, redis: redis.configuration, handler: handler, logger: logger)
+
+        try await add(1...50)
+        try await whileRunning(service) {
+            try await eventually("the first 50 acked") { service.counters.snapshot.acked == 50 }
+            try await redis.kill()
+            try await Task.sleep(for: .milliseconds(300))  // the consumer meets a dead server and backs off
+            try await redis.start()
+            // The test's own connection also meets the dead socket once: the
+            // failing call is retriable, the next one reconnects.
+            try await eventually("the test's connection to reconnect") {
+                (try? await admin.send(RedisCommand("PING"))) != nil
+            }
+            try await add(51...100)
+            try await eventually("the next 50 acked after the restart") { handler.distinctHandled == 100 }
+            try await eventually("nothing pending") {
+                let summary = try await admin.send(RedisCommand("XPENDING", stream, "restart"))
+                return summary.array?.first?.integer == 0
+            }
+        }
+        #expect(handler.distinctHandled == 100)
+        #expect(service.counters.snapshot.deadLettered == 0)
+        await admin.close()
+        try await redis.kill()
+    }
+}
