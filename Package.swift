@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // MARK: - C libraries, linked from the system (apt: libhiredis-dev, libpq-dev)
@@ -67,12 +70,47 @@ let package = Package(
             dependencies: []
         ),
 
+        // MARK: - Services
+
+        /// The event generator: simulation, ground truth, REST API.
+        .target(
+            name: "PayFlowGenerator",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        /// The generator's REST API, generated from `openapi.json` (spec first).
+        .target(
+            name: "PayFlowGeneratorAPI",
+            dependencies: [
+                "PayFlowGenerator",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Also served as `GET /openapi.json`: the document the code was generated from.
+            resources: [.copy("openapi.json")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
         // MARK: - The one executable: `payflow <subcommand>`
         .executableTarget(
             name: "PayFlowCLI",
             dependencies: [
                 "PayFlowRuntime",
                 "PayFlowDomain",
+                "PayFlowGenerator",
+                "PayFlowGeneratorAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,6 +146,32 @@ let package = Package(
                 "PayFlowTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowDomainTests",
+            dependencies: ["PayFlowDomain"]
+        ),
+        .testTarget(
+            name: "PayFlowGeneratorTests",
+            dependencies: [
+                "PayFlowGenerator",
+                "PayFlowDomain",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowGeneratorAPITests",
+            dependencies: [
+                "PayFlowGeneratorAPI",
+                "PayFlowGenerator",
+                "PayFlowDomain",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

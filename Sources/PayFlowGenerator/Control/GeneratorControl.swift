@@ -1,0 +1,87 @@
+import PayFlowDomain
+
+/// What the REST API can ask of the generator. The API validates and
+/// translates HTTP; the generator owns state, so the two meet here.
+public protocol GeneratorControl: Sendable {
+    /// Configuration, running state, counters, achieved rate.
+    func status() async -> GeneratorStatus
+    /// Replaces the configuration; throws and keeps the old one when invalid.
+    /// Takes effect at the next start.
+    func configure(_ configuration: GeneratorConfiguration) async throws(GeneratorConfigurationError)
+    /// Starts generating; throws ``GeneratorControlError/alreadyRunning`` when running.
+    func start() async throws(GeneratorControlError)
+    /// Stops generating; stopping a stopped generator is fine.
+    func stop() async
+    /// Runs one fraud scenario now and returns the events it emitted.
+    func runScenario(_ scenario: FraudScenario, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent]
+    /// Emits one event as given (already validated), with its ledger row when
+    /// it is a transaction, and returns its stream entry id.
+    func inject(_ event: PaymentEvent) async throws(GeneratorControlError) -> String
+}
+
+/// Why a control request could not be carried out.
+public enum GeneratorControlError: Error, Sendable, Equatable, CustomStringConvertible {
+    case alreadyRunning
+    case unknownAccount(String)
+    case invalidParameter(String)
+    /// Redis or PostgreSQL refused or is unreachable; retrying later may work.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning: "the generator is already running; stop it first"
+        case .unknownAccount(let account): "unknown account '\(account)'"
+        case .invalidParameter(let why): why
+        case .unavailable(let why): "a backing store is unavailable: \(why)"
+        }
+    }
+}
+
+/// `GET /v1/generator`.
+public struct GeneratorStatus: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable {
+        case stopped
+        case running
+        /// Running, but waiting because a consumer group lags too far behind.
+        case pausedForLag = "paused_for_lag"
+    }
+
+    public var state: State
+    public var configuration: GeneratorConfiguration
+    /// Events emitted since the generator process started, by type.
+    public var emittedByType: [EventType: Int]
+    public var emittedTotal: Int
+    /// Events per second over the current (or last) run.
+    public var achievedRate: Double
+    /// The largest lag of a consumer group on `payflow:events`, last seen.
+    public var largestGroupLag: Int?
+    public var maxLag: Int?
+
+    public init(
+        state: State,
+        configuration: GeneratorConfiguration,
+        emittedByType: [EventType: Int],
+        emittedTotal: Int,
+        achievedRate: Double,
+        largestGroupLag: Int?,
+        maxLag: Int?
+    ) {
+        self.state = state
+        self.configuration = configuration
+        self.emittedByType = emittedByType
+        self.emittedTotal = emittedTotal
+        self.achievedRate = achievedRate
+        self.largestGroupLag = largestGroupLag
+        self.maxLag = maxLag
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state
+        case configuration
+        case emittedByType = "emitted_by_type"
+        case emittedTotal = "emitted_total"
+        case achievedRate = "achieved_rate"
+        case largestGroupLag = "largest_group_lag"
+        case maxLag = "max_lag"
+    }
+}

@@ -1,0 +1,94 @@
+import PayFlowDomain
+
+/// The deterministic traffic of the payment platform: a population of
+/// accounts that pay, top up, get refunds and get blocked, with fraud
+/// scenarios and ledger inconsistencies mixed in at configured rates.
+///
+/// Pure code: no I/O, no wall clock, no system randomness. Everything comes
+/// from one seeded generator (``SeededRandom``), so the same configuration,
+/// seed and start time give the same sequence of ``SimulatedEvent``s, event
+/// ids included, which is what makes a run reproducible from its status.
+///
+/// Timestamps are business time, kept by a ``BusinessClock`` that starts at
+/// `startTime` and advances per event by exponential inter-arrivals shaped by
+/// a ``DailyRhythm``. That clock is independent of how fast the runner emits
+/// events: pacing changes wall time, never `occurred_at`. Timestamps never
+/// decrease across everything `next()` and `scenario(_:parameters:)` return.
+///
+/// Normal traffic is clean by construction (see ``CleanTrafficLimits``): the
+/// only events that look like fraud are the labelled ones.
+public struct TrafficSimulator: Sendable {
+    let configuration: GeneratorConfiguration
+    var random: SeededRandom
+    var population: AccountPopulation
+    var clock: BusinessClock
+    let rhythm = DailyRhythm()
+    /// Event types with a positive weight and their running sums, in
+    /// `EventType.allCases` order (never in dictionary order).
+    let typeWeights: [(type: EventType, cumulative: Double)]
+
+    /// `seed` is resolved by the caller (configuration.seed ?? random); startTime is the business time of the first event.
+    public init(configuration: GeneratorConfiguration, seed: UInt64, startTime: EventTimestamp) {
+        self.configuration = configuration
+        var random = SeededRandom(seed: seed)
+        self.population = AccountPopulation(size: configuration.accounts, currencies: configuration.currencies, using: &random)
+        self.random = random
+        self.clock = BusinessClock(start: startTime, accounts: configuration.accounts)
+        var weights: [(type: EventType, cumulative: Double)] = []
+        var total = 0.0
+        for type in EventType.allCases {
+            let weight = configuration.mix[type] ?? 0
+            guard weight > 0, weight.isFinite else { continue }
+            total += weight
+            weights.append((type, total))
+        }
+        self.typeWeights = weights
+    }
+
+    /// The account ids of the population ("acc-000001" ...).
+    public func hasAccount(_ id: String) -> Bool {
+        self.population.index(of: id) != nil
+    }
+
+    /// One step of normal traffic: usually one SimulatedEvent; when a fraud scenario starts (probability configuration.fraudRate per step) the whole scenario's events, in order. Inconsistencies (configuration.inconsistencyRate per transaction) are applied to transactions here.
+    ///
+    /// When no event is possible at the drawn time (every account picked was
+    /// too busy, blocked or cooling down), business time moves on a minute and
+    /// the step tries again. It returns an empty array only when the
+    /// configuration makes every event impossible for hours of business time,
+    /// e.g. a mix of only `account_unblocked` with nobody blocked, or only
+    /// payments once every balance has run dry (no `topup` weight).
+    public mutating func next() -> [SimulatedEvent] {
+        let time = self.clock.advance(using: &self.random, rhythm: self.rhythm)
+        if self.random.nextBool(probability: self.configuration.fraudRate) {
+            let scenario = self.random.pick(FraudScenario.allCases)
+            if let index = self.pickScenarioAccount(at: time) {
+                return self.runScenario(scenario, on: index, count: nil, startingAt: time)
+            }
+        }
+        for _ in 0..<Self.idleRounds {
+            for _ in 0..<Self.attemptsPerRound {
+                if let event = self.normalEvent(at: self.clock.now) { return [event] }
+            }
+            self.clock.idle(microseconds: 60_000_000)
+        }
+        return []
+    }
+
+    /// Draws per business minute before letting time pass.
+    static let attemptsPerRound = 64
+    /// Business minutes to wait for an event to become possible.
+    static let idleRounds = 600
+
+    /// An event type by the mix weights; nil when every weight is 0.
+    mutating func drawType() -> EventType? {
+        guard let total = self.typeWeights.last?.cumulative else { return nil }
+        let target = self.random.nextDouble() * total
+        return self.typeWeights.first { $0.cumulative > target }?.type ?? self.typeWeights.last?.type
+    }
+
+    /// Whether the mix lets this type appear in normal traffic at all.
+    func allows(_ type: EventType) -> Bool {
+        self.typeWeights.contains { $0.type == type }
+    }
+}
