@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import PayFlowDomain
+import PayFlowGenerator
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowTestSupport
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+
+/// The generator writing to a real Redis and a real PostgreSQL: ledger first,
+/// stream second, ground truth for every injection.
+///
+/// Each test has its own Redis database number (the stream name is fixed) and
+/// its own PostgreSQL database.
+@Suite("Generator against Redis and PostgreSQL")
+struct GeneratorTests {
+    struct Setup {
+        var redis: RedisConnection
+        var database: PostgresConnection
+        var settings: Generator.Settings
+
+        func streamEvents() async throws -> [(id: StreamEntryID, event: PaymentEvent)] {
+            let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.events, "-", "+"))
+            return try (reply.array ?? []).map { item in
+                let parts = try #require(item.array)
+                let entry = try RedisConnectionEntry.make(parts)
+                return (entry.id, try PaymentEvent(fields: entry.fields))
+            }
+        }
+
+        func ledger() async throws -> [UUID: (amount: Int64, currency: String)] {
+            var rows: [UUID: (amount: Int64, currency: String)] = [:]
+            for row in try await self.database.query("SELECT transaction_id, amount, currency FROM reference_transactions").rows {
+                rows[try row.decode(0, as: UUID.self)] = (try row.decode(1, as: Int64.self), try row.decode(2, as: String.self))
+            }
+            return rows
+        }
+
+        func labels() async throws -> [(name: String, transaction: UUID, incident: UUID?)] {
+            try await self.database.query("SELECT name, transaction_id, incident_id FROM generator_ground_truth").rows.map { row in
+                (try row.decode(0, as: String.self), try row.decode(1, as: UUID.self), try row.decode(2, as: UUID?.self))
+            }
+        }
+    }
+
+    private func withGenerator(
+        redisDatabase: Int,
+        maxLag: Int? = nil,
+        _ body: @Sendable (Generator, Setup) async throws -> Void
+    ) async throws {
+        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
+        redisConfiguration.database = redisDatabase
+        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
+        try await redis.send(RedisCommand("FLUSHDB"))
+        try await TestDatabase.withFresh { url, database in
+            try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Logger(label: "test"))
+                .run(on: database)
+            let settings = Generator.Settings(redis: redisConfiguration, databaseURL: url, streamMaxLength: nil, maxLag: maxLag)
+            var logger = Logger(label: "test.generator")
+            logger.logLevel = .warning
+            let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)
+            let setup = Setup(redis: redis, database: database, settings: settings)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await generator.run() }
+                    do {
+                        try await body(generator, setup)
+                    } catch {
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        throw error
+                    }
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+        }
+        try await redis.send(RedisCommand("FLUSHDB"))
+        await redis.close()
+    }
+
+    private static let start = EventTimestamp(rfc3339: "2026-11-02T08:00:00Z")!
+
+    private func runToCompletion(_ generator: Generator, _ configuration: GeneratorConfiguration) async throws {
+        try await generator.configure(configuration)
+        try await generator.start()
+        try await eventually("the run to complete", timeout: .seconds(120)) { await generator.status().state == .stopped }
+    }
+
+    @Test func writesTheLedgerTheStreamAndTheGroundTruthConsistently() async throws {
+        try await self.withGenerator(redisDatabase: 5) { generator, setup in
+            let configuration = GeneratorConfiguration(
+                eventsPerSecond: nil, totalEvents: 3000, accounts: 500, fraudRate: 0.01, inconsistencyRate: 0.05,
+                seed: 7, startTime: Self.start
+            )
+            try await self.runToCompletion(generator, configuration)
+
+            let status = await generator.status()
+            let stream = try await setup.streamEvents()
+            let ledger = try await setup.ledger()
+            let labels = try await setup.labels()
+            #expect(stream.count == status.emittedTotal)
+            #expect(stream.count >= 3000)
+
+            func labelled(_ kind: InconsistencyKind) -> Set<UUID> {
+                Set(labels.filter { $0.name == kind.rawValue }.map(\.transaction))
+            }
+            for kind in InconsistencyKind.allCases {
+                #expect(!labelled(kind).isEmpty, "no \(kind) injected in 3000 events at 5%")
+            }
+            let streamIDs = stream.map(\.event.id)
+            var seen: [UUID: Int] = [:]
+            for id in streamIDs { seen[id, default: 0] += 1 }
+            #expect(Set(seen.filter { $0.value > 1 }.keys) == labelled(.duplicateEvent))
+            #expect(seen.values.allSatisfy { $0 <= 2 })
+
+            for (_, event) in stream where event.type.isTransaction {
+                let row = ledger[event.id]
+                if labelled(.missingInReference).contains(event.id) {
+                    #expect(row == nil)
+                    continue
+                }
+                let found = try #require(row, "no ledger row for \(event.id)")
+                #expect((found.amount != event.amount) == labelled(.amountMismatch).contains(event.id))
+                #expect((found.currency != event.currency.code) == labelled(.currencyMismatch).contains(event.id))
+            }
+            let inStream = Set(streamIDs)
+            let ledgerOnly = Set(ledger.keys).subtracting(inStream)
+            #expect(ledgerOnly == labelled(.missingInStream))
+
+            let fraud = labels.filter { label in FraudScenario(rawValue: label.name) != nil }
+            #expect(!fraud.isEmpty)
+            #expect(fraud.allSatisfy { $0.incident != nil })
+            #expect(Set(fraud.map(\.transaction)).isSubset(of: inStream), "fraud labels point at emitted events")
+        }
+    }
+
+    @Test func theSameSeedGivesTheSameEvents() async throws {
+        let configuration = GeneratorConfiguration(eventsPerSecond: nil, totalEvents: 1000, accounts: 200, fraudRate: 0.02, inconsistencyRate: 0.01, seed: 99, startTime: Self.start)
+        let first = Shared<[PaymentEvent]>([])
+        let second = Shared<[PaymentEvent]>([])
+        try await self.withGenerator(redisDatabase: 6) { generator, setup in
+            try await self.runToCompletion(generator, configuration)
+            first.value = try await setup.streamEvents().map(\.event)
+        }
+        try await self.withGenerator(redisDatabase: 6) { generator, setup in
+            try await self.runToCompletion(generator, configuration)
+            second.value = try await setup.streamEvents().map(\.event)
+        }
+        #expect(first.value.count >= 1000)
+        #expect(first.value == second.value)
+    }
+
+    @Test func runsAScenarioOnDemandAndLabelsIt() async throws {
+        try await self.withGenerator(redisDatabase: 7) { generator, setup in
+            let events = try await generator.runScenario(.velocityBurst, parameters: ScenarioParameters(account: "acc-000007", count: 10))
+            #expect(events.count == 10)
+            #expect(events.allSatisfy { $0.account == "acc-000007" && $0.type == .payment })
+            let stream = try await setup.streamEvents()
+            #expect(stream.map(\.event) == events)
+            let labels = try await setup.labels()
+            #expect(labels.count == 10)
+            #expect(Set(labels.map(\.name)) == ["velocity_burst"])
+            #expect(Set(labels.compactMap(\.incident)).count == 1)
+            #expect(Set(try await setup.ledger().keys) == Set(events.map(\.id)))
+
+            await #expect(throws: GeneratorControlError.unknownAccount("acc-999999")) {
+                try await generator.runScenario(.velocityBurst, parameters: ScenarioParameters(account: "acc-999999"))
+            }
+        }
+    }
+
+    @Test func injectsOneEventWithItsLedgerRow() async throws {
+        try await self.withGenerator(redisDatabase: 8) { generator, setup in
+            let event = PaymentEvent(
+                id: UUID(), type: .topup, occurredAt: .now(), account: "acc-000001", amount: 12_345, currency: .eur,
+                details: .init(source: "card")
+            )
+            let entryID = try await generator.inject(event)
+            #expect(StreamEntryID(entryID) != nil)
+            #expect(try await setup.streamEvents().map(\.event) == [event])
+            let row = try #require(try await setup.ledger()[event.id])
+            #expect(row.amount == 12_345 && row.currency == "EUR")
+        }
+    }
+
+    @Test func pausesWhileAConsumerGroupLagsTooFarBehind() async throws {
+        try await self.withGenerator(redisDatabase: 9, maxLag: 200) { generator, setup in
+            try await setup.redis.createGroupIfMissing(stream: StreamNames.events, group: "slow", startID: "0")
+            try await generator.configure(GeneratorConfiguration(eventsPerSecond: 2000, totalEvents: 2000, accounts: 100, seed: 1, startTime: Self.start))
+            try await generator.start()
+            try await eventually("the generator to pause for lag") { await generator.status().state == .pausedForLag }
+            let paused = await generator.status()
+            #expect(paused.emittedTotal < 2000)
+            #expect((paused.largestGroupLag ?? 0) > 200)
+
+            // The slow group catches up: the generator resumes and finishes.
+            let drained = Shared(0)
+            try await eventually("the run to complete once the group keeps up", timeout: .seconds(120)) {
+                let read = try await setup.redis.readGroup(group: "slow", consumer: "c", streams: [(StreamNames.events, ">")], count: 1000, block: nil)
+                drained.withLock { $0 += read.entries.count }
+                return await generator.status().state == .stopped
+            }
+            #expect(await generator.status().emittedTotal >= 2000)
+        }
+    }
+
+    /// A generous bound: the figure itself is measured by the benchmark.
+    @Test func holdsTheConfiguredRate() async throws {
+        try await self.withGenerator(redisDatabase: 10) { generator, setup in
+            try await self.runToCompletion(generator, GeneratorConfiguration(eventsPerSecond: 1000, totalEvents: 2000, accounts: 500, fraudRate: 0, inconsistencyRate: 0, seed: 3, startTime: Self.start))
+            let ids = try await setup.streamEvents().map(\.id)
+            let span = Double(ids.last!.milliseconds - ids.first!.milliseconds) / 1000
+            #expect(span > 1.5 && span < 3.0, "2000 events at 1000/s took \(span) s")
+        }
+    }
+}
+
+/// Turns an `XRANGE` item into an id and its fields.
+enum RedisConnectionEntry {
+    static func make(_ parts: [RedisReply]) throws -> (id: StreamEntryID, fields: [(name: String, value: String)]) {
+        let id = try #require(parts[0].string.flatMap(StreamEntryID.init))
+        let flat = parts[1].array ?? []
+        var fields: [(name: String, value: String)] = []
+        for index in stride(from: 0, to: flat.count, by: 2) {
+            fields.append((flat[index].string ?? "", flat[index + 1].string ?? ""))
+        }
+        return (id, fields)
+    }
+}
