@@ -1,0 +1,66 @@
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PayFlowGenerator
+
+/// The generator's REST API, for the `payflow generator` command to put on
+/// the router of `OperationsServer.makeRouter(registry:)`, so that one port
+/// serves `/health`, `/metrics`, `/openapi.json` and `/v1/...`.
+///
+/// The routes, request decoding and response encoding are generated from
+/// `openapi.json` by swift-openapi-generator: the document and the server
+/// cannot disagree, and `GET /openapi.json` serves that same file.
+public struct GeneratorAPI: Sendable {
+    /// Request bodies past this are refused with 413; the largest legitimate
+    /// body (a configuration) is well under 1 KiB.
+    public static let maxRequestBodyBytes = 64 * 1024
+
+    let control: any GeneratorControl
+    let adminToken: String?
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - control: The generator the endpoints drive.
+    ///   - adminToken: When set (from `ADMIN_TOKEN`), every PUT and POST needs
+    ///     `Authorization: Bearer <adminToken>`; GETs stay open. An empty
+    ///     string counts as unset, so `ADMIN_TOKEN=` cannot mean "the empty
+    ///     token".
+    ///   - logger: Where unexpected failures are reported.
+    public init(control: any GeneratorControl, adminToken: String?, logger: Logger) {
+        self.control = control
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.logger = logger
+    }
+
+    /// Adds `GET /openapi.json` and the `/v1` endpoints to `router`.
+    ///
+    /// The token check and the body limit are middlewares of a router group,
+    /// so they cover these endpoints only, not `/health` and `/metrics`.
+    public func register<Context: RequestContext>(on router: Router<Context>) throws {
+        let document = OpenAPIDocument.load()
+        if document == nil {
+            self.logger.error(
+                "openapi.json is missing: deploy \(OpenAPIDocument.bundleName).resources beside the payflow binary; GET /openapi.json answers 503"
+            )
+        }
+        router.get("/openapi.json") { _, _ -> Response in
+            guard let document else {
+                throw HTTPError(.serviceUnavailable, message: "the OpenAPI document was not deployed with this binary")
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: document))
+            )
+        }
+
+        let group = router.group()
+        if let adminToken = self.adminToken {
+            group.add(middleware: AdminTokenMiddleware<Context>(token: adminToken))
+        }
+        group.add(middleware: RequestBodyLimitMiddleware<Context>(maxBytes: Self.maxRequestBodyBytes))
+        let handler = GeneratorAPIHandler(control: self.control, logger: self.logger)
+        try handler.registerHandlers(on: group, middlewares: [RequestErrorMiddleware(logger: self.logger)])
+    }
+}

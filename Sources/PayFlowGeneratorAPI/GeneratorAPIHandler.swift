@@ -1,0 +1,116 @@
+import Logging
+import PayFlowDomain
+import PayFlowGenerator
+
+/// The generated `APIProtocol`: each method turns a decoded request into a
+/// `GeneratorControl` call and its outcome into a documented response.
+///
+/// Every expected failure is a documented response with the JSON error body;
+/// the only throws left are bugs, answered 500 by `RequestErrorMiddleware`.
+struct GeneratorAPIHandler: APIProtocol {
+    let control: any GeneratorControl
+    let logger: Logger
+
+    // MARK: - Generator
+
+    func getGeneratorStatus(_ input: Operations.GetGeneratorStatus.Input) async throws -> Operations.GetGeneratorStatus.Output {
+        .ok(.init(body: .json(try await self.currentStatus())))
+    }
+
+    func configureGenerator(_ input: Operations.ConfigureGenerator.Input) async throws -> Operations.ConfigureGenerator.Output {
+        let body: Components.Schemas.GeneratorConfiguration
+        switch input.body {
+        case .json(let json): body = json
+        }
+        do {
+            try await self.control.configure(try GeneratorConfiguration(body))
+        } catch {
+            return .unprocessableContent(.init(body: .json(.init(message: error.description))))
+        }
+        return .ok(.init(body: .json(try await self.currentStatus())))
+    }
+
+    func startGenerator(_ input: Operations.StartGenerator.Input) async throws -> Operations.StartGenerator.Output {
+        do {
+            try await self.control.start()
+        } catch {
+            let body = Components.Schemas._Error(message: error.description)
+            switch error {
+            case .alreadyRunning: return .conflict(.init(body: .json(body)))
+            case .unavailable: return .serviceUnavailable(.init(body: .json(body)))
+            case .unknownAccount, .invalidParameter: return .unprocessableContent(.init(body: .json(body)))
+            }
+        }
+        return .ok(.init(body: .json(try await self.currentStatus())))
+    }
+
+    func stopGenerator(_ input: Operations.StopGenerator.Input) async throws -> Operations.StopGenerator.Output {
+        await self.control.stop()
+        return .ok(.init(body: .json(try await self.currentStatus())))
+    }
+
+    private func currentStatus() async throws -> Components.Schemas.GeneratorStatus {
+        try Components.Schemas.GeneratorStatus(await self.control.status())
+    }
+
+    // MARK: - Scenarios
+
+    func listScenarios(_ input: Operations.ListScenarios.Input) async throws -> Operations.ListScenarios.Output {
+        let scenarios = FraudScenario.allCases.map { Components.Schemas.Scenario(name: $0.rawValue, description: $0.summary) }
+        return .ok(.init(body: .json(.init(scenarios: scenarios))))
+    }
+
+    func runScenario(_ input: Operations.RunScenario.Input) async throws -> Operations.RunScenario.Output {
+        guard let scenario = FraudScenario(rawValue: input.path.name) else {
+            let known = FraudScenario.allCases.map(\.rawValue).joined(separator: ", ")
+            return .notFound(.init(body: .json(.init(message: "unknown scenario '\(input.path.name)'; known: \(known)"))))
+        }
+        var parameters = ScenarioParameters()
+        if case .json(let body) = input.body {
+            parameters = ScenarioParameters(account: body.account, count: body.count)
+        }
+        let events: [PaymentEvent]
+        do {
+            events = try await self.control.runScenario(scenario, parameters: parameters)
+        } catch {
+            let body = Components.Schemas._Error(message: error.description)
+            switch error {
+            case .unavailable: return .serviceUnavailable(.init(body: .json(body)))
+            case .unknownAccount, .invalidParameter, .alreadyRunning: return .unprocessableContent(.init(body: .json(body)))
+            }
+        }
+        let run = Components.Schemas.ScenarioRun(
+            scenario: scenario.rawValue,
+            events: try events.map { event throws(UnmappedValue) in try Components.Schemas.PaymentEvent(event) }
+        )
+        return .ok(.init(body: .json(run)))
+    }
+
+    // MARK: - Events
+
+    func injectEvent(_ input: Operations.InjectEvent.Input) async throws -> Operations.InjectEvent.Output {
+        let body: Components.Schemas.EventFields
+        switch input.body {
+        case .json(let json): body = json
+        }
+        let event: PaymentEvent
+        do {
+            // The stream decoder itself: the API accepts exactly what a
+            // consumer would, and refuses with the dead-letter reason.
+            event = try PaymentEvent(fields: body.streamFields)
+        } catch {
+            return .unprocessableContent(.init(body: .json(.init(message: error.description))))
+        }
+        let entryID: String
+        do {
+            entryID = try await self.control.inject(event)
+        } catch {
+            let body = Components.Schemas._Error(message: error.description)
+            switch error {
+            case .unavailable: return .serviceUnavailable(.init(body: .json(body)))
+            case .unknownAccount, .invalidParameter, .alreadyRunning: return .unprocessableContent(.init(body: .json(body)))
+            }
+        }
+        return .created(.init(body: .json(.init(entryId: entryID, event: try Components.Schemas.PaymentEvent(event)))))
+    }
+}
