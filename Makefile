@@ -16,6 +16,9 @@ LOCAL_SERVERS := scripts/local-servers
 RUN_DIR := var/run
 TEST_SERVERS_DIR := var/test-servers
 PYTHON ?= python3
+# `make run`: the generator's rate (events/s) and the port of its REST API.
+GENERATOR_RATE ?= 200
+GENERATOR_PORT ?= 8080
 
 # Shell code: exports each VAR=value of file $1 that the environment does not set
 # already (the environment wins, as with docker compose). Values are literal,
@@ -66,7 +69,7 @@ test: ## Build and run the tests (own throw-away servers unless REDIS_URL and DA
 # The env comes from .env if present, else .env.example; REDIS_URL and
 # DATABASE_URL are those of the servers of var/run (ports REDIS_PORT and
 # POSTGRES_PORT). The servers keep running after Ctrl-C: `make stop`.
-run: ## Start the servers of var/run, migrate, demo-produce, run demo-consumer in the foreground (installs missing deps)
+run: ## Start the servers of var/run, migrate, run the generator (port 8080) and demo-consumer (installs missing deps)
 	@if ! command -v redis-server >/dev/null 2>&1 \
 	    || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
 	    || ! pkg-config --exists hiredis libpq 2>/dev/null; then \
@@ -81,9 +84,11 @@ run: ## Start the servers of var/run, migrate, demo-produce, run demo-consumer i
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS); \
 	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/payflow"; \
 	"$$bin" migrate; \
-	"$$bin" demo-produce; \
-	echo "make run: $$bin demo-consumer (Ctrl-C stops it; make stop stops the servers)"; \
-	exec "$$bin" demo-consumer
+	HTTP_PORT=$(GENERATOR_PORT) "$$bin" generator --start --rate $(GENERATOR_RATE) & generator=$$!; \
+	trap 'kill -TERM $$generator 2>/dev/null; wait $$generator 2>/dev/null || true' EXIT; \
+	echo "make run: generator at $(GENERATOR_RATE) events/s, API on http://127.0.0.1:$(GENERATOR_PORT)/v1/generator"; \
+	echo "make run: $$bin demo-consumer (Ctrl-C stops both; make stop stops the servers)"; \
+	"$$bin" demo-consumer
 
 stop: ## Stop the servers that make run started (data stays in var/run)
 	@$(LOCAL_SERVERS) stop $(RUN_DIR)

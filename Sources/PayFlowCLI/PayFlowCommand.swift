@@ -12,6 +12,7 @@ struct PayFlowCommand: AsyncParsableCommand {
             MigrateCommand.self,
             DemoProduceCommand.self,
             DemoConsumerCommand.self,
+            GeneratorCommand.self,
         ]
     )
 }
