@@ -83,7 +83,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
 
         /// The generator's REST API, generated from `openapi.json` (spec first).
@@ -179,6 +180,7 @@ let package = Package(
             dependencies: [
                 // Built first so the tests can run the real `payflow` binary.
                 "PayFlowCLI",
+                "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",
                 "PayFlowTestSupport",
