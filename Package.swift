@@ -104,6 +104,35 @@ let package = Package(
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
 
+        /// Anti-fraud: rules over per-account state kept in Redis, alerts out.
+        .target(
+            name: "PayFlowAntiFraud",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            exclude: ["README.md"]
+        ),
+
+        /// Reconciliation: events against the reference ledger, mismatches out.
+        .target(
+            name: "PayFlowReconciliation",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
+
         // MARK: - The one executable: `payflow <subcommand>`
         .executableTarget(
             name: "PayFlowCLI",
@@ -112,6 +141,8 @@ let package = Package(
                 "PayFlowDomain",
                 "PayFlowGenerator",
                 "PayFlowGeneratorAPI",
+                "PayFlowAntiFraud",
+                "PayFlowReconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +204,36 @@ let package = Package(
                 "PayFlowGenerator",
                 "PayFlowDomain",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowAntiFraudTests",
+            dependencies: [
+                "PayFlowAntiFraud",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowGenerator",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowReconciliationTests",
+            dependencies: [
+                "PayFlowReconciliation",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowGenerator",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,171 @@
+import Foundation
+import PayFlowPostgres
+
+/// How well the alerts match the generator's answer key: `fraud_alerts`
+/// against `generator_ground_truth` (category `fraud`), which no service
+/// reads while detecting.
+///
+/// Definitions, also printed with the figures:
+/// - precision = alerted events labelled fraud (any scenario) / alerted events;
+/// - incident recall = labelled incidents (one scenario run) with at least one
+///   alerted event / labelled incidents;
+/// - event recall = labelled fraud events with an alert / labelled fraud events.
+/// Per rule: precision of that rule's alerts. Per scenario: recall by any rule,
+/// and incident recall by the rule meant for it (``FraudRule/scenario``).
+public struct FraudReport: Sendable, Equatable {
+    public struct RuleLine: Sendable, Equatable {
+        public var rule: String
+        public var alertedEvents: Int
+        public var labelledEvents: Int
+        public var precision: Double? { FraudReport.ratio(self.labelledEvents, self.alertedEvents) }
+    }
+
+    public struct ScenarioLine: Sendable, Equatable {
+        public var scenario: String
+        public var incidents: Int
+        public var detectedIncidents: Int
+        public var detectedBySameRule: Int
+        public var events: Int
+        public var alertedEvents: Int
+        public var incidentRecall: Double? { FraudReport.ratio(self.detectedIncidents, self.incidents) }
+        public var eventRecall: Double? { FraudReport.ratio(self.alertedEvents, self.events) }
+    }
+
+    public var rules: [RuleLine]
+    public var scenarios: [ScenarioLine]
+    /// Over all rules: distinct alerted events, and how many are labelled fraud.
+    public var alertedEvents: Int
+    public var labelledAlertedEvents: Int
+    public var incidents: Int
+    public var detectedIncidents: Int
+    public var fraudEvents: Int
+    public var alertedFraudEvents: Int
+
+    public var precision: Double? { Self.ratio(self.labelledAlertedEvents, self.alertedEvents) }
+    public var incidentRecall: Double? { Self.ratio(self.detectedIncidents, self.incidents) }
+    public var eventRecall: Double? { Self.ratio(self.alertedFraudEvents, self.fraudEvents) }
+
+    static func ratio(_ part: Int, _ whole: Int) -> Double? {
+        whole == 0 ? nil : Double(part) / Double(whole)
+    }
+
+    // MARK: - Loading
+
+    public static func load(from database: PostgresConnection) async throws -> FraudReport {
+        let rules = try await database.query(
+            """
+            SELECT a.rule, count(DISTINCT a.event_id) AS alerted,
+                   count(DISTINCT a.event_id) FILTER (WHERE f.transaction_id IS NOT NULL) AS labelled
+            FROM fraud_alerts a
+            LEFT JOIN (SELECT DISTINCT transaction_id FROM generator_ground_truth WHERE category = 'fraud') f
+                   ON f.transaction_id = a.event_id
+            GROUP BY a.rule ORDER BY a.rule
+            """
+        ).rows.map { row in
+            RuleLine(
+                rule: try row.decode("rule", as: String.self),
+                alertedEvents: try row.decode("alerted", as: Int.self),
+                labelledEvents: try row.decode("labelled", as: Int.self)
+            )
+        }
+        let overall = try await database.query(
+            """
+            SELECT count(DISTINCT a.event_id) AS alerted,
+                   count(DISTINCT a.event_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM generator_ground_truth g WHERE g.category = 'fraud' AND g.transaction_id = a.event_id
+                   )) AS labelled
+            FROM fraud_alerts a
+            """
+        ).rows[0]
+        let scenarioSQL = """
+            SELECT g.name AS scenario,
+                   count(DISTINCT g.incident_id) AS incidents,
+                   count(DISTINCT g.incident_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM fraud_alerts a JOIN generator_ground_truth h ON h.transaction_id = a.event_id
+                       WHERE h.incident_id = g.incident_id AND h.category = 'fraud')) AS detected,
+                   count(DISTINCT g.incident_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM fraud_alerts a JOIN generator_ground_truth h ON h.transaction_id = a.event_id
+                       WHERE h.incident_id = g.incident_id AND h.category = 'fraud'
+                             AND (CASE a.rule WHEN 'velocity' THEN 'velocity_burst' ELSE a.rule END) = g.name)) AS same_rule,
+                   count(DISTINCT g.transaction_id) AS events,
+                   count(DISTINCT g.transaction_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM fraud_alerts a WHERE a.event_id = g.transaction_id)) AS alerted
+            FROM generator_ground_truth g
+            WHERE g.category = 'fraud'
+            """
+        let scenarios = try await database.query(scenarioSQL + " GROUP BY g.name ORDER BY g.name").rows.map { row in
+            ScenarioLine(
+                scenario: try row.decode("scenario", as: String.self),
+                incidents: try row.decode("incidents", as: Int.self),
+                detectedIncidents: try row.decode("detected", as: Int.self),
+                detectedBySameRule: try row.decode("same_rule", as: Int.self),
+                events: try row.decode("events", as: Int.self),
+                alertedEvents: try row.decode("alerted", as: Int.self)
+            )
+        }
+        let totals = try await database.query(
+            """
+            SELECT count(DISTINCT g.incident_id) AS incidents,
+                   count(DISTINCT g.incident_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM fraud_alerts a JOIN generator_ground_truth h ON h.transaction_id = a.event_id
+                       WHERE h.incident_id = g.incident_id AND h.category = 'fraud')) AS detected,
+                   count(DISTINCT g.transaction_id) AS events,
+                   count(DISTINCT g.transaction_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM fraud_alerts a WHERE a.event_id = g.transaction_id)) AS alerted
+            FROM generator_ground_truth g
+            WHERE g.category = 'fraud'
+            """
+        ).rows[0]
+        return FraudReport(
+            rules: rules,
+            scenarios: scenarios,
+            alertedEvents: try overall.decode("alerted", as: Int.self),
+            labelledAlertedEvents: try overall.decode("labelled", as: Int.self),
+            incidents: try totals.decode("incidents", as: Int.self),
+            detectedIncidents: try totals.decode("detected", as: Int.self),
+            fraudEvents: try totals.decode("events", as: Int.self),
+            alertedFraudEvents: try totals.decode("alerted", as: Int.self)
+        )
+    }
+
+    // MARK: - Text
+
+    /// The report as printed by `payflow fraud-report`.
+    public var rendered: String {
+        func pct(_ value: Double?) -> String {
+            guard let value else { return "   n/a" }
+            return String(format: "%6.3f", value)
+        }
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+        func left(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+        }
+        var lines: [String] = []
+        lines.append("Fraud detection scored against generator_ground_truth (category 'fraud')")
+        lines.append("  precision       = alerted events labelled fraud (any scenario) / alerted events")
+        lines.append("  incident recall = labelled incidents with at least one alerted event / labelled incidents")
+        lines.append("  event recall    = labelled fraud events with an alert / labelled fraud events")
+        lines.append("")
+        lines.append("Per rule              alerted  labelled  precision")
+        for rule in self.rules {
+            lines.append("  " + pad(rule.rule, 24) + left(rule.alertedEvents, 5) + left(rule.labelledEvents, 10) + "     " + pct(rule.precision))
+        }
+        lines.append("")
+        lines.append("Per scenario          incidents  detected  by-same-rule  incident-recall  events  alerted  event-recall")
+        for line in self.scenarios {
+            lines.append(
+                "  " + pad(line.scenario, 24) + left(line.incidents, 7) + left(line.detectedIncidents, 10)
+                    + left(line.detectedBySameRule, 14) + "           " + pct(line.incidentRecall)
+                    + left(line.events, 8) + left(line.alertedEvents, 9) + "        " + pct(line.eventRecall)
+            )
+        }
+        lines.append("")
+        lines.append("Overall: precision \(pct(self.precision)) (\(self.labelledAlertedEvents)/\(self.alertedEvents) alerted events)")
+        lines.append("         incident recall \(pct(self.incidentRecall)) (\(self.detectedIncidents)/\(self.incidents) incidents)")
+        lines.append("         event recall \(pct(self.eventRecall)) (\(self.alertedFraudEvents)/\(self.fraudEvents) fraud events)")
+        return lines.joined(separator: "\n")
+    }
+}

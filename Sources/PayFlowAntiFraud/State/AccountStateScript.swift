@@ -1,0 +1,253 @@
+/// The Lua script that records one event in its account's state and
+/// evaluates the rules, atomically.
+///
+/// Why Lua: any replica may get any account's next event, so the state lives
+/// in Redis and "read state, decide, write state" must be one step, or two
+/// replicas would each count without seeing the other. A script runs alone
+/// on the server, which gives exactly that.
+///
+/// Why it is idempotent: every event is stored as a sorted-set member that
+/// starts with its event id (score = `occurred_at` in microseconds), so a
+/// redelivered event re-adds the same member (no change) and re-evaluates to
+/// the same alerts, whose ids (`<event-id>:<rule>`) PostgreSQL dedupes.
+///
+/// Why it is order-independent: every verdict is a function of the events
+/// stored around the judged event's own time, never of arrival order. After
+/// storing an event the script re-judges every payment from the event's time
+/// up to the re-evaluation horizon, so an event that arrives late (another
+/// replica was slower) still completes the windows it belongs to.
+///
+/// Keys (one hash tag per account, so the script works on Redis Cluster too):
+/// 1. `p`  payments, member `id|amount|country|continent|merchant`
+/// 2. `pa` payment amounts by id (hash), for refunds
+/// 3. `t`  top-ups, member `id|amount`
+/// 4. `st` account status changes, member `id|b` (blocked) or `id|u`
+/// 5. `rf` refunds, member `id|payment-id|amount`
+///
+/// Returns alerts as a flat array: event id, rule, reason, repeated.
+enum AccountStateScript {
+    static func keys(prefix: String, account: String) -> [String] {
+        let base = "\(prefix):{\(account)}:"
+        return ["p", "pa", "t", "st", "rf"].map { base + $0 }
+    }
+
+    /// ARGV after the event's own fields, in the order the script reads them.
+    static func thresholds(_ configuration: AntiFraudConfiguration) -> [String] {
+        [
+            String(configuration.stateTTLSeconds),
+            String(configuration.rememberedPayments),
+            String(configuration.reevaluationHorizonMicroseconds),
+            String(configuration.velocityWindowMicroseconds),
+            String(configuration.velocityMaxPayments),
+            String(configuration.cardTestingWindowMicroseconds),
+            String(configuration.cardTestingSmallAmount),
+            String(configuration.cardTestingMinPayments),
+            String(configuration.cardTestingMinMerchants),
+            String(configuration.amountSpikeAbsolute),
+            String(configuration.amountSpikeMultiple),
+            String(configuration.amountSpikeMinHistory),
+            String(configuration.amountSpikeHistory),
+            String(configuration.amountSpikeMinAmount),
+            String(configuration.travelSameContinentMicroseconds),
+            String(configuration.travelIntercontinentalMicroseconds),
+            String(configuration.topupDrainWindowMicroseconds),
+            String(configuration.topupDrainPercent),
+            String(configuration.topupDrainMinTopup),
+        ]
+    }
+
+    static let source = #"""
+    local P, PA, T, ST, RF = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+    local kind, id, now, amount = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+    local country, continent, merchant, original = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+    local ttl, keepPayments, horizon = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+    local velocityWindow, velocityMax = tonumber(ARGV[12]), tonumber(ARGV[13])
+    local cardWindow, cardSmall, cardMinPayments, cardMinMerchants = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17])
+    local spikeAbsolute, spikeMultiple, spikeMinHistory, spikeHistory, spikeMinAmount = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
+    local travelNear, travelFar = tonumber(ARGV[23]), tonumber(ARGV[24])
+    local drainWindow, drainPercent, drainMinTopup = tonumber(ARGV[25]), tonumber(ARGV[26]), tonumber(ARGV[27])
+
+    -- Scores are microseconds (below 2^53): print them whole, never as 1.7e+15.
+    local function fmt(x) return string.format('%.0f', x) end
+
+    local function split(s, n)
+      local out, start = {}, 1
+      for _ = 1, n - 1 do
+        local pos = string.find(s, '|', start, true)
+        if not pos then break end
+        out[#out + 1] = string.sub(s, start, pos - 1)
+        start = pos + 1
+      end
+      out[#out + 1] = string.sub(s, start)
+      return out
+    end
+
+    local function payment(member, score)
+      local f = split(member, 5)
+      return { member = member, id = f[1], amount = tonumber(f[2]), country = f[3], continent = f[4], merchant = f[5], time = tonumber(score) }
+    end
+
+    local function paymentsBetween(low, high)
+      local raw = redis.call('ZRANGEBYSCORE', P, low, high, 'WITHSCORES')
+      local list = {}
+      for i = 1, #raw, 2 do list[#list + 1] = payment(raw[i], raw[i + 1]) end
+      return list
+    end
+
+    local alerts, seen = {}, {}
+    local function alert(eventId, rule, reason)
+      local key = eventId .. ':' .. rule
+      if seen[key] then return end
+      seen[key] = true
+      alerts[#alerts + 1] = eventId
+      alerts[#alerts + 1] = rule
+      alerts[#alerts + 1] = reason
+    end
+
+    -- Every rule that judges a payment, from the events stored around its time.
+    local function judge(p)
+      -- velocity
+      local count = redis.call('ZCOUNT', P, fmt(p.time - velocityWindow), fmt(p.time))
+      if count > velocityMax then
+        alert(p.id, 'velocity', string.format('%d payments within %d s (limit %d)', count, velocityWindow / 1000000, velocityMax))
+      end
+      -- card testing
+      if p.amount < cardSmall then
+        local small, merchants, distinct = 0, {}, 0
+        for _, q in ipairs(paymentsBetween(fmt(p.time - cardWindow), fmt(p.time))) do
+          if q.amount < cardSmall then
+            small = small + 1
+            if not merchants[q.merchant] then merchants[q.merchant] = true; distinct = distinct + 1 end
+          end
+        end
+        if small >= cardMinPayments and distinct >= cardMinMerchants then
+          alert(p.id, 'card_testing', string.format('%d payments below %d at %d merchants within %d s', small, cardSmall, distinct, cardWindow / 1000000))
+        end
+      end
+      -- amount spike: the absolute limit, then the account's own history before it
+      if p.amount >= spikeAbsolute then
+        alert(p.id, 'amount_spike', string.format('amount %s is at or above the limit %s', fmt(p.amount), fmt(spikeAbsolute)))
+      elseif p.amount >= spikeMinAmount then
+        local history = redis.call('ZREVRANGEBYSCORE', P, '(' .. fmt(p.time), '-inf', 'LIMIT', 0, spikeHistory)
+        if #history >= spikeMinHistory then
+          local sum = 0
+          for _, m in ipairs(history) do sum = sum + tonumber(split(m, 5)[2]) end
+          local mean = sum / #history
+          if p.amount >= spikeMultiple * mean then
+            alert(p.id, 'amount_spike', string.format('amount %s is %.1fx the mean %.0f of the last %d payments', fmt(p.amount), p.amount / mean, mean, #history))
+          end
+        end
+      end
+      -- impossible travel: any earlier payment from another country, closer in time
+      -- than the travel between the two needs. Only the later payment is alerted:
+      -- which payment came "just before" depends on what has arrived, this does not.
+      local earlier = redis.call('ZRANGEBYSCORE', P, fmt(p.time - math.max(travelNear, travelFar)), '(' .. fmt(p.time), 'WITHSCORES')
+      for i = #earlier - 1, 1, -2 do
+        local q = payment(earlier[i], earlier[i + 1])
+        if q.country ~= p.country then
+          local far = q.continent ~= p.continent and q.continent ~= '?' and p.continent ~= '?'
+          local needed = far and travelFar or travelNear
+          local gap = p.time - q.time
+          if gap < needed then
+            alert(p.id, 'impossible_travel', string.format('%s then %s within %d s (at least %d s needed)', q.country, p.country, gap / 1000000, needed / 1000000))
+            break
+          end
+        end
+      end
+      -- activity on a blocked account: the latest status change at or before it
+      local status = redis.call('ZREVRANGEBYSCORE', ST, fmt(p.time), '-inf', 'LIMIT', 0, 1)
+      if #status == 1 and string.sub(status[1], -2) == '|b' then
+        alert(p.id, 'blocked_account_activity', 'payment while the account is blocked (' .. split(status[1], 2)[1] .. ')')
+      end
+      -- top-up drain: any large top-up in the window before it, mostly spent since
+      local topups = redis.call('ZRANGEBYSCORE', T, fmt(p.time - drainWindow), fmt(p.time), 'WITHSCORES')
+      for i = 1, #topups, 2 do
+        local f = split(topups[i], 2)
+        local topup = tonumber(f[2])
+        if topup >= drainMinTopup then
+          local spent = 0
+          for _, q in ipairs(paymentsBetween(fmt(tonumber(topups[i + 1])), fmt(p.time))) do spent = spent + q.amount end
+          if spent * 100 >= drainPercent * topup then
+            alert(p.id, 'topup_drain', string.format('%s of the top-up %s (%s) spent within %d s', fmt(spent), fmt(topup), f[1], (p.time - tonumber(topups[i + 1])) / 1000000))
+            break
+          end
+        end
+      end
+    end
+
+    -- A refund against what is left of its payment once the refunds before it are counted.
+    local function judgeRefund(r)
+      local paid = redis.call('HGET', PA, r.payment)
+      if not paid then
+        alert(r.id, 'refund_abuse', 'refund of payment ' .. r.payment .. ', which this account never made')
+        return
+      end
+      local before = 0
+      local raw = redis.call('ZRANGEBYSCORE', RF, '-inf', fmt(r.time), 'WITHSCORES')
+      for i = 1, #raw, 2 do
+        local f = split(raw[i], 3)
+        local t = tonumber(raw[i + 1])
+        if f[2] == r.payment and f[1] ~= r.id and (t < r.time or raw[i] < r.member) then before = before + tonumber(f[3]) end
+      end
+      local remaining = tonumber(paid) - before
+      if r.amount > remaining then
+        alert(r.id, 'refund_abuse', string.format('refund %s exceeds the %s left of payment %s', fmt(r.amount), fmt(math.max(remaining, 0)), r.payment))
+      end
+    end
+
+    -- Everything a newly stored event can change: the payments in the horizon after
+    -- it, and the next ones whose amount history it joins. Nothing when in order.
+    local function rejudgePayments(from)
+      local judged = {}
+      for _, p in ipairs(paymentsBetween(fmt(from), fmt(from + horizon))) do
+        judged[p.member] = true
+        judge(p)
+      end
+      local raw = redis.call('ZRANGEBYSCORE', P, '(' .. fmt(from), '+inf', 'WITHSCORES', 'LIMIT', 0, spikeHistory)
+      for i = 1, #raw, 2 do
+        if not judged[raw[i]] then judge(payment(raw[i], raw[i + 1])) end
+      end
+    end
+
+    local function cap(key, keep)
+      local excess = redis.call('ZCARD', key) - keep
+      if excess > 0 then
+        local old = redis.call('ZRANGE', key, 0, excess - 1)
+        redis.call('ZREMRANGEBYRANK', key, 0, excess - 1)
+        return old
+      end
+      return {}
+    end
+
+    if kind == 'payment' then
+      redis.call('ZADD', P, fmt(now), id .. '|' .. fmt(amount) .. '|' .. country .. '|' .. continent .. '|' .. merchant)
+      redis.call('HSET', PA, id, fmt(amount))
+      for _, m in ipairs(cap(P, keepPayments)) do redis.call('HDEL', PA, split(m, 5)[1]) end
+      rejudgePayments(now)
+    elseif kind == 'topup' then
+      redis.call('ZADD', T, fmt(now), id .. '|' .. fmt(amount))
+      cap(T, 50)
+      rejudgePayments(now)
+    elseif kind == 'account_blocked' or kind == 'account_unblocked' then
+      redis.call('ZADD', ST, fmt(now), id .. (kind == 'account_blocked' and '|b' or '|u'))
+      cap(ST, 20)
+      rejudgePayments(now)
+    elseif kind == 'refund' then
+      local member = id .. '|' .. original .. '|' .. fmt(amount)
+      redis.call('ZADD', RF, fmt(now), member)
+      cap(RF, 100)
+      judgeRefund({ id = id, payment = original, amount = amount, time = now, member = member })
+      -- Refunds of the same payment after this one have less left than they were told.
+      local later = redis.call('ZRANGEBYSCORE', RF, '(' .. fmt(now), '+inf', 'WITHSCORES')
+      for i = 1, #later, 2 do
+        local f = split(later[i], 3)
+        if f[2] == original then
+          judgeRefund({ id = f[1], payment = f[2], amount = tonumber(f[3]), time = tonumber(later[i + 1]), member = later[i] })
+        end
+      end
+    end
+
+    for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
+    return alerts
+    """#
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Logging
+import PayFlowAntiFraud
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+import ServiceLifecycle
+
+/// `payflow anti-fraud`: the consumer group `anti-fraud` on `payflow:events`.
+/// Rules run against per-account state in Redis (shared by replicas); alerts
+/// go to `fraud_alerts` and `payflow:alerts`. See the module's README.
+struct AntiFraudCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anti-fraud",
+        abstract: "Run the anti-fraud consumer group (rules over payflow:events, alerts to fraud_alerts and payflow:alerts)."
+    )
+
+    func run() async throws {
+        let context = try ProcessContext.bootstrap(label: "payflow.anti-fraud")
+        let environment = context.environment
+        let group = try ConsumerGroupConfiguration(group: "anti-fraud", streams: [StreamNames.events], environment: environment)
+        let rules = try AntiFraudConfiguration(environment: environment)
+        let redis = try environment.redisConfiguration()
+        let databaseURL = try environment.databaseURL()
+        let address = try environment.httpAddress(defaultPort: 8091)
+        let registry = OperationsServer.bootstrapMetrics()
+
+        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+        // The handler's own connection: the runtime's two are busy blocking in reads.
+        let stateRedis = RedisConnection(configuration: redis, logger: context.logger)
+        let handler = AntiFraudHandler(
+            state: AccountStateStore(configuration: rules, redis: stateRedis),
+            alerts: FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
+        )
+        let consumer = ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger)
+        let http = OperationsServer.makeApplication(
+            router: OperationsServer.makeRouter(registry: registry),
+            host: address.host,
+            port: address.port,
+            logger: context.logger
+        )
+        // Shut down in reverse order: the consumer finishes its batch first,
+        // /health and /metrics answer until it has.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: http), .init(service: consumer)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: context.logger
+            )
+        )
+        try await services.run()
+        await stateRedis.close()
+        await database.close()
+    }
+}

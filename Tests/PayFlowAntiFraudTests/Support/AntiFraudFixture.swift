@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import PayFlowAntiFraud
+import PayFlowDomain
+import PayFlowGenerator
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+import Testing
+
+/// A handler wired to a real Redis (unique key prefix and alert stream, or a
+/// database of its own) and a fresh, migrated PostgreSQL database.
+struct AntiFraudFixture: Sendable {
+    var redis: RedisConnection
+    var redisConfiguration: RedisConfiguration
+    var database: PostgresConnection
+    var databaseURL: String
+    var configuration: AntiFraudConfiguration
+    var alertStream: String
+
+    var handler: AntiFraudHandler {
+        AntiFraudHandler(
+            state: AccountStateStore(configuration: self.configuration, redis: self.redis),
+            alerts: FraudAlertStore(database: self.database, redis: self.redis, streamMaxLength: 100_000, stream: self.alertStream)
+        )
+    }
+
+    /// `redisDatabase` nil: database 0 with unique key names; 1–3: that
+    /// database, flushed, with the real stream names.
+    static func with<T>(redisDatabase: Int? = nil, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
+        var redisConfiguration = try RedisConfiguration(url: try await TestServers.redisURL())
+        var configuration = AntiFraudConfiguration()
+        var alertStream = StreamNames.alerts
+        if let redisDatabase {
+            redisConfiguration.database = redisDatabase
+        } else {
+            configuration.keyPrefix = uniqueName("test:af")
+            alertStream = uniqueName("test:alerts")
+        }
+        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
+        if redisDatabase != nil {
+            try await redis.send(RedisCommand("FLUSHDB"))
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await TestDatabase.withFresh { url, database in
+                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Logger(label: "test"))
+                    .run(on: database)
+                let fixture = AntiFraudFixture(
+                    redis: redis, redisConfiguration: redisConfiguration, database: database, databaseURL: url,
+                    configuration: configuration, alertStream: alertStream
+                )
+                return try await body(fixture)
+            })
+        } catch {
+            result = .failure(error)
+        }
+        await redis.close()
+        return try result.get()
+    }
+
+    /// Runs the handler over the events in batches, as the runtime would.
+    func handle(_ events: [PaymentEvent], batchSize: Int = 256) async throws {
+        var start = 0
+        while start < events.count {
+            let chunk = events[start..<min(start + batchSize, events.count)]
+            let deliveries = chunk.enumerated().map { offset, event in
+                Delivery(
+                    entry: StreamEntry(stream: StreamNames.events, id: StreamEntryID(milliseconds: UInt64(start + offset + 1), sequence: 0), fields: event.fields),
+                    message: event
+                )
+            }
+            let outcomes = try await self.handler.handle(deliveries)
+            #expect(outcomes.values.allSatisfy { $0 == .done })
+            start += chunk.count
+        }
+    }
+
+    /// Every alert row: alert id → (event id, rule, published).
+    func alertRows() async throws -> [String: (event: UUID, rule: String, published: Bool)] {
+        var rows: [String: (event: UUID, rule: String, published: Bool)] = [:]
+        for row in try await self.database.query("SELECT alert_id, event_id, rule, published_at IS NOT NULL FROM fraud_alerts").rows {
+            rows[try row.decode(0, as: String.self)] = (try row.decode(1, as: UUID.self), try row.decode(2, as: String.self), try row.decode(3, as: Bool.self))
+        }
+        return rows
+    }
+
+    /// The `alert_id`s on the alert stream, in order (duplicates kept).
+    func streamAlertIDs() async throws -> [String] {
+        let reply = try await self.redis.send(RedisCommand("XRANGE", self.alertStream, "-", "+"))
+        return (reply.array ?? []).compactMap { item in
+            let flat = item.array?[1].array ?? []
+            var index = 0
+            while index + 1 < flat.count {
+                if flat[index].string == "alert_id" { return flat[index + 1].string }
+                index += 2
+            }
+            return nil
+        }
+    }
+
+    /// Ground-truth labels as the generator writes them, for the report.
+    func insertLabels(_ events: [SimulatedEvent]) async throws {
+        let rows: [[(any PostgresEncodable)?]] = events.flatMap { simulated in
+            simulated.labels.map { label in
+                [label.category, label.name, label.transactionID, label.incidentID] as [(any PostgresEncodable)?]
+            }
+        }
+        guard !rows.isEmpty else { return }
+        try await self.database.insertRows(
+            into: "generator_ground_truth", columns: ["category", "name", "transaction_id", "incident_id"],
+            rows: rows, onConflict: "ON CONFLICT DO NOTHING"
+        )
+    }
+}
+
+/// Deterministic traffic for the tests.
+enum Traffic {
+    static let start = EventTimestamp(rfc3339: "2026-03-02T08:00:00Z")!
+
+    static func simulator(seed: UInt64, accounts: Int = 300, fraudRate: Double = 0) -> TrafficSimulator {
+        TrafficSimulator(
+            configuration: GeneratorConfiguration(accounts: accounts, fraudRate: fraudRate, inconsistencyRate: 0, seed: seed, startTime: Self.start),
+            seed: seed,
+            startTime: Self.start
+        )
+    }
+
+    /// `count` steps of traffic, every emitted event (duplicates as the stream would carry them).
+    static func steps(_ simulator: inout TrafficSimulator, count: Int) -> [SimulatedEvent] {
+        var events: [SimulatedEvent] = []
+        while events.count < count {
+            let step = simulator.next()
+            if step.isEmpty { break }
+            events += step
+        }
+        return events
+    }
+}
