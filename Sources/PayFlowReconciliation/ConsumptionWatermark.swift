@@ -1,0 +1,61 @@
+import PayFlowRedis
+
+/// How far the `reconciliation` group has processed `payflow:events`, read
+/// from Redis: the bound that keeps `missing_in_stream` from blaming a ledger
+/// row whose event is merely not consumed yet (a lagging or restarting group,
+/// a backlog at start-up).
+///
+/// Every entry at or before the watermark has been acked, and the runtime acks
+/// only after the handler's seen rows are committed. The generator commits a
+/// ledger row before it XADDs the event, so the event of a row recorded at `t`
+/// has an entry id (XADD time) of at least `t`; once the watermark is past
+/// `t + grace`, a row with no seen row really has no event.
+enum ConsumptionWatermark: Equatable, Sendable {
+    /// Nothing pending and nothing unread: everything XADDed so far is processed.
+    case caughtUp
+    /// Every entry with an id time at or before this (Unix ms) is processed.
+    case processedThrough(milliseconds: UInt64)
+    /// The stream or the group does not exist yet: nothing can be concluded.
+    case unknown
+
+    /// `XINFO STREAM`, `XINFO GROUPS` and an `XPENDING` summary in one round trip.
+    static func read(redis: RedisConnection, stream: String, group: String) async throws(RedisError) -> ConsumptionWatermark {
+        let replies = try await redis.pipeline([
+            RedisCommand("XINFO", "STREAM", stream),
+            RedisCommand("XINFO", "GROUPS", stream),
+            RedisCommand("XPENDING", stream, group),
+        ])
+        // An error reply is "no such key" or NOGROUP: not started yet.
+        guard replies.count == 3, replies.allSatisfy({ if case .error = $0 { false } else { true } }) else {
+            return .unknown
+        }
+        guard let lastGenerated = Self.map(replies[0])["last-generated-id"]?.string.flatMap({ StreamEntryID($0) }),
+              let groupInfo = (replies[1].array ?? []).map(Self.map).first(where: { $0["name"]?.string == group }),
+              let lastDelivered = groupInfo["last-delivered-id"]?.string.flatMap({ StreamEntryID($0) }),
+              let summary = replies[2].array, let pendingCount = summary.first?.integer
+        else { return .unknown }
+
+        if pendingCount == 0 && lastDelivered >= lastGenerated {
+            return .caughtUp
+        }
+        // Entries in the same millisecond as an unread or pending one may be
+        // unprocessed too, hence the millisecond before.
+        var through = lastDelivered.milliseconds &- 1
+        if pendingCount > 0, summary.count > 1, let smallest = summary[1].string.flatMap({ StreamEntryID($0) }) {
+            through = min(through, smallest.milliseconds &- 1)
+        }
+        return .processedThrough(milliseconds: lastDelivered == .zero ? 0 : through)
+    }
+
+    /// RESP2 maps are flat `[key, value, ...]` arrays.
+    private static func map(_ reply: RedisReply) -> [String: RedisReply] {
+        guard let flat = reply.array else { return [:] }
+        var map: [String: RedisReply] = [:]
+        var index = 0
+        while index + 1 < flat.count {
+            if let key = flat[index].string { map[key] = flat[index + 1] }
+            index += 2
+        }
+        return map
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+
+/// The `reconciliation` group's handler: compares each transaction event with
+/// its ledger row and records what it saw, in one SQL statement per batch.
+///
+/// Why one statement: its data-modifying CTEs commit together (the seen rows
+/// and the mismatches they imply can never be half written), and a single
+/// statement needs no transaction block, so the read loop and the claim loop
+/// of ``ConsumerGroupService`` can share one ``PostgresConnection`` (single
+/// statements queue on its thread; interleaved `BEGIN`s would not be safe).
+///
+/// What it decides at once, and what it leaves to ``ReconciliationSweeper``:
+/// - ledger row present: amount, currency and account are compared now;
+/// - ledger row absent: not a mismatch yet (the row may be committed a moment
+///   later); the seen row keeps `checked_at` NULL and the sweep re-checks it
+///   once the grace period has passed. Entries are acked either way: `.retry`
+///   would spend delivery attempts and end in the dead-letter stream;
+/// - duplicates: every row is keyed by (transaction id, stream entry id), so a
+///   redelivery of one entry changes nothing while a second entry with the same
+///   event id makes two rows, which is a `duplicate_event`. Two replicas that
+///   insert the two entries at the same instant cannot see each other's rows;
+///   the sweep's backstop finds that case.
+public struct ReconciliationHandler: ConsumerGroupHandler {
+    public typealias Message = PaymentEvent
+
+    let database: PostgresConnection
+
+    public init(database: PostgresConnection) {
+        self.database = database
+    }
+
+    /// Strict decoding shared by every service: an entry that does not parse is
+    /// dead-lettered at once by the runtime, with the decoder's message.
+    public func decode(_ entry: StreamEntry) throws -> PaymentEvent {
+        try PaymentEvent(fields: entry.fields)
+    }
+
+    public func handle(_ batch: [Delivery<PaymentEvent>]) async throws -> [StreamEntry.Key: EntryOutcome] {
+        // Account events have no ledger row: nothing to reconcile.
+        let transactions = batch.filter { $0.message.type.isTransaction }
+        guard !transactions.isEmpty else { return batch.outcomes(.done) }
+        do {
+            let result = try await self.database.query(Self.recordAndCompare, [
+                PostgresArrayLiteral.text(transactions.map { $0.message.id.uuidString.lowercased() }),
+                PostgresArrayLiteral.text(transactions.map(\.entry.stream)),
+                PostgresArrayLiteral.text(transactions.map(\.entry.id.description)),
+                PostgresArrayLiteral.text(transactions.map(\.message.type.rawValue)),
+                PostgresArrayLiteral.text(transactions.map(\.message.account)),
+                PostgresArrayLiteral.integers(transactions.map(\.message.amount)),
+                PostgresArrayLiteral.text(transactions.map(\.message.currency.code)),
+            ])
+            MismatchMetrics.record(kinds: try result.rows.map { try $0.decode(0, as: String.self) })
+        } catch let error as PostgresError where !error.isRetriable {
+            // A statement PostgreSQL refuses will not succeed by retrying the
+            // batch forever: let the entries take the retry/dead-letter path.
+            return batch.outcomes(.retry(reason: error.description))
+        }
+        return batch.outcomes(.done)
+    }
+
+    /// $1 ids, $2 streams, $3 entry ids, $4 types, $5 accounts, $6 amounts,
+    /// $7 currencies; returns the kind of every mismatch newly inserted.
+    static let recordAndCompare = """
+        WITH batch AS (
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                AS b (transaction_id, stream, entry_id, type, account, amount, currency)
+        ),
+        checked AS (
+            SELECT b.*, r.transaction_id IS NOT NULL AS in_ledger,
+                   r.account AS ledger_account, r.amount AS ledger_amount, r.currency::text AS ledger_currency
+            FROM batch b LEFT JOIN reference_transactions r ON r.transaction_id = b.transaction_id
+        ),
+        recorded AS (
+            INSERT INTO reconciliation_seen (transaction_id, stream, entry_id, type, account, amount, currency, checked_at)
+            SELECT transaction_id, stream, entry_id, type, account, amount, currency, CASE WHEN in_ledger THEN now() END
+            FROM checked
+            ON CONFLICT (transaction_id, entry_id) DO NOTHING
+        ),
+        entries AS (
+            SELECT transaction_id, entry_id FROM batch
+            UNION
+            SELECT s.transaction_id, s.entry_id FROM reconciliation_seen s WHERE s.transaction_id = ANY ($1::uuid[])
+        ),
+        found (transaction_id, kind, expected, actual) AS (
+            \(ReconciliationHandler.comparisons(from: "checked", present: "in_ledger"))
+            UNION ALL
+            SELECT transaction_id, 'duplicate_event', '1 stream entry',
+                   count(*) || ' stream entries: ' || string_agg(entry_id, ',' ORDER BY entry_id)
+            FROM entries GROUP BY transaction_id HAVING count(*) > 1
+        ),
+        inserted AS (
+            INSERT INTO reconciliation_mismatches (transaction_id, kind, expected, actual)
+            SELECT DISTINCT ON (transaction_id, kind) transaction_id, kind, expected, actual FROM found
+            ON CONFLICT (transaction_id, kind) DO NOTHING
+            RETURNING kind
+        )
+        SELECT kind FROM inserted
+        """
+
+    /// The field comparisons, shared with the sweep's re-check so both report
+    /// the same kinds with the same `expected` (ledger) / `actual` (event) text.
+    /// `source` has the event's columns and `ledger_*` ones; `present` says
+    /// whether the ledger row exists.
+    static func comparisons(from source: String, present: String) -> String {
+        """
+        SELECT transaction_id, 'amount_mismatch', ledger_amount::text, amount::text
+            FROM \(source) WHERE \(present) AND ledger_amount <> amount
+            UNION ALL
+            SELECT transaction_id, 'currency_mismatch', ledger_currency, currency
+            FROM \(source) WHERE \(present) AND ledger_currency <> currency
+            UNION ALL
+            SELECT transaction_id, 'account_mismatch', ledger_account, account
+            FROM \(source) WHERE \(present) AND ledger_account <> account
+        """
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Logging
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowReconciliation
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+
+/// A fresh PostgreSQL database (migrated) and a flushed Redis database of its
+/// own (the stream name `payflow:events` is fixed), plus helpers to write
+/// events and ledger rows by hand and to run reconciliation replicas.
+struct ReconciliationFixture: Sendable {
+    let redisConfiguration: RedisConfiguration
+    let redis: RedisConnection
+    let databaseURL: String
+    let database: PostgresConnection
+    let settings: ReconciliationSettings
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test.reconciliation")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// Runs `body` against Redis database `redisDatabase` (13–15 are this
+    /// suite's) and a fresh PostgreSQL database, cleaning both up afterwards.
+    static func with(
+        redisDatabase: Int,
+        grace: Duration = .milliseconds(300),
+        _ body: (ReconciliationFixture) async throws -> Void
+    ) async throws {
+        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
+        configuration.database = redisDatabase
+        let redis = try await RedisConnection.connect(configuration: configuration)
+        try await redis.send(RedisCommand("FLUSHDB"))
+        let result: Result<Void, any Error>
+        do {
+            try await TestDatabase.withFresh { url, database in
+                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
+                    .run(on: database)
+                let fixture = ReconciliationFixture(
+                    redisConfiguration: configuration, redis: redis, databaseURL: url, database: database,
+                    settings: ReconciliationSettings(grace: grace, sweepInterval: .milliseconds(50))
+                )
+                try await body(fixture)
+            }
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        _ = try? await redis.send(RedisCommand("FLUSHDB"))
+        await redis.close()
+        try result.get()
+    }
+
+    // MARK: - Writing events and ledger rows
+
+    static func payment(account: String = "acc-000001", amount: Int64 = 1250, currency: Currency = .eur) -> PaymentEvent {
+        PaymentEvent(
+            id: UUID(), type: .payment, occurredAt: .now(), account: account, amount: amount, currency: currency,
+            details: .init(merchant: "mer-0001", country: "DE", ip: "10.0.0.1", device: "dev-1")
+        )
+    }
+
+    @discardableResult
+    func xadd(_ event: PaymentEvent) async throws -> StreamEntryID {
+        var command = RedisCommand("XADD", StreamNames.events, "*")
+        for field in event.fields {
+            command.append(field.name)
+            command.append(field.value)
+        }
+        return StreamEntryID(try await self.redis.send(command).string ?? "")!
+    }
+
+    /// The ledger row the generator would write for `event`, with overrides.
+    func insertLedgerRow(for event: PaymentEvent, account: String? = nil, amount: Int64? = nil, currency: Currency? = nil) async throws {
+        try await self.database.query(
+            """
+            INSERT INTO reference_transactions (transaction_id, account, type, amount, currency, occurred_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """,
+            [event.id, account ?? event.account, event.type.rawValue, amount ?? event.amount, (currency ?? event.currency).code, event.occurredAt.description]
+        )
+    }
+
+    // MARK: - Reading results
+
+    struct Mismatch: Hashable, Sendable, CustomStringConvertible {
+        var transaction: UUID
+        var kind: MismatchKind
+        var description: String { "\(self.kind.rawValue) \(self.transaction)" }
+    }
+
+    func mismatches() async throws -> Set<Mismatch> {
+        Set(try await self.database.query("SELECT transaction_id, kind FROM reconciliation_mismatches").rows.map { row in
+            Mismatch(transaction: try row.decode(0, as: UUID.self), kind: MismatchKind(rawValue: try row.decode(1, as: String.self))!)
+        })
+    }
+
+    func mismatchRowCount() async throws -> Int {
+        try await self.database.query("SELECT count(*) FROM reconciliation_mismatches").first!.decode(0, as: Int.self)
+    }
+
+    func seenRowCount() async throws -> Int {
+        try await self.database.query("SELECT count(*) FROM reconciliation_seen").first!.decode(0, as: Int.self)
+    }
+
+    /// `payflow:mismatches`, each entry's fields as a dictionary.
+    func publishedMismatches() async throws -> [[String: String]] {
+        let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.mismatches, "-", "+"))
+        return (reply.array ?? []).map { item in
+            let flat = item.array?.last?.array ?? []
+            var fields: [String: String] = [:]
+            var index = 0
+            while index + 1 < flat.count {
+                fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
+                index += 2
+            }
+            return fields
+        }
+    }
+
+    // MARK: - Running reconciliation
+
+    func groupConfiguration(consumer: String) -> ConsumerGroupConfiguration {
+        var configuration = ConsumerGroupConfiguration(group: "reconciliation", streams: [StreamNames.events], consumerName: consumer)
+        configuration.block = .milliseconds(100)
+        configuration.claimMinIdle = .milliseconds(300)
+        configuration.claimInterval = .milliseconds(100)
+        configuration.maxRetryBackoff = .milliseconds(200)
+        return configuration
+    }
+
+    func handler() async throws -> (ReconciliationHandler, PostgresConnection) {
+        let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
+        return (ReconciliationHandler(database: connection), connection)
+    }
+
+    /// A sweeper (and its connections) as a replica's sweep service uses it.
+    func sweepService() async throws -> (ReconciliationSweepService, PostgresConnection, RedisConnection) {
+        let database = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
+        let redis = RedisConnection(configuration: self.redisConfiguration, logger: Self.quietLogger)
+        let service = ReconciliationSweepService(
+            sweeper: ReconciliationSweeper(database: database, redis: redis, settings: self.settings, logger: Self.quietLogger),
+            publisher: MismatchPublisher(database: database, redis: redis, streamMaxLength: nil),
+            interval: self.settings.sweepInterval,
+            logger: Self.quietLogger
+        )
+        return (service, database, redis)
+    }
+
+    /// Runs `replicas` reconciliation processes' worth of services (a
+    /// consumer and a sweep each, own connections) while `body` runs, then
+    /// shuts them down gracefully and waits for them.
+    func whileRunning(replicas: Int = 1, alongside others: [any Service] = [], _ body: @Sendable () async throws -> Void) async throws {
+        var consumers: [ConsumerGroupService<ReconciliationHandler>] = []
+        var sweeps: [ReconciliationSweepService] = []
+        var databases: [PostgresConnection] = []
+        var redises: [RedisConnection] = []
+        for replica in 1...replicas {
+            let (handler, handlerDatabase) = try await self.handler()
+            databases.append(handlerDatabase)
+            consumers.append(ConsumerGroupService(
+                configuration: self.groupConfiguration(consumer: "replica-\(replica)"),
+                redis: self.redisConfiguration, handler: handler, logger: Self.quietLogger
+            ))
+            let (sweep, sweepDatabase, sweepRedis) = try await self.sweepService()
+            sweeps.append(sweep)
+            databases.append(sweepDatabase)
+            redises.append(sweepRedis)
+        }
+        let services = (consumers, sweeps)
+        let result: Result<Void, any Error>
+        do {
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for consumer in services.0 { group.addTask { try await consumer.run() } }
+                    for sweep in services.1 { group.addTask { try await sweep.run() } }
+                    for other in others { group.addTask { try await other.run() } }
+                    do {
+                        try await body()
+                    } catch {
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        throw error
+                    }
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        for database in databases { await database.close() }
+        for redis in redises { await redis.close() }
+        try result.get()
+    }
+}
+
+extension ReconciliationFixture {
+    /// The entries of `payflow:events` as the runtime would deliver them.
+    func streamEntries() async throws -> [StreamEntry] {
+        let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.events, "-", "+"))
+        return (reply.array ?? []).compactMap { item in
+            guard let parts = item.array, parts.count == 2, let id = parts[0].string.flatMap({ StreamEntryID($0) }) else { return nil }
+            let flat = parts[1].array ?? []
+            var fields: [(name: String, value: String)] = []
+            var index = 0
+            while index + 1 < flat.count {
+                fields.append((flat[index].string ?? "", flat[index + 1].string ?? ""))
+                index += 2
+            }
+            return StreamEntry(stream: StreamNames.events, id: id, fields: fields)
+        }
+    }
+}
