@@ -13,6 +13,10 @@ struct PayFlowCommand: AsyncParsableCommand {
             DemoProduceCommand.self,
             DemoConsumerCommand.self,
             GeneratorCommand.self,
+            AntiFraudCommand.self,
+            FraudReportCommand.self,
+            ReconciliationCommand.self,
+            ReconciliationReportCommand.self,
         ]
     )
 }

@@ -207,13 +207,15 @@ struct GeneratorTests {
         }
     }
 
-    /// A generous bound: the figure itself is measured by the benchmark.
-    @Test func holdsTheConfiguredRate() async throws {
+    /// Only a lower bound, which load cannot break: a paced run must not go
+    /// faster than its rate. How close it gets to the rate is measured by
+    /// hand and by the benchmark, not asserted in a timed test.
+    @Test func neverRunsFasterThanTheConfiguredRate() async throws {
         try await self.withGenerator(redisDatabase: 10) { generator, setup in
             try await self.runToCompletion(generator, GeneratorConfiguration(eventsPerSecond: 1000, totalEvents: 2000, accounts: 500, fraudRate: 0, inconsistencyRate: 0, seed: 3, startTime: Self.start))
             let ids = try await setup.streamEvents().map(\.id)
             let span = Double(ids.last!.milliseconds - ids.first!.milliseconds) / 1000
-            #expect(span > 1.5 && span < 3.0, "2000 events at 1000/s took \(span) s")
+            #expect(span >= 1.9, "2000 events at 1000/s took only \(span) s")
         }
     }
 }
