@@ -5,7 +5,6 @@ import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
 import PayFlowRuntime
-import ServiceLifecycle
 
 /// `payflow anti-fraud`: the consumer group `anti-fraud` on `payflow:events`.
 /// Rules run against per-account state in Redis (shared by replicas); alerts
@@ -34,22 +33,13 @@ struct AntiFraudCommand: AsyncParsableCommand {
             alerts: FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
         )
         let consumer = ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger)
-        let http = OperationsServer.makeApplication(
+        try await OperationsServer.run(
+            [consumer],
             router: OperationsServer.makeRouter(registry: registry),
             host: address.host,
             port: address.port,
             logger: context.logger
         )
-        // Shut down in reverse order: the consumer finishes its batch first,
-        // /health and /metrics answer until it has.
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: consumer)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
-        )
-        try await services.run()
         await stateRedis.close()
         await database.close()
     }

@@ -3,7 +3,6 @@ import Logging
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRuntime
-import ServiceLifecycle
 
 /// A consumer that proves the runtime end to end before the real services
 /// exist: it reads `payflow:events` as the group `demo` and records each
@@ -31,22 +30,13 @@ struct DemoConsumerCommand: AsyncParsableCommand {
             handler: ProcessedEventsRecorder(group: group.group, database: database, batchDelay: batchDelay),
             logger: context.logger
         )
-        let http = OperationsServer.makeApplication(
+        try await OperationsServer.run(
+            [consumer],
             router: OperationsServer.makeRouter(registry: registry),
             host: address.host,
             port: address.port,
             logger: context.logger
         )
-        // Shut down in reverse order: the consumer finishes its batch first,
-        // /health and /metrics answer until it has.
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: consumer)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
-        )
-        try await services.run()
         await database.close()
     }
 }

@@ -3,7 +3,6 @@ import Logging
 import PayFlowGenerator
 import PayFlowGeneratorAPI
 import PayFlowRuntime
-import ServiceLifecycle
 
 /// `payflow generator`: the traffic source with its REST API. It starts
 /// stopped unless `--start` is given; the API (or `--start`) sets it going.
@@ -64,17 +63,9 @@ struct GeneratorCommand: AsyncParsableCommand {
         let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
         let router = OperationsServer.makeRouter(registry: registry)
         try GeneratorAPI(control: generator, adminToken: adminToken, logger: context.logger).register(on: router)
-        let http = OperationsServer.makeApplication(router: router, host: address.host, port: address.port, logger: context.logger)
         if self.start {
             try await generator.start()
         }
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: generator)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
-        )
-        try await services.run()
+        try await OperationsServer.run([generator], router: router, host: address.host, port: address.port, logger: context.logger)
     }
 }

@@ -5,7 +5,6 @@ import PayFlowPostgres
 import PayFlowReconciliation
 import PayFlowRedis
 import PayFlowRuntime
-import ServiceLifecycle
 
 /// `payflow reconciliation`: the `reconciliation` consumer group on
 /// `payflow:events` and its periodic sweep, in one process, with `/health`
@@ -44,22 +43,13 @@ struct ReconciliationCommand: AsyncParsableCommand {
             interval: settings.sweepInterval,
             logger: context.logger
         )
-        let http = OperationsServer.makeApplication(
+        try await OperationsServer.run(
+            [consumer, sweep],
             router: OperationsServer.makeRouter(registry: registry),
             host: address.host,
             port: address.port,
             logger: context.logger
         )
-        // Shut down in reverse order: the sweep and the consumer finish their
-        // work in hand first, /health and /metrics answer until they have.
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: consumer), .init(service: sweep)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
-        )
-        try await services.run()
         await sweepRedis.close()
         await sweepDatabase.close()
         await handlerDatabase.close()

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 /// The HTTP face every long-running `payflow` process shows: `GET /health`
 /// for orchestrators and `GET /metrics` for Prometheus. Services with an API
@@ -37,6 +38,27 @@ public enum OperationsServer {
             )
         }
         return router
+    }
+
+    /// Runs a process's workers beside its HTTP server until SIGTERM or
+    /// SIGINT. Services shut down in reverse order, so the workers finish and
+    /// ack what they hold while `/health` and `/metrics` still answer.
+    public static func run(
+        _ workers: [any Service],
+        router: Router<BasicRequestContext>,
+        host: String,
+        port: Int,
+        logger: Logger
+    ) async throws {
+        let http = Self.makeApplication(router: router, host: host, port: port, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: http)] + workers.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
     }
 
     /// The HTTP server as a ServiceLifecycle service.
