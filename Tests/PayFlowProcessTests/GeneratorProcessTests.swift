@@ -70,7 +70,17 @@ struct GeneratorProcessTests {
 
             try await eventually("events to flow") { try await self.emitted(base) >= 200 }
             #expect(try await self.request("POST", base.appendingPathComponent("v1/generator/stop"), token: "s3cret").status == 200)
-            let total = try await self.emitted(base)
+            // A batch already being written when stop arrived still lands:
+            // wait until the count stops moving.
+            let settled = Shared(-1)
+            try await eventually("emission to settle after stop") {
+                let before = try await self.emitted(base)
+                try await Task.sleep(for: .milliseconds(300))
+                let after = try await self.emitted(base)
+                settled.value = after
+                return before == after
+            }
+            let total = settled.value
 
             generator.signal(SIGTERM)
             #expect(try await generator.waitForExit(timeout: .seconds(30)) == 0, "\(generator.output)")
