@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: - C libraries, linked from the system (apt: libhiredis-dev, libpq-dev)
@@ -133,6 +136,70 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        /// Notification: templated messages per event and alert, delivered to
+        /// the log or a signed webhook, each recorded once.
+        .target(
+            name: "PayFlowNotification",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            exclude: ["README.md"]
+        ),
+
+        /// Analytics: exact aggregates of events, alerts and mismatches.
+        .target(
+            name: "PayFlowAnalytics",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            exclude: ["README.md"]
+        ),
+
+        /// The analytics HTTP API, generated from `openapi.json` (spec first).
+        .target(
+            name: "PayFlowAnalyticsAPI",
+            dependencies: [
+                "PayFlowAnalytics",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowPostgres",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.json")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
+        /// Audit log: every entry of every stream, stored once, hash-chained.
+        .target(
+            name: "PayFlowAuditLog",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            exclude: ["README.md"]
+        ),
+
         // MARK: - The one executable: `payflow <subcommand>`
         .executableTarget(
             name: "PayFlowCLI",
@@ -143,6 +210,12 @@ let package = Package(
                 "PayFlowGeneratorAPI",
                 "PayFlowAntiFraud",
                 "PayFlowReconciliation",
+                "PayFlowNotification",
+                "PayFlowAnalytics",
+                "PayFlowAnalyticsAPI",
+                "PayFlowAuditLog",
+                "PayFlowPostgres",
+                "PayFlowRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -225,6 +298,55 @@ let package = Package(
             name: "PayFlowReconciliationTests",
             dependencies: [
                 "PayFlowReconciliation",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowGenerator",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowNotificationTests",
+            dependencies: [
+                "PayFlowNotification",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowGenerator",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowAnalyticsTests",
+            dependencies: [
+                "PayFlowAnalytics",
+                "PayFlowAnalyticsAPI",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowGenerator",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowAuditLogTests",
+            dependencies: [
+                "PayFlowAuditLog",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",

@@ -17,6 +17,10 @@ struct PayFlowCommand: AsyncParsableCommand {
             FraudReportCommand.self,
             ReconciliationCommand.self,
             ReconciliationReportCommand.self,
+            NotificationCommand.self,
+            AnalyticsCommand.self,
+            AuditLogCommand.self,
+            AuditCommand.self,
         ]
     )
 }

@@ -8,4 +8,16 @@ public enum StreamNames {
     /// Differences the reconciliation service found against the ledger.
     public static let mismatches = "payflow:mismatches"
 
+    /// The consumer groups of the platform's services.
+    public static let consumerGroups = ["anti-fraud", "notification", "reconciliation", "analytics", "audit-log"]
+
+    /// `payflow:dlq:<group>`: the dead-letter stream the runtime keeps for a
+    /// group (the same format as `ConsumerGroupConfiguration.deadLetterStream`).
+    public static func deadLetter(group: String) -> String { "payflow:dlq:\(group)" }
+
+    /// Every stream the audit log copies: the three business streams and the
+    /// dead-letter stream of every service.
+    public static var all: [String] {
+        [events, alerts, mismatches] + consumerGroups.map(deadLetter(group:))
+    }
 }

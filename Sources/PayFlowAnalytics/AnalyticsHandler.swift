@@ -1,0 +1,2 @@
+/// Placeholder until the analytics service lands.
+enum AnalyticsPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder until the analytics API lands.
+enum AnalyticsAPIPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder until the audit-log service lands.
+enum AuditLogPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder until the notification service lands.
+enum NotificationPlaceholder {}

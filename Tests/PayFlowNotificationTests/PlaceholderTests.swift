@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct NotificationPlaceholderTests {
+    @Test func placeholder() {}
+}
