@@ -1,0 +1,39 @@
+/// An entry of `payflow:mismatches` as the services downstream of
+/// reconciliation read it; `kind` stays text for the same reason as
+/// ``AlertNotice/rule``.
+public struct MismatchNotice: Sendable, Hashable {
+    /// Stable per (transaction, kind): one mismatch whatever the redeliveries.
+    public var mismatchID: String
+    public var kind: String
+    public var transactionID: String
+    /// What the ledger says, and what the stream said (empty when absent).
+    public var expected: String
+    public var actual: String
+    public var detectedAt: EventTimestamp
+
+    public init(mismatchID: String, kind: String, transactionID: String, expected: String, actual: String, detectedAt: EventTimestamp) {
+        self.mismatchID = mismatchID
+        self.kind = kind
+        self.transactionID = transactionID
+        self.expected = expected
+        self.actual = actual
+        self.detectedAt = detectedAt
+    }
+
+    static let fieldNames: Set<String> = ["mismatch_id", "kind", "transaction_id", "expected", "actual", "detected_at"]
+
+    public init(fields: some Sequence<(name: String, value: String)>) throws(EventDecodingError) {
+        let values = try FlatFields(fields, allowed: Self.fieldNames)
+        var all: [String: String] = [:]
+        for (name, value) in fields { all[name] = value }
+        self.init(
+            mismatchID: try values.required("mismatch_id"),
+            kind: try values.required("kind"),
+            transactionID: try values.required("transaction_id"),
+            // `expected`/`actual` are legitimately empty (a missing row has no values).
+            expected: all["expected"] ?? "",
+            actual: all["actual"] ?? "",
+            detectedAt: try values.time("detected_at")
+        )
+    }
+}
