@@ -229,6 +229,8 @@ let package = Package(
                 "PayFlowRedis",
                 "PayFlowPostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/PayFlowTestSupport"
         ),

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import PayFlowAuditLog
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+
+/// A fresh, migrated PostgreSQL database and a Redis connection (database 0,
+/// streams with unique names), for the audit log's tests.
+struct AuditFixture: Sendable {
+    var redis: RedisConnection
+    var redisConfiguration: RedisConfiguration
+    var database: PostgresConnection
+    var databaseURL: String
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test.audit")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static func with<T>(_ body: (AuditFixture) async throws -> T) async throws -> T {
+        let redisConfiguration = try RedisConfiguration(url: try await TestServers.redisURL())
+        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await TestDatabase.withFresh { url, database in
+                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
+                    .run(on: database)
+                return try await body(AuditFixture(redis: redis, redisConfiguration: redisConfiguration, database: database, databaseURL: url))
+            })
+        } catch {
+            result = .failure(error)
+        }
+        await redis.close()
+        return try result.get()
+    }
+
+    /// A writer with a connection of its own, as each audit-log process has.
+    func withWriter<T>(consumer: String = "writer", _ body: (AuditChainWriter) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(AuditChainWriter(database: connection, consumer: consumer, logger: Self.quietLogger)))
+        } catch {
+            result = .failure(error)
+        }
+        await connection.close()
+        return try result.get()
+    }
+
+    func verify() async throws -> AuditVerification {
+        try await AuditVerifier(database: self.database, pageSize: 7).verify()
+    }
+
+    func rowCount() async throws -> Int {
+        try await self.database.query("SELECT count(*) FROM audit_log").rows[0].decode(0, as: Int.self)
+    }
+
+    /// Entries stored more than once (must stay 0).
+    func duplicateRowCount() async throws -> Int {
+        try await self.database.query(
+            "SELECT count(*) FROM (SELECT 1 FROM audit_log GROUP BY stream, entry_id HAVING count(*) > 1) d"
+        ).rows[0].decode(0, as: Int.self)
+    }
+
+    /// Records of `count` entries on `stream`, ids 1000-0, 1001-0, ...
+    static func records(_ count: Int, stream: String = "test:stream", firstMillisecond: UInt64 = 1_000) -> [AuditRecord] {
+        (0..<count).map { index in
+            AuditRecord(
+                stream: stream,
+                entryID: StreamEntryID(milliseconds: firstMillisecond + UInt64(index), sequence: 0),
+                fields: [
+                    .init(name: "id", value: "evt-\(index)"),
+                    .init(name: "type", value: "payment"),
+                    .init(name: "amount", value: "\(index * 100)"),
+                ],
+                receivedAtMicroseconds: 1_700_000_000_000_000 + Int64(index)
+            )
+        }
+    }
+}

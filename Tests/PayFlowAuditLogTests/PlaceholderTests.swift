@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct AuditLogPlaceholderTests {
-    @Test func placeholder() {}
-}

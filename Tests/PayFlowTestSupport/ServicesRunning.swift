@@ -1,0 +1,28 @@
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+
+/// Runs `services` while `body` runs, then shuts them down the way SIGTERM
+/// would (graceful shutdown) and waits for every one to return, so a test's
+/// assertions after this call see everything the services finished.
+/// A service failing, or `body` throwing, is rethrown after the shutdown.
+public func withServicesRunning<T: Sendable>(
+    _ services: [any Service],
+    _ body: @Sendable () async throws -> T
+) async throws -> T {
+    try await testGracefulShutdown { trigger in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            trigger.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }
+    }
+}
