@@ -6,16 +6,22 @@ import PayFlowRuntime
 /// against the shared account state in Redis, then record and publish the
 /// alerts, and only then report the batch done (the runtime acks after).
 ///
-/// Both steps are idempotent per event id, so a redelivered batch, a batch
+/// Two rules' verdicts are provisional (``ProvisionalVerdict``): they are
+/// stored, not alerted, and ``ProvisionalVerdictSettler`` decides them once
+/// every earlier entry is processed, so replicas raise what one consumer would.
+///
+/// Every step is idempotent per event id, so a redelivered batch, a batch
 /// claimed from a dead replica or one retried after an outage adds nothing.
 /// A store that is down throws, and the runtime retries the whole batch.
 public struct AntiFraudHandler: ConsumerGroupHandler {
     public let state: AccountStateStore
     public let alerts: FraudAlertStore
+    public let provisional: ProvisionalVerdictStore
 
-    public init(state: AccountStateStore, alerts: FraudAlertStore) {
+    public init(state: AccountStateStore, alerts: FraudAlertStore, provisional: ProvisionalVerdictStore) {
         self.state = state
         self.alerts = alerts
+        self.provisional = provisional
     }
 
     public func decode(_ entry: StreamEntry) throws -> PaymentEvent {
@@ -23,8 +29,10 @@ public struct AntiFraudHandler: ConsumerGroupHandler {
     }
 
     public func handle(_ batch: [Delivery<PaymentEvent>]) async throws -> [StreamEntry.Key: EntryOutcome] {
-        let raised = try await self.state.evaluate(batch.map(\.message))
-        try await self.alerts.record(raised)
+        let evaluation = try await self.state.evaluate(batch.map(\.message), entries: batch.map(\.entry.id))
+        try await self.alerts.record(evaluation.alerts)
+        // Verdicts a late event could overturn wait, durably, for the settler.
+        try await self.provisional.record(evaluation.provisional)
         return batch.outcomes(.done)
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 
 /// The periodic half of reconciliation: what cannot be decided when an event
 /// is handled because it depends on time passing.

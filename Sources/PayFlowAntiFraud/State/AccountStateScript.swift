@@ -24,7 +24,18 @@
 /// 4. `st` account status changes, member `id|b` (blocked) or `id|u`
 /// 5. `rf` refunds, member `id|payment-id|amount`
 ///
-/// Returns alerts as a flat array: event id, rule, reason, repeated.
+/// Two verdicts are *provisional*: a payment on a blocked account, and a
+/// refund of a payment the account never made. Unlike the others, a late event
+/// can overturn them (the `account_unblocked` before the payment, the payment
+/// the refund is for, each still in another replica's hands). The script
+/// reports them as provisional, with what is needed to judge them again
+/// (`recheck_blocked`, `recheck_refund` modes, which change no state), and
+/// ``ProvisionalVerdictSettler`` re-judges them once the group has processed
+/// every entry before the one that raised them.
+///
+/// Returns verdicts as a flat array of 6-tuples: event id, rule, reason,
+/// `final` or `provisional`, the judged event's time (µs), and for a
+/// provisional refund `payment-id|amount` (else empty).
 enum AccountStateScript {
     static func keys(prefix: String, account: String) -> [String] {
         let base = "\(prefix):{\(account)}:"
@@ -94,14 +105,31 @@ enum AccountStateScript {
       return list
     end
 
+    local rechecking = kind == 'recheck_blocked' or kind == 'recheck_refund'
     local alerts, seen = {}, {}
-    local function alert(eventId, rule, reason)
+    local function verdict(eventId, rule, reason, status, time, extra)
       local key = eventId .. ':' .. rule
       if seen[key] then return end
       seen[key] = true
       alerts[#alerts + 1] = eventId
       alerts[#alerts + 1] = rule
       alerts[#alerts + 1] = reason
+      alerts[#alerts + 1] = status
+      alerts[#alerts + 1] = fmt(time)
+      alerts[#alerts + 1] = extra
+    end
+    local function alert(eventId, rule, reason) verdict(eventId, rule, reason, 'final', 0, '') end
+    -- A verdict a late event could overturn: final only when re-judged.
+    local function provisional(eventId, rule, reason, time, extra)
+      verdict(eventId, rule, reason, rechecking and 'final' or 'provisional', time, extra)
+    end
+
+    -- activity on a blocked account: the latest status change at or before it
+    local function judgeBlocked(p)
+      local status = redis.call('ZREVRANGEBYSCORE', ST, fmt(p.time), '-inf', 'LIMIT', 0, 1)
+      if #status == 1 and string.sub(status[1], -2) == '|b' then
+        provisional(p.id, 'blocked_account_activity', 'payment while the account is blocked (' .. split(status[1], 2)[1] .. ')', p.time, '')
+      end
     end
 
     -- Every rule that judges a payment, from the events stored around its time.
@@ -154,11 +182,7 @@ enum AccountStateScript {
           end
         end
       end
-      -- activity on a blocked account: the latest status change at or before it
-      local status = redis.call('ZREVRANGEBYSCORE', ST, fmt(p.time), '-inf', 'LIMIT', 0, 1)
-      if #status == 1 and string.sub(status[1], -2) == '|b' then
-        alert(p.id, 'blocked_account_activity', 'payment while the account is blocked (' .. split(status[1], 2)[1] .. ')')
-      end
+      judgeBlocked(p)
       -- top-up drain: any large top-up in the window before it, mostly spent since
       local topups = redis.call('ZRANGEBYSCORE', T, fmt(p.time - drainWindow), fmt(p.time), 'WITHSCORES')
       for i = 1, #topups, 2 do
@@ -179,7 +203,7 @@ enum AccountStateScript {
     local function judgeRefund(r)
       local paid = redis.call('HGET', PA, r.payment)
       if not paid then
-        alert(r.id, 'refund_abuse', 'refund of payment ' .. r.payment .. ', which this account never made')
+        provisional(r.id, 'refund_abuse', 'refund of payment ' .. r.payment .. ', which this account never made', r.time, r.payment .. '|' .. fmt(r.amount))
         return
       end
       local before = 0
@@ -219,7 +243,13 @@ enum AccountStateScript {
       return {}
     end
 
-    if kind == 'payment' then
+    if kind == 'recheck_blocked' then
+      judgeBlocked({ id = id, time = now })
+      return alerts
+    elseif kind == 'recheck_refund' then
+      judgeRefund({ id = id, payment = original, amount = amount, time = now, member = id .. '|' .. original .. '|' .. fmt(amount) })
+      return alerts
+    elseif kind == 'payment' then
       redis.call('ZADD', P, fmt(now), id .. '|' .. fmt(amount) .. '|' .. country .. '|' .. continent .. '|' .. merchant)
       redis.call('HSET', PA, id, fmt(amount))
       for _, m in ipairs(cap(P, keepPayments)) do redis.call('HDEL', PA, split(m, 5)[1]) end

@@ -23,63 +23,148 @@ public final class AccountStateStore: Sendable {
         self.thresholds = AccountStateScript.thresholds(configuration)
     }
 
+    /// What evaluating a batch decided: alerts now, and verdicts that must wait.
+    public struct Evaluation: Sendable {
+        public var alerts: [FraudAlert] = []
+        public var provisional: [ProvisionalVerdict] = []
+    }
+
     /// Records the events in order and returns the alerts their evaluation
-    /// raised (including alerts on earlier events that a late event completed),
-    /// without duplicates. Throws when Redis fails; nothing is lost then,
-    /// because the batch is not acked and every call is idempotent.
-    public func evaluate(_ events: [PaymentEvent]) async throws(RedisError) -> [FraudAlert] {
-        guard !events.isEmpty else { return [] }
-        var replies = try await self.run(events, sha: try await self.loadedSHA(reload: false))
-        if replies.contains(where: Self.isNoScript) {
-            replies = try await self.run(events, sha: try await self.loadedSHA(reload: true))
-        }
-        var alerts: [FraudAlert] = []
+    /// raised (including alerts on earlier events that a late event completed)
+    /// and the provisional verdicts (``ProvisionalVerdict``), without
+    /// duplicates. `entries` are the events' stream entry ids, in the same
+    /// order. Throws when Redis fails; nothing is lost then, because the batch
+    /// is not acked and every call is idempotent.
+    public func evaluate(_ events: [PaymentEvent], entries: [StreamEntryID]) async throws(RedisError) -> Evaluation {
+        guard !events.isEmpty else { return Evaluation() }
+        let replies = try await self.runAll(events.map { self.arguments(for: $0) })
+        var evaluation = Evaluation()
         var seen: Set<String> = []
-        for (event, reply) in zip(events, replies) {
-            guard let flat = try reply.orThrow().array, flat.count % 3 == 0 else {
-                throw RedisError(.unexpectedReply, "anti-fraud script reply")
-            }
-            var index = 0
-            while index < flat.count {
-                defer { index += 3 }
-                guard let idText = flat[index].string, let eventID = UUID(uuidString: idText),
-                      let rule = flat[index + 1].string.flatMap(FraudRule.init(rawValue:))
-                else {
-                    throw RedisError(.unexpectedReply, "anti-fraud script alert")
+        for ((event, entry), reply) in zip(zip(events, entries), replies) {
+            for verdict in try Self.verdicts(in: reply) where seen.insert(verdict.alertID).inserted {
+                if verdict.final {
+                    evaluation.alerts.append(FraudAlert(
+                        eventID: verdict.eventID, account: event.account, rule: verdict.rule,
+                        reason: verdict.reason, detectedAt: event.occurredAt
+                    ))
+                } else {
+                    evaluation.provisional.append(ProvisionalVerdict(
+                        eventID: verdict.eventID, account: event.account, rule: verdict.rule, reason: verdict.reason,
+                        judgedAt: verdict.judgedAt, refundedPaymentID: verdict.refundedPaymentID, refundAmount: verdict.refundAmount,
+                        detectedAt: event.occurredAt, settleAfter: entry
+                    ))
                 }
-                let alert = FraudAlert(
-                    eventID: eventID, account: event.account, rule: rule,
-                    reason: flat[index + 2].string ?? "", detectedAt: event.occurredAt
-                )
-                if seen.insert(alert.alertID).inserted { alerts.append(alert) }
+            }
+        }
+        return evaluation
+    }
+
+    /// Judges provisional verdicts again, against the state as it is now, and
+    /// returns the alerts that still hold. Changes no state.
+    public func recheck(_ verdicts: [ProvisionalVerdict]) async throws(RedisError) -> [FraudAlert] {
+        guard !verdicts.isEmpty else { return [] }
+        let replies = try await self.runAll(verdicts.map { verdict in
+            let refund = verdict.rule == .refundAbuse
+            return (
+                account: verdict.account,
+                values: [
+                    refund ? "recheck_refund" : "recheck_blocked",
+                    verdict.eventID.uuidString.lowercased(),
+                    String(verdict.judgedAt.microsecondsSinceEpoch),
+                    String(verdict.refundAmount ?? 0),
+                    "", "", "",
+                    verdict.refundedPaymentID?.uuidString.lowercased() ?? "",
+                ]
+            )
+        })
+        var alerts: [FraudAlert] = []
+        for (verdict, reply) in zip(verdicts, replies) {
+            for decided in try Self.verdicts(in: reply) where decided.final && decided.rule == verdict.rule {
+                alerts.append(FraudAlert(
+                    eventID: verdict.eventID, account: verdict.account, rule: verdict.rule,
+                    reason: decided.reason, detectedAt: verdict.detectedAt
+                ))
             }
         }
         return alerts
     }
 
-    // MARK: - Script calls
-
-    private func run(_ events: [PaymentEvent], sha: String) async throws(RedisError) -> [RedisReply] {
-        try await self.redis.pipeline(events.map { self.command(for: $0, sha: sha) })
+    /// One verdict as the script reports it (see ``AccountStateScript``).
+    private struct ScriptVerdict {
+        var eventID: UUID
+        var rule: FraudRule
+        var reason: String
+        var final: Bool
+        var judgedAt: EventTimestamp
+        var refundedPaymentID: UUID?
+        var refundAmount: Int64?
+        var alertID: String { FraudAlert.alertID(eventID: self.eventID, rule: self.rule) }
     }
 
-    private func command(for event: PaymentEvent, sha: String) -> RedisCommand {
-        let keys = AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: event.account)
+    private static func verdicts(in reply: RedisReply) throws(RedisError) -> [ScriptVerdict] {
+        guard let flat = try reply.orThrow().array, flat.count % 6 == 0 else {
+            throw RedisError(.unexpectedReply, "anti-fraud script reply")
+        }
+        var verdicts: [ScriptVerdict] = []
+        var index = 0
+        while index < flat.count {
+            defer { index += 6 }
+            guard let idText = flat[index].string, let eventID = UUID(uuidString: idText),
+                  let rule = flat[index + 1].string.flatMap(FraudRule.init(rawValue:)),
+                  let status = flat[index + 3].string, let time = flat[index + 4].string.flatMap({ Int64($0) })
+            else {
+                throw RedisError(.unexpectedReply, "anti-fraud script verdict")
+            }
+            let extra = (flat[index + 5].string ?? "").split(separator: "|")
+            verdicts.append(ScriptVerdict(
+                eventID: eventID, rule: rule, reason: flat[index + 2].string ?? "", final: status == "final",
+                judgedAt: EventTimestamp(microsecondsSinceEpoch: time),
+                refundedPaymentID: extra.count == 2 ? UUID(uuidString: String(extra[0])) : nil,
+                refundAmount: extra.count == 2 ? Int64(extra[1]) : nil
+            ))
+        }
+        return verdicts
+    }
+
+    // MARK: - Script calls
+
+    /// One `EVALSHA` per call, all in one pipeline; on `NOSCRIPT` (Redis
+    /// restarted) the script is loaded again and the pipeline re-sent, which
+    /// is safe because every call is idempotent.
+    private func runAll(_ calls: [(account: String, values: [String])]) async throws(RedisError) -> [RedisReply] {
+        var replies = try await self.run(calls, sha: try await self.loadedSHA(reload: false))
+        if replies.contains(where: Self.isNoScript) {
+            replies = try await self.run(calls, sha: try await self.loadedSHA(reload: true))
+        }
+        return replies
+    }
+
+    private func run(_ calls: [(account: String, values: [String])], sha: String) async throws(RedisError) -> [RedisReply] {
+        try await self.redis.pipeline(calls.map { call in
+            let keys = AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: call.account)
+            var command = RedisCommand("EVALSHA", sha, keys.count)
+            command.append(contentsOf: keys)
+            command.append(contentsOf: call.values)
+            command.append(contentsOf: self.thresholds)
+            return command
+        })
+    }
+
+    private func arguments(for event: PaymentEvent) -> (account: String, values: [String]) {
         let country = event.details.country ?? ""
-        var command = RedisCommand("EVALSHA", sha, keys.count)
-        command.append(contentsOf: keys)
-        command.append(contentsOf: [
-            event.type.rawValue,
-            event.id.uuidString.lowercased(),
-            String(event.occurredAt.microsecondsSinceEpoch),
-            String(event.amount),
-            country,
-            Continents.of(country),
-            event.details.merchant ?? "",
-            event.details.originalPaymentID?.uuidString.lowercased() ?? "",
-        ])
-        command.append(contentsOf: self.thresholds)
-        return command
+        return (
+            account: event.account,
+            values: [
+                event.type.rawValue,
+                event.id.uuidString.lowercased(),
+                String(event.occurredAt.microsecondsSinceEpoch),
+                String(event.amount),
+                country,
+                Continents.of(country),
+                event.details.merchant ?? "",
+                event.details.originalPaymentID?.uuidString.lowercased() ?? "",
+            ]
+        )
     }
 
     private func loadedSHA(reload: Bool) async throws(RedisError) -> String {

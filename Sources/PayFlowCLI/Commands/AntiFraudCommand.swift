@@ -23,18 +23,25 @@ struct AntiFraudCommand: AsyncParsableCommand {
         let redis = try environment.redisConfiguration()
         let databaseURL = try environment.databaseURL()
         let address = try environment.httpAddress(defaultPort: 8091)
+        let settleInterval = try environment.milliseconds("ANTI_FRAUD_SETTLE_INTERVAL_MS", default: 1000, in: 10...600_000)
         let registry = OperationsServer.bootstrapMetrics()
 
         let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
         // The handler's own connection: the runtime's two are busy blocking in reads.
         let stateRedis = RedisConnection(configuration: redis, logger: context.logger)
-        let handler = AntiFraudHandler(
-            state: AccountStateStore(configuration: rules, redis: stateRedis),
-            alerts: FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
-        )
+        let state = AccountStateStore(configuration: rules, redis: stateRedis)
+        let alerts = FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
+        let provisional = ProvisionalVerdictStore(database: database)
+        let handler = AntiFraudHandler(state: state, alerts: alerts, provisional: provisional)
         let consumer = ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger)
+        // Every statement of the handler and of the settler is a single one, so
+        // they share the PostgreSQL session and the Redis connection.
+        let settler = ProvisionalVerdictSettleService(
+            settler: ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts),
+            redis: stateRedis, stream: StreamNames.events, group: group.group, interval: settleInterval, logger: context.logger
+        )
         try await OperationsServer.run(
-            [consumer],
+            [consumer, settler],
             router: OperationsServer.makeRouter(registry: registry),
             host: address.host,
             port: address.port,

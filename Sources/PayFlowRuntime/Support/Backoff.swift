@@ -2,21 +2,21 @@ import ServiceLifecycle
 
 /// Exponential backoff for retrying what failed because something else is
 /// down (Redis, PostgreSQL): quick at first, then no faster than `maximum`.
-struct Backoff: Sendable {
-    var initial: Duration = .milliseconds(50)
-    var maximum: Duration
+public struct Backoff: Sendable {
+    public var initial: Duration = .milliseconds(50)
+    public var maximum: Duration
     private var attempts = 0
 
-    init(maximum: Duration) {
+    public init(maximum: Duration) {
         self.maximum = maximum
     }
 
-    mutating func reset() {
+    public mutating func reset() {
         self.attempts = 0
     }
 
     /// The delay before the next attempt; each call doubles it up to `maximum`.
-    mutating func nextDelay() -> Duration {
+    public mutating func nextDelay() -> Duration {
         let delay = min(self.initial * (1 << min(self.attempts, 20)), self.maximum)
         self.attempts += 1
         return delay
@@ -24,14 +24,14 @@ struct Backoff: Sendable {
 
     /// Sleeps for the next delay, waking early on graceful shutdown or
     /// cancellation so a stuck dependency never delays stopping.
-    mutating func wait() async {
+    public mutating func wait() async {
         await sleepUnlessShuttingDown(for: self.nextDelay())
     }
 }
 
 /// Sleeps, but returns at once when graceful shutdown begins or the task is
 /// cancelled: loops that poll on a timer must not hold up a SIGTERM.
-func sleepUnlessShuttingDown(for duration: Duration) async {
+public func sleepUnlessShuttingDown(for duration: Duration) async {
     try? await cancelWhenGracefulShutdown {
         try await Task.sleep(for: duration)
     }

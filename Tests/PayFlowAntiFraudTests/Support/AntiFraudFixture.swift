@@ -22,8 +22,20 @@ struct AntiFraudFixture: Sendable {
     var handler: AntiFraudHandler {
         AntiFraudHandler(
             state: AccountStateStore(configuration: self.configuration, redis: self.redis),
-            alerts: FraudAlertStore(database: self.database, redis: self.redis, streamMaxLength: 100_000, stream: self.alertStream)
+            alerts: FraudAlertStore(database: self.database, redis: self.redis, streamMaxLength: 100_000, stream: self.alertStream),
+            provisional: ProvisionalVerdictStore(database: self.database)
         )
+    }
+
+    var settler: ProvisionalVerdictSettler {
+        ProvisionalVerdictSettler(state: self.handler.state, verdicts: self.handler.provisional, alerts: self.handler.alerts)
+    }
+
+    /// Settles every provisional verdict, as the settle service does once the
+    /// group has processed everything.
+    @discardableResult
+    func settle() async throws -> (settled: Int, alerted: Int) {
+        try await self.settler.settle(through: .caughtUp)
     }
 
     /// `redisDatabase` nil: database 0 with unique key names; 1–3: that
@@ -61,7 +73,8 @@ struct AntiFraudFixture: Sendable {
     }
 
     /// Runs the handler over the events in batches, as the runtime would.
-    func handle(_ events: [PaymentEvent], batchSize: Int = 256) async throws {
+    /// `settle`: then settle the provisional verdicts (as a caught-up group would).
+    func handle(_ events: [PaymentEvent], batchSize: Int = 256, settle: Bool = true) async throws {
         var start = 0
         while start < events.count {
             let chunk = events[start..<min(start + batchSize, events.count)]
@@ -75,6 +88,7 @@ struct AntiFraudFixture: Sendable {
             #expect(outcomes.values.allSatisfy { $0 == .done })
             start += chunk.count
         }
+        if settle { try await self.settle() }
     }
 
     /// Every alert row: alert id → (event id, rule, published).

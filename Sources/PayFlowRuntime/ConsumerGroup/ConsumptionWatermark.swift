@@ -1,16 +1,15 @@
 import PayFlowRedis
 
-/// How far the `reconciliation` group has processed `payflow:events`, read
-/// from Redis: the bound that keeps `missing_in_stream` from blaming a ledger
-/// row whose event is merely not consumed yet (a lagging or restarting group,
-/// a backlog at start-up).
+/// How far a consumer group has *processed* a stream (not merely read it),
+/// read from Redis: every entry at or before the watermark has been acked, and
+/// the runtime acks only after the handler's effects are durable.
 ///
-/// Every entry at or before the watermark has been acked, and the runtime acks
-/// only after the handler's seen rows are committed. The generator commits a
-/// ledger row before it XADDs the event, so the event of a row recorded at `t`
-/// has an entry id (XADD time) of at least `t`; once the watermark is past
-/// `t + grace`, a row with no seen row really has no event.
-enum ConsumptionWatermark: Equatable, Sendable {
+/// Services use it to wait for "everything before this entry is done" across
+/// replicas: reconciliation so that `missing_in_stream` never blames a ledger
+/// row whose event is merely not consumed yet, anti-fraud so that a verdict
+/// that a late event could overturn is settled only once no earlier event can
+/// still arrive.
+public enum ConsumptionWatermark: Equatable, Sendable {
     /// Nothing pending and nothing unread: everything XADDed so far is processed.
     case caughtUp
     /// Every entry with an id time at or before this (Unix ms) is processed.
@@ -18,8 +17,17 @@ enum ConsumptionWatermark: Equatable, Sendable {
     /// The stream or the group does not exist yet: nothing can be concluded.
     case unknown
 
+    /// Whether every entry up to `id` (its millisecond) is processed.
+    public func covers(_ id: StreamEntryID) -> Bool {
+        switch self {
+        case .caughtUp: true
+        case .processedThrough(let milliseconds): id.milliseconds <= milliseconds
+        case .unknown: false
+        }
+    }
+
     /// `XINFO STREAM`, `XINFO GROUPS` and an `XPENDING` summary in one round trip.
-    static func read(redis: RedisConnection, stream: String, group: String) async throws(RedisError) -> ConsumptionWatermark {
+    public static func read(redis: RedisConnection, stream: String, group: String) async throws(RedisError) -> ConsumptionWatermark {
         let replies = try await redis.pipeline([
             RedisCommand("XINFO", "STREAM", stream),
             RedisCommand("XINFO", "GROUPS", stream),
