@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Subcommands of `payflow` when no built binary is there to ask.
 # Keep in step with Sources/PayFlowCLI.
-KNOWN_SUBCOMMANDS = {"migrate", "demo-produce", "demo-consumer", "generator", "anti-fraud", "fraud-report", "reconciliation", "reconciliation-report", "notification", "analytics", "audit-log", "audit"}
+KNOWN_SUBCOMMANDS = {"migrate", "demo-produce", "demo-consumer", "generator", "anti-fraud", "fraud-report", "reconciliation", "reconciliation-report", "notification", "analytics", "audit-log", "audit", "streams", "dlq"}
 
 VALID_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 

@@ -21,6 +21,8 @@ struct PayFlowCommand: AsyncParsableCommand {
             AnalyticsCommand.self,
             AuditLogCommand.self,
             AuditCommand.self,
+            StreamsCommand.self,
+            DeadLetterCommand.self,
         ]
     )
 }

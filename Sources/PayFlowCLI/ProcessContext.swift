@@ -11,9 +11,11 @@ struct ProcessContext {
     /// Reads `LOG_LEVEL` and installs logging. A bad value throws a
     /// ``ConfigurationError`` naming the variable, which the command prints
     /// before exiting non-zero.
-    static func bootstrap(label: String) throws -> ProcessContext {
+    /// `defaultLogLevel`: for tools whose output is the point (`streams`),
+    /// quieter than the services' `info` unless `LOG_LEVEL` says otherwise.
+    static func bootstrap(label: String, defaultLogLevel: Logger.Level = .info) throws -> ProcessContext {
         let environment = Environment()
-        let level = try environment.logLevel()
+        let level = try environment.logLevel(default: defaultLogLevel)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

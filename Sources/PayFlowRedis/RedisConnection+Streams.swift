@@ -123,7 +123,7 @@ extension RedisConnection {
     public func consumers(stream: String, group: String) async throws(RedisError) -> [ConsumerInfo] {
         let reply = try await self.send(RedisCommand("XINFO", "CONSUMERS", stream, group))
         return (reply.array ?? []).compactMap { consumer in
-            let map = Self.map(consumer)
+            let map = consumer.fieldMap
             guard let name = map["name"]?.string else { return nil }
             return ConsumerInfo(
                 name: name,
@@ -147,17 +147,5 @@ extension RedisConnection {
             index += 2
         }
         return StreamEntry(stream: stream, id: id, fields: fields)
-    }
-
-    /// RESP2 returns maps as flat `[key, value, key, value]` arrays.
-    static func map(_ reply: RedisReply) -> [String: RedisReply] {
-        guard let flat = reply.array else { return [:] }
-        var map: [String: RedisReply] = [:]
-        var index = 0
-        while index + 1 < flat.count {
-            if let key = flat[index].string { map[key] = flat[index + 1] }
-            index += 2
-        }
-        return map
     }
 }

@@ -343,17 +343,8 @@ public final class Generator: GeneratorControl, Service {
     /// The largest `lag` of the groups reading `payflow:events` (Redis 7
     /// `XINFO GROUPS`); nil when unknown.
     private func largestLag(_ connection: RedisConnection) async -> Int? {
-        guard let reply = try? await connection.pipeline([RedisCommand("XINFO", "GROUPS", StreamNames.events)]).first,
-              let groups = reply.array
-        else { return nil }
-        var largest: Int?
-        for group in groups {
-            guard let flat = group.array else { continue }
-            for index in stride(from: 0, to: flat.count - 1, by: 2) where flat[index].string == "lag" {
-                if let lag = flat[index + 1].integer { largest = max(largest ?? 0, Int(lag)) }
-            }
-        }
-        return largest
+        guard let groups = try? await connection.groups(of: StreamNames.events) else { return nil }
+        return groups.compactMap(\.lag).max()
     }
 }
 

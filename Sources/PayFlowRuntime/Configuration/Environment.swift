@@ -37,8 +37,8 @@ public struct Environment: Sendable {
         .milliseconds(try self.integer(name, default: defaultValue, in: range))
     }
 
-    public func logLevel() throws(ConfigurationError) -> Logger.Level {
-        let text = try self.string("LOG_LEVEL", default: "info")
+    public func logLevel(default defaultLevel: Logger.Level = .info) throws(ConfigurationError) -> Logger.Level {
+        let text = try self.string("LOG_LEVEL", default: defaultLevel.rawValue)
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
             throw ConfigurationError(variable: "LOG_LEVEL", problem: "must be one of \(levels), got '\(text)'")

@@ -37,8 +37,8 @@ public enum ConsumptionWatermark: Equatable, Sendable {
         guard replies.count == 3, replies.allSatisfy({ if case .error = $0 { false } else { true } }) else {
             return .unknown
         }
-        guard let lastGenerated = Self.map(replies[0])["last-generated-id"]?.string.flatMap({ StreamEntryID($0) }),
-              let groupInfo = (replies[1].array ?? []).map(Self.map).first(where: { $0["name"]?.string == group }),
+        guard let lastGenerated = replies[0].fieldMap["last-generated-id"]?.string.flatMap({ StreamEntryID($0) }),
+              let groupInfo = (replies[1].array ?? []).map(\.fieldMap).first(where: { $0["name"]?.string == group }),
               let lastDelivered = groupInfo["last-delivered-id"]?.string.flatMap({ StreamEntryID($0) }),
               let summary = replies[2].array, let pendingCount = summary.first?.integer
         else { return .unknown }
@@ -53,17 +53,5 @@ public enum ConsumptionWatermark: Equatable, Sendable {
             through = min(through, smallest.milliseconds &- 1)
         }
         return .processedThrough(milliseconds: lastDelivered == .zero ? 0 : through)
-    }
-
-    /// RESP2 maps are flat `[key, value, ...]` arrays.
-    private static func map(_ reply: RedisReply) -> [String: RedisReply] {
-        guard let flat = reply.array else { return [:] }
-        var map: [String: RedisReply] = [:]
-        var index = 0
-        while index + 1 < flat.count {
-            if let key = flat[index].string { map[key] = flat[index + 1] }
-            index += 2
-        }
-        return map
     }
 }

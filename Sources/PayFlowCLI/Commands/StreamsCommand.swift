@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import PayFlowDomain
+import PayFlowRedis
+import PayFlowRuntime
+
+/// `payflow streams`: PayFlow's streams, consumer groups and dead-letter
+/// streams in one table, from Redis alone; `--watch` refreshes it (the live
+/// status of `make run`).
+struct StreamsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streams",
+        abstract: "Print each stream (length, first/last id), each group (consumers, pending, lag, last delivered, oldest pending) and each DLQ (size, reasons)."
+    )
+
+    @Flag(help: "Refresh every --interval seconds until interrupted, with rates.")
+    var watch = false
+
+    @Option(help: "Seconds between refreshes with --watch.")
+    var interval: Double = 1
+
+    func validate() throws {
+        guard self.interval > 0 else { throw ValidationError("--interval must be positive") }
+    }
+
+    func run() async throws {
+        let context = try ProcessContext.bootstrap(label: "payflow.streams", defaultLogLevel: .warning)
+        let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
+        defer { Task { await redis.close() } }
+        let deadLetters = StreamNames.consumerGroups.map(StreamNames.deadLetter(group:))
+        func snapshot() async throws -> StreamsSnapshot {
+            try await StreamsSnapshot.read(
+                redis: redis, streams: [StreamNames.events, StreamNames.alerts, StreamNames.mismatches], deadLetterStreams: deadLetters
+            )
+        }
+        guard self.watch else {
+            print(StreamsTable(current: try await snapshot()).rendered)
+            return
+        }
+        var previous: StreamsSnapshot?
+        while !Task.isCancelled {
+            let current = try await snapshot()
+            let table = StreamsTable(current: current, previous: previous).rendered
+            // Clear the screen and home the cursor, then draw.
+            print("\u{1B}[2J\u{1B}[H" + "PayFlow — \(Date().formatted(date: .omitted, time: .standard))  (Ctrl-C to stop)\n\n" + table)
+            previous = current
+            try await Task.sleep(for: .milliseconds(Int(self.interval * 1000)))
+        }
+    }
+}

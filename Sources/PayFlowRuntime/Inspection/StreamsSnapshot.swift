@@ -1,0 +1,82 @@
+import Foundation
+import PayFlowRedis
+
+/// One look at PayFlow's streams, groups and dead-letter streams, as
+/// `payflow streams` prints it and `make run` refreshes it every second.
+///
+/// Everything comes from Redis alone (`XINFO`, `XPENDING`, `XREVRANGE`), so
+/// the inspector works against any deployment, with no service running.
+public struct StreamsSnapshot: Sendable {
+    public struct Stream: Sendable {
+        public var name: String
+        /// nil when the key does not exist (nothing was ever added).
+        public var info: StreamInfo?
+        /// `entries-added` of `XINFO STREAM` is not kept; the last generated
+        /// id's millisecond part tells when the last entry came.
+        public var groups: [Group]
+    }
+
+    public struct Group: Sendable {
+        public var info: GroupInfo
+        /// The oldest pending entry's id, whose millisecond part is when it was added.
+        public var oldestPendingID: StreamEntryID?
+    }
+
+    public struct DeadLetters: Sendable {
+        public var stream: String
+        public var length: Int
+        /// The most common reasons among the latest entries, most common first.
+        public var topReasons: [(reason: String, count: Int)]
+    }
+
+    public var takenAt: Date
+    public var streams: [Stream]
+    public var deadLetters: [DeadLetters]
+
+    /// Reads the snapshot. `deadLetterStreams` get the reason breakdown, from
+    /// their latest `reasonSample` entries.
+    public static func read(
+        redis: RedisConnection,
+        streams names: [String],
+        deadLetterStreams: [String],
+        reasonSample: Int = 1_000
+    ) async throws(RedisError) -> StreamsSnapshot {
+        var streams: [Stream] = []
+        for name in names {
+            let info = try await redis.streamInfo(name)
+            var groups: [Group] = []
+            if info != nil {
+                for group in try await redis.groups(of: name) {
+                    let pending = group.pending > 0 ? try await redis.pendingSummary(stream: name, group: group.name) : nil
+                    groups.append(Group(info: group, oldestPendingID: pending?.oldestID))
+                }
+            }
+            streams.append(Stream(name: name, info: info, groups: groups))
+        }
+        var deadLetters: [DeadLetters] = []
+        for name in deadLetterStreams {
+            let length = Int(try await redis.send(RedisCommand("XLEN", name)).integer ?? 0)
+            var counts: [String: Int] = [:]
+            if length > 0 {
+                for entry in try await redis.range(stream: name, count: reasonSample, reverse: true) {
+                    counts[entry[field: "reason"] ?? "(no reason)", default: 0] += 1
+                }
+            }
+            let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map { (reason: $0.key, count: $0.value) }
+            deadLetters.append(DeadLetters(stream: name, length: length, topReasons: top))
+        }
+        return StreamsSnapshot(takenAt: Date(), streams: streams, deadLetters: deadLetters)
+    }
+
+    /// The total number of entries each group has read, by "stream/group":
+    /// two snapshots give processed-per-second rates.
+    public var entriesRead: [String: Int] {
+        var read: [String: Int] = [:]
+        for stream in self.streams {
+            for group in stream.groups {
+                read["\(stream.name)/\(group.info.name)"] = (group.info.entriesRead ?? 0) - group.info.pending
+            }
+        }
+        return read
+    }
+}
