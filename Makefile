@@ -16,25 +16,6 @@ LOCAL_SERVERS := scripts/local-servers
 RUN_DIR := var/run
 TEST_SERVERS_DIR := var/test-servers
 PYTHON ?= python3
-# `make run`: the generator's rate (events/s) and the port of its REST API.
-GENERATOR_RATE ?= 200
-GENERATOR_PORT ?= 8080
-
-# Shell code: exports each VAR=value of file $1 that the environment does not set
-# already (the environment wins, as with docker compose). Values are literal,
-# not shell-expanded (GROUP_START_ID=$ stays "$"); surrounding quotes are dropped.
-define LOAD_ENV_FILE
-load_env_file() { \
-    local line key value; \
-    while IFS= read -r line || [[ -n "$$line" ]]; do \
-        [[ "$$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$$ ]] || continue; \
-        key="$${BASH_REMATCH[2]}"; value="$${BASH_REMATCH[3]}"; \
-        [[ "$$value" =~ ^\"(.*)\"$$ || "$$value" =~ ^\'(.*)\'$$ ]] && value="$${BASH_REMATCH[1]}"; \
-        [[ -n "$${!key+set}" ]] || export "$$key=$$value"; \
-    done < "$$1"; \
-}
-endef
-
 .PHONY: help build test run stop compose-check clean
 
 help: ## List the targets
@@ -66,32 +47,15 @@ test: ## Build and run the tests (own throw-away servers unless REDIS_URL and DA
 	$(SWIFT) build $(SWIFTPM_FLAGS); \
 	$(SWIFT) test $(SWIFTPM_FLAGS)
 
-# The env comes from .env if present, else .env.example; REDIS_URL and
-# DATABASE_URL are those of the servers of var/run (ports REDIS_PORT and
-# POSTGRES_PORT). The servers keep running after Ctrl-C: `make stop`.
-run: ## Start the servers of var/run, migrate, run the generator (port 8080) and demo-consumer (installs missing deps)
-	@if ! command -v redis-server >/dev/null 2>&1 \
-	    || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
-	    || ! pkg-config --exists hiredis libpq 2>/dev/null; then \
-	    scripts/install-deps; \
-	fi
-	@set -euo pipefail; \
-	$(LOAD_ENV_FILE); \
-	if [[ -f .env ]]; then load_env_file .env; else load_env_file .env.example; fi; \
-	$(LOCAL_SERVERS) start $(RUN_DIR) >/dev/null; \
-	set -a; source $(RUN_DIR)/urls.env; set +a; \
-	echo "make run: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \
-	$(SWIFT) build -c release $(SWIFTPM_FLAGS); \
-	bin="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/payflow"; \
-	"$$bin" migrate; \
-	HTTP_PORT=$(GENERATOR_PORT) "$$bin" generator --start --rate $(GENERATOR_RATE) & generator=$$!; \
-	trap 'kill -TERM $$generator 2>/dev/null; wait $$generator 2>/dev/null || true' EXIT; \
-	echo "make run: generator at $(GENERATOR_RATE) events/s, API on http://127.0.0.1:$(GENERATOR_PORT)/v1/generator"; \
-	echo "make run: $$bin demo-consumer (Ctrl-C stops both; make stop stops the servers)"; \
-	"$$bin" demo-consumer
+# Everything in scripts/run-platform: servers of var/run, migrations, a release
+# build, every service with its replica count (*_REPLICAS from the environment,
+# .env or .env.example), the generator, and a live status; Ctrl-C stops it all
+# gracefully and prints a summary. The servers keep running: `make stop`.
+run: ## Run the whole platform natively with a live status (installs missing deps; Ctrl-C stops)
+	@scripts/run-platform run
 
-stop: ## Stop the servers that make run started (data stays in var/run)
-	@$(LOCAL_SERVERS) stop $(RUN_DIR)
+stop: ## Stop a run left in the background and the servers of var/run (data stays)
+	@scripts/run-platform stop
 
 compose-check: ## Check compose.yaml statically (subcommands, variables, depends_on)
 	@$(PYTHON) scripts/check-compose.py
