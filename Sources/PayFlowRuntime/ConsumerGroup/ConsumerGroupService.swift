@@ -23,6 +23,7 @@ import ServiceLifecycle
 public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let configuration: ConsumerGroupConfiguration
     public let counters: ConsumerGroupCounters
+    let metrics: ConsumerGroupMetrics
     private let handler: Handler
     private let redis: RedisConfiguration
     private let logger: Logger
@@ -36,6 +37,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.configuration = configuration
         self.handler = handler
         self.counters = ConsumerGroupCounters(group: configuration.group)
+        self.metrics = ConsumerGroupMetrics(group: configuration.group)
         var redis = redis
         // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
         redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
@@ -166,6 +168,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                     } while cursor != .zero
                 }
                 try await self.deleteIdleConsumers(connection)
+                try await self.sampleBacklog(connection)
                 backoff.reset()
             } catch {
                 self.logger.warning("Claim loop failed; backing off", metadata: ["error": "\(error)"])
@@ -185,6 +188,15 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             where consumer.pending == 0 && consumer.idleMilliseconds > limit && consumer.name != self.configuration.consumerName {
                 try await connection.send(RedisCommand("XGROUP", "DELCONSUMER", stream, self.configuration.group, consumer.name))
                 self.logger.info("Deleted idle consumer", metadata: ["stream": "\(stream)", "deleted_consumer": "\(consumer.name)"])
+            }
+        }
+    }
+
+    /// Lag and pending of this group on each stream, as gauges.
+    private func sampleBacklog(_ connection: RedisConnection) async throws(RedisError) {
+        for stream in self.configuration.streams {
+            if let group = try await connection.groups(of: stream).first(where: { $0.name == self.configuration.group }) {
+                self.metrics.recordBacklog(stream: stream, lag: group.lag, pending: group.pending)
             }
         }
     }
@@ -213,7 +225,11 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         var failed: [(entry: StreamEntry, reason: String)] = []
         var processed: [StreamEntry.Key] = []
         // nil: shutting down while the handler kept throwing; leave them pending.
+        let started = ContinuousClock.now
         if let outcomes = await self.handleRetryingThrows(deliveries) {
+            if !deliveries.isEmpty {
+                self.metrics.recordBatch(size: deliveries.count, handledIn: ContinuousClock.now - started)
+            }
             for delivery in deliveries {
                 switch outcomes[delivery.key] ?? .retry(reason: "handler returned no outcome") {
                 case .done:
@@ -317,6 +333,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             self.counters.record(.acked, stream: stream, count: Int(reply.integer ?? 0))
         }
         self.counters.record(.deadLettered, keys: settlement.deadLetters.map(\.entry.key))
+        self.metrics.recordAcked(settlement.acks)
         for letter in settlement.deadLetters {
             self.logger.error(
                 "Entry dead-lettered",

@@ -13,7 +13,7 @@ public enum OperationsServer {
     /// Call once, at start-up, before any counter is created.
     public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(PayFlowMetricsFactory(registry: registry))
         return registry
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import Metrics
+import PayFlowRedis
+
+/// The runtime's distributions and gauges for `/metrics`, beside the entry
+/// counters of ``ConsumerGroupCounters``: what an operator needs to tell a
+/// slow handler (handling time) from a backlog (lag) from a stuck replica
+/// (pending), and what the benchmark reads for XADD-to-ack latency.
+///
+/// Names (Prometheus): `payflow_batch_size` and
+/// `payflow_batch_handle_duration_seconds` (histograms, per group),
+/// `payflow_entry_latency_seconds` (histogram, per group and stream: from the
+/// entry's XADD time, its id, to its ack), `payflow_group_lag` and
+/// `payflow_group_pending` (gauges, per group and stream, sampled by the
+/// claim loop).
+struct ConsumerGroupMetrics: Sendable {
+    let group: String
+    private let batchSize: Recorder
+    private let handleDuration: Metrics.Timer
+
+    /// Bucket bounds, registered with the Prometheus factory by
+    /// `OperationsServer.bootstrapMetrics()`.
+    static let batchSizeBuckets: [Double] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+
+    init(group: String) {
+        self.group = group
+        self.batchSize = Recorder(label: "payflow_batch_size", dimensions: [("group", group)], aggregate: true)
+        self.handleDuration = Metrics.Timer(label: "payflow_batch_handle_duration_seconds", dimensions: [("group", group)])
+    }
+
+    func recordBatch(size: Int, handledIn duration: Duration) {
+        self.batchSize.record(size)
+        self.handleDuration.recordNanoseconds(duration.wholeNanoseconds)
+    }
+
+    /// XADD-to-ack time of entries just acked, from the millisecond in their ids.
+    func recordAcked(_ keys: [StreamEntry.Key], at now: Date = Date()) {
+        let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
+        for (stream, keys) in Dictionary(grouping: keys, by: \.stream) {
+            let timer = Metrics.Timer(label: "payflow_entry_latency_seconds", dimensions: [("group", self.group), ("stream", stream)])
+            for key in keys {
+                timer.recordMilliseconds(max(0, nowMilliseconds - Int64(clamping: key.id.milliseconds)))
+            }
+        }
+    }
+
+    func recordBacklog(stream: String, lag: Int?, pending: Int) {
+        Gauge(label: "payflow_group_pending", dimensions: [("group", self.group), ("stream", stream)]).record(pending)
+        if let lag {
+            Gauge(label: "payflow_group_lag", dimensions: [("group", self.group), ("stream", stream)]).record(lag)
+        }
+    }
+}
+
+extension Duration {
+    var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

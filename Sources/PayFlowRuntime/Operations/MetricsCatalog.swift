@@ -1,0 +1,37 @@
+/// Every metric PayFlow exports, with its help text and histogram buckets:
+/// one place to read what `/metrics` means.
+public enum MetricsCatalog {
+    public static let help: [String: String] = [
+        // Runtime (every consumer group)
+        "payflow_stream_entries_total": "Stream entries by what the consumer group did with them (outcome: processed, acked, failed, retried, claimed, dead_lettered, trimmed).",
+        "payflow_batch_size": "Entries per batch handed to the handler.",
+        "payflow_batch_handle_duration_seconds": "Time the handler took for one batch, retries of a failing store included.",
+        "payflow_entry_latency_seconds": "Time from an entry's XADD (its id) to its ack by the group.",
+        "payflow_group_lag": "Entries of the stream not yet delivered to the group (XINFO GROUPS lag).",
+        "payflow_group_pending": "Entries delivered to the group and not yet acked (XPENDING).",
+        // Generator
+        "payflow_generator_events_total": "Events the generator added to the stream, by type.",
+        // Anti-fraud
+        "payflow_fraud_alerts_total": "New fraud alerts, by rule.",
+        // Reconciliation
+        "payflow_mismatches_total": "New reconciliation mismatches, by kind.",
+        // Audit log
+        "payflow_audit_rows_total": "Stream entries stored in audit_log.",
+        "payflow_audit_duplicates_skipped_total": "Entries received again (redelivered or claimed) and skipped because already stored.",
+        // Notification
+        "payflow_notifications_total": "Notifications by channel, kind and status.",
+        // Analytics
+        "payflow_analytics_facts_total": "Facts recorded by analytics, by stream kind.",
+    ]
+
+    static let defaultValueBuckets: [Double] = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000]
+    static let defaultDurationBuckets: [Duration] = ConsumerGroupMetrics.latencyBuckets
+
+    static let valueBuckets: [String: [Double]] = [
+        "payflow_batch_size": ConsumerGroupMetrics.batchSizeBuckets,
+    ]
+    static let durationBuckets: [String: [Duration]] = [
+        "payflow_batch_handle_duration_seconds": ConsumerGroupMetrics.latencyBuckets,
+        "payflow_entry_latency_seconds": ConsumerGroupMetrics.latencyBuckets,
+    ]
+}

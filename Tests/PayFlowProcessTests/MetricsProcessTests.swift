@@ -1,0 +1,108 @@
+import Foundation
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Every service's `/metrics` page, after real work, must be valid Prometheus
+/// text: `promtool check metrics` (Debian's `prometheus` package, installed by
+/// scripts/install-deps) reads it. Redis database 19 of the test server.
+@Suite("payflow services: /metrics passes promtool", .serialized)
+struct MetricsProcessTests {
+    static let services = ["anti-fraud", "reconciliation", "audit-log"]
+
+    @Test(arguments: Self.services)
+    func metricsPagePassesPromtool(service: String) async throws {
+        let promtool = try #require(
+            ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "promtool not found: run scripts/install-deps (apt package prometheus)"
+        )
+        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
+        redisConfiguration.database = 19
+        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
+        try await redis.send(RedisCommand("FLUSHDB"))
+        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/19"
+        try await TestDatabase.withFresh { url, _ in
+            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
+            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
+            var commands: [RedisCommand] = []
+            for index in 0..<50 {
+                let event = PaymentEvent(
+                    id: UUID(), type: .payment,
+                    occurredAt: EventTimestamp(microsecondsSinceEpoch: 1_780_000_000_000_000 + Int64(index) * 1_000_000),
+                    account: "acc-\(index % 5)", amount: 1_000 + Int64(index), currency: .eur,
+                    details: .init(merchant: "m-\(index % 3)", country: "DE", ip: "10.0.0.\(index)", device: "d-1")
+                )
+                var add = RedisCommand("XADD", StreamNames.events, "*")
+                for field in event.fields {
+                    add.append(field.name)
+                    add.append(field.value)
+                }
+                commands.append(add)
+            }
+            commands.append(RedisCommand("XADD", StreamNames.events, "*", "type", "nonsense"))
+            for reply in try await redis.pipeline(commands) { try reply.orThrow() }
+
+            let process = try PayFlowProcess([service], environment: [
+                "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": "0", "LOG_LEVEL": "info",
+                "STREAM_BLOCK_MS": "200", "CLAIM_INTERVAL_MS": "200",
+            ])
+            var port: Int?
+            try await eventually("\(service) to listen") {
+                port = Self.listeningPort(in: process.output)
+                return port != nil || !process.process.isRunning
+            }
+            let metricsURL = try #require(port.map { URL(string: "http://127.0.0.1:\($0)/metrics")! }, "no port in:\n\(process.output)")
+            var page = ""
+            try await eventually("\(service) to process every entry and sample its lag", timeout: .seconds(60)) {
+                page = try await Self.fetch(metricsURL)
+                // audit-log keeps malformed entries; the others dead-letter the one we added.
+                let outcome = service == "audit-log" ? "outcome=\"acked\"" : "outcome=\"dead_lettered\""
+                return page.contains("payflow_group_lag{") && page.contains(outcome)
+            }
+            process.signal(SIGTERM)
+            #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
+
+            for name in ["payflow_stream_entries_total", "payflow_batch_size_bucket", "payflow_batch_handle_duration_seconds_bucket",
+                         "payflow_entry_latency_seconds_bucket", "payflow_group_pending"] {
+                #expect(page.contains(name), "\(service): no \(name) in /metrics")
+            }
+            let check = try Self.promtoolCheck(page, promtool: promtool)
+            #expect(check.status == 0, "\(service): promtool check metrics failed:\n\(check.output)")
+        }
+        try await redis.send(RedisCommand("FLUSHDB"))
+        await redis.close()
+    }
+
+    static func listeningPort(in log: String) -> Int? {
+        guard let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+        return Int(log[range].split(separator: ":").last ?? "")
+    }
+
+    static func fetch(_ url: URL) async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func promtoolCheck(_ page: String, promtool: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(page.utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
