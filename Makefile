@@ -29,7 +29,7 @@ build: ## Debug build (swift build)
 # throw-away redis-server + PostgreSQL pair on free ports under var/test-servers
 # is started, and stopped whatever the outcome (also if make is killed: the
 # watchdog of --watch removes them once this shell exits).
-test: ## Build and run the tests (own throw-away servers unless REDIS_URL and DATABASE_URL are set)
+test: compose-check ## Build and run the tests (own throw-away servers unless REDIS_URL and DATABASE_URL are set)
 	@set -euo pipefail; \
 	if [[ -n "$${REDIS_URL:-}" && -n "$${DATABASE_URL:-}" ]]; then \
 	    echo "make test: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \

@@ -7,7 +7,12 @@
 - every ${VAR} that compose.yaml interpolates is documented in .env.example;
 - depends_on targets exist; service_healthy targets have a healthcheck;
   service_completed_successfully targets are one-shot (no restart policy);
-- files bind-mounted from the repository exist.
+- files bind-mounted from the repository exist;
+- each payflow service's healthcheck calls its own HTTP_PORT on a path the
+  binary serves, and its published container port is that HTTP_PORT;
+- the monitoring profile agrees: monitoring/prometheus.yml scrapes every
+  long-running payflow service on its HTTP_PORT, and every metric the Grafana
+  dashboard queries is one the code exports (MetricsCatalog.swift).
 
 Usage: scripts/check-compose.py [compose.yaml]   (exit 1 on any problem)
 """
@@ -32,6 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Subcommands of `payflow` when no built binary is there to ask.
 # Keep in step with Sources/PayFlowCLI.
 KNOWN_SUBCOMMANDS = {"migrate", "demo-produce", "demo-consumer", "generator", "anti-fraud", "fraud-report", "reconciliation", "reconciliation-report", "notification", "analytics", "audit-log", "audit", "streams", "dlq"}
+
+# The port each subcommand listens on when HTTP_PORT is not set (Sources/PayFlowCLI).
+DEFAULT_PORTS = {"generator": 8080, "demo-consumer": 8090, "anti-fraud": 8091, "notification": 8092,
+                 "reconciliation": 8093, "analytics": 8094, "audit-log": 8095}
+# Paths every long-running payflow process serves (OperationsServer).
+SERVED_PATHS = {"/health", "/metrics"}
 
 VALID_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
@@ -135,6 +146,85 @@ def check_services(services: dict, subcommands: set[str], source: str) -> None:
         check_depends_on(name, service, services)
         check_mounts(name, service)
         check_healthcheck(name, service)
+        check_ports(name, service)
+
+
+def payflow_subcommand(service: dict) -> str | None:
+    words = [Path(word).name for word in command_words(service.get("entrypoint")) + command_words(service.get("command"))]
+    if "payflow" in words and words.index("payflow") + 1 < len(words):
+        return words[words.index("payflow") + 1]
+    return None
+
+
+def http_port(service: dict) -> int | None:
+    """The port a payflow service listens on: its HTTP_PORT, else the subcommand's default."""
+    subcommand = payflow_subcommand(service)
+    if subcommand is None:
+        return None
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment if "=" in item)
+    value = str(environment.get("HTTP_PORT", DEFAULT_PORTS.get(subcommand, "")))
+    return int(value) if value.isdigit() else None
+
+
+def check_ports(name: str, service: dict) -> None:
+    port = http_port(service)
+    if port is None:
+        return
+    test = (service.get("healthcheck") or {}).get("test")
+    if isinstance(test, list):
+        for word in test:
+            match = re.match(r"https?://[^/:]+:(\d+)(/[^\s?]*)", str(word))
+            if match:
+                if int(match.group(1)) != port:
+                    error(f"service {name}: healthcheck calls port {match.group(1)}, but the service listens on {port}")
+                if match.group(2) not in SERVED_PATHS:
+                    error(f"service {name}: healthcheck calls {match.group(2)}, which payflow does not serve ({', '.join(sorted(SERVED_PATHS))})")
+    for published in service.get("ports") or []:
+        container = str(published).rsplit(":", 1)[-1].split("/")[0]
+        if container.isdigit() and int(container) != port:
+            error(f"service {name}: publishes container port {container}, but the service listens on {port}")
+
+
+def check_monitoring(services: dict) -> None:
+    prometheus = ROOT / "monitoring" / "prometheus.yml"
+    if not prometheus.exists():
+        error("monitoring/prometheus.yml is missing")
+        return
+    config = yaml.safe_load(prometheus.read_text()) or {}
+    scraped: dict[str, int] = {}
+    for job in config.get("scrape_configs") or []:
+        for sd in job.get("dns_sd_configs") or []:
+            for target in sd.get("names") or []:
+                scraped[target] = int(sd.get("port", 0))
+        for static in job.get("static_configs") or []:
+            for target in static.get("targets") or []:
+                host, _, port = str(target).partition(":")
+                scraped[host] = int(port or 0)
+    for target, port in scraped.items():
+        if target not in services:
+            error(f"monitoring/prometheus.yml scrapes {target}, which is not a compose service")
+        elif http_port(services[target]) != port:
+            error(f"monitoring/prometheus.yml scrapes {target} on {port}, but it listens on {http_port(services[target])}")
+    for name, service in services.items():
+        if http_port(service) is not None and service.get("healthcheck") and name not in scraped and name != "demo-consumer":
+            error(f"service {name} serves /metrics but monitoring/prometheus.yml does not scrape it")
+
+    catalog = (ROOT / "Sources" / "PayFlowRuntime" / "Operations" / "MetricsCatalog.swift").read_text()
+    exported = set(re.findall(r'"(payflow_[a-z_]+)"', catalog))
+    for dashboard in sorted((ROOT / "monitoring" / "grafana" / "dashboards").glob("*.json")):
+        try:
+            document = __import__("json").loads(dashboard.read_text())
+        except ValueError as exc:
+            error(f"{dashboard.relative_to(ROOT)}: not JSON: {exc}")
+            continue
+        for panel in document.get("panels", []):
+            for target in panel.get("targets", []):
+                for metric in re.findall(r"payflow_[a-z_]+", target.get("expr", "")):
+                    base = re.sub(r"_(bucket|sum|count)$", "", metric)
+                    if base not in exported:
+                        error(f"{dashboard.relative_to(ROOT)}: panel {panel.get('title')!r} queries {metric}, which PayFlow does not export")
 
 
 def check_depends_on(name: str, service: dict, services: dict) -> None:
@@ -196,6 +286,7 @@ def main() -> int:
 
     subcommands, source = payflow_subcommands()
     check_services(services, subcommands, source)
+    check_monitoring(services)
 
     if not env_example.exists():
         error(".env.example is missing")
