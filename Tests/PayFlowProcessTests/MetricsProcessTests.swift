@@ -65,6 +65,8 @@ struct MetricsProcessTests {
                 let outcome = service == "audit-log" ? "outcome=\"acked\"" : "outcome=\"dead_lettered\""
                 return page.contains("payflow_group_lag{") && page.contains(outcome)
             }
+            let health = try await Self.fetch(metricsURL.deletingLastPathComponent().appendingPathComponent("health"))
+            #expect(health.contains("\"redis\":\"ok\"") && health.contains("\"postgres\":\"ok\""), "\(service) /health: \(health)")
             process.signal(SIGTERM)
             #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
 

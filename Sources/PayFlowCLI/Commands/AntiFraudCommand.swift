@@ -22,6 +22,7 @@ struct AntiFraudCommand: AsyncParsableCommand {
         let rules = try AntiFraudConfiguration(environment: environment)
         let redis = try environment.redisConfiguration()
         let databaseURL = try environment.databaseURL()
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
         let address = try environment.httpAddress(defaultPort: 8091)
         let settleInterval = try environment.milliseconds("ANTI_FRAUD_SETTLE_INTERVAL_MS", default: 1000, in: 10...600_000)
         let registry = OperationsServer.bootstrapMetrics()
@@ -42,7 +43,7 @@ struct AntiFraudCommand: AsyncParsableCommand {
         )
         try await OperationsServer.run(
             [consumer, settler],
-            router: OperationsServer.makeRouter(registry: registry),
+            router: OperationsServer.makeRouter(registry: registry, health: { await probe.report() }),
             host: address.host,
             port: address.port,
             logger: context.logger

@@ -22,7 +22,9 @@ struct AuditLogCommand: AsyncParsableCommand {
         let address = try environment.httpAddress(defaultPort: 8095)
         let registry = OperationsServer.bootstrapMetrics()
 
-        let database = try await PostgresConnection.connect(url: try environment.databaseURL(), logger: context.logger)
+        let databaseURL = try environment.databaseURL()
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
+        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
         let writer = AuditChainWriter(database: database, consumer: group.consumerName, logger: context.logger)
         context.logger.info("audit chain started", metadata: ["chain": "\(writer.chainID.uuidString.lowercased())"])
         let consumer = ConsumerGroupService(
@@ -33,7 +35,7 @@ struct AuditLogCommand: AsyncParsableCommand {
         )
         try await OperationsServer.run(
             [consumer],
-            router: OperationsServer.makeRouter(registry: registry),
+            router: OperationsServer.makeRouter(registry: registry, health: { await probe.report() }),
             host: address.host,
             port: address.port,
             logger: context.logger

@@ -19,6 +19,7 @@ struct DemoConsumerCommand: AsyncParsableCommand {
         let group = try ConsumerGroupConfiguration(group: "demo", streams: [StreamNames.events], environment: environment)
         let redis = try environment.redisConfiguration()
         let databaseURL = try environment.databaseURL()
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
         let address = try environment.httpAddress(defaultPort: 8090)
         let batchDelay = try environment.milliseconds("DEMO_BATCH_DELAY_MS", default: 0, in: 0...600_000)
         let registry = OperationsServer.bootstrapMetrics()
@@ -32,7 +33,7 @@ struct DemoConsumerCommand: AsyncParsableCommand {
         )
         try await OperationsServer.run(
             [consumer],
-            router: OperationsServer.makeRouter(registry: registry),
+            router: OperationsServer.makeRouter(registry: registry, health: { await probe.report() }),
             host: address.host,
             port: address.port,
             logger: context.logger

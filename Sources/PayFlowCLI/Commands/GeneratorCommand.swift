@@ -61,7 +61,8 @@ struct GeneratorCommand: AsyncParsableCommand {
         let registry = OperationsServer.bootstrapMetrics()
 
         let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
-        let router = OperationsServer.makeRouter(registry: registry)
+        let probe = HealthProbe(redis: settings.redis, databaseURL: settings.databaseURL, logger: context.logger)
+        let router = OperationsServer.makeRouter(registry: registry, health: { await probe.report() })
         try GeneratorAPI(control: generator, adminToken: adminToken, logger: context.logger).register(on: router)
         if self.start {
             try await generator.start()

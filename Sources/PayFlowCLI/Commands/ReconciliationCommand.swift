@@ -22,6 +22,7 @@ struct ReconciliationCommand: AsyncParsableCommand {
         let settings = try ReconciliationSettings(environment: environment)
         let redis = try environment.redisConfiguration()
         let databaseURL = try environment.databaseURL()
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
         let address = try environment.httpAddress(defaultPort: 8093)
         let maxLength = try environment.integer("STREAM_MAXLEN", default: 1_000_000, in: 0...Int.max)
         let registry = OperationsServer.bootstrapMetrics()
@@ -45,7 +46,7 @@ struct ReconciliationCommand: AsyncParsableCommand {
         )
         try await OperationsServer.run(
             [consumer, sweep],
-            router: OperationsServer.makeRouter(registry: registry),
+            router: OperationsServer.makeRouter(registry: registry, health: { await probe.report() }),
             host: address.host,
             port: address.port,
             logger: context.logger

@@ -1,0 +1,27 @@
+import Logging
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+import Testing
+
+@Suite("/health probes the dependencies")
+struct HealthProbeTests {
+    @Test func reportsOkWhenBothAnswerAndNamesWhatIsDown() async throws {
+        let redis = try RedisConfiguration(url: try await TestServers.redisURL())
+        let databaseURL = try await TestServers.databaseURL()
+        let healthy = await HealthProbe(redis: redis, databaseURL: databaseURL, logger: Logger(label: "test")).report()
+        #expect(healthy.status == .ok)
+        #expect(healthy.checks == ["redis": "ok", "postgres": "ok"])
+
+        // Nothing listens on port 1 of loopback.
+        let down = await HealthProbe(
+            redis: try RedisConfiguration(url: "redis://127.0.0.1:1/0"),
+            databaseURL: "postgres://payflow@127.0.0.1:1/payflow",
+            timeout: .seconds(3),
+            logger: Logger(label: "test")
+        ).report()
+        #expect(down.status == .degraded)
+        #expect(down.checks["redis"] != "ok")
+        #expect(down.checks["postgres"] != "ok")
+    }
+}
