@@ -201,6 +201,17 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        /// Benchmarks that run inside one process (`payflow bench ...`).
+        .target(
+            name: "PayFlowBench",
+            dependencies: [
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: - The one executable: `payflow <subcommand>`
         .executableTarget(
             name: "PayFlowCLI",
@@ -215,6 +226,7 @@ let package = Package(
                 "PayFlowAnalytics",
                 "PayFlowAnalyticsAPI",
                 "PayFlowAuditLog",
+                "PayFlowBench",
                 "PayFlowPostgres",
                 "PayFlowRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

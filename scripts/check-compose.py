@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Subcommands of `payflow` when no built binary is there to ask.
 # Keep in step with Sources/PayFlowCLI.
-KNOWN_SUBCOMMANDS = {"migrate", "demo-produce", "demo-consumer", "generator", "anti-fraud", "fraud-report", "reconciliation", "reconciliation-report", "notification", "analytics", "audit-log", "audit", "streams", "dlq"}
+KNOWN_SUBCOMMANDS = {"migrate", "demo-produce", "demo-consumer", "generator", "anti-fraud", "fraud-report", "reconciliation", "reconciliation-report", "notification", "analytics", "audit-log", "audit", "streams", "dlq", "bench"}
 
 # The port each subcommand listens on when HTTP_PORT is not set (Sources/PayFlowCLI).
 DEFAULT_PORTS = {"generator": 8080, "demo-consumer": 8090, "anti-fraud": 8091, "notification": 8092,

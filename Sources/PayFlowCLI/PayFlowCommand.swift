@@ -23,6 +23,7 @@ struct PayFlowCommand: AsyncParsableCommand {
             AuditCommand.self,
             StreamsCommand.self,
             DeadLetterCommand.self,
+            BenchCommand.self,
         ]
     )
 }
