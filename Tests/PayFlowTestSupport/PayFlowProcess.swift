@@ -1,18 +1,17 @@
 import Foundation
-import PayFlowTestSupport
 
-struct MissingBinary: Error, CustomStringConvertible {
-    var description: String
+public struct MissingBinary: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// A real `payflow` process, started the way an operator starts one, so tests
 /// can send it real signals.
-final class PayFlowProcess: Sendable {
-    let process: Process
-    let logFile: URL
+public final class PayFlowProcess: Sendable {
+    public let process: Process
+    public let logFile: URL
 
     /// The `payflow` binary built next to this test bundle.
-    static func executable() throws -> URL {
+    public static func executable() throws -> URL {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("payflow"),
             TestServers.repositoryRoot.appendingPathComponent(".build/debug/payflow"),
@@ -23,7 +22,7 @@ final class PayFlowProcess: Sendable {
         return found
     }
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    public init(_ arguments: [String], environment: [String: String]) throws {
         self.process = Process()
         self.process.executableURL = try Self.executable()
         self.process.arguments = arguments
@@ -40,23 +39,23 @@ final class PayFlowProcess: Sendable {
     }
 
     /// Runs a short command to completion and returns its exit status and output.
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
         let process = try PayFlowProcess(arguments, environment: environment)
         let status = try await process.waitForExit(timeout: .seconds(60))
         return (status, process.output)
     }
 
-    var output: String {
+    public var output: String {
         (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? ""
     }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         kill(self.process.processIdentifier, signal)
     }
 
     /// Waits for the process to exit and returns its status; kills it and
     /// throws if it outlives `timeout`.
-    func waitForExit(timeout: Duration) async throws -> Int32 {
+    public func waitForExit(timeout: Duration) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
             if ContinuousClock.now > deadline {
