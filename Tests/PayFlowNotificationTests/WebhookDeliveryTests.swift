@@ -147,8 +147,9 @@ struct WebhookDeliveryTests {
             let expected = events.count + 1
 
             // Nothing listens on port 1 of the loopback: every connection is refused.
-            let channel = fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", secret: "s", maxAttempts: 2)
-            try await fixture.whileRunning(channel: channel, claimMinIdle: .milliseconds(200), maxDeliveries: 3) { consumer in
+            // (AsyncHTTPClient keeps trying to connect until the attempt's deadline.)
+            let channel = fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", secret: "s", maxAttempts: 2, timeout: .milliseconds(200))
+            try await fixture.whileRunning(channel: channel, claimMinIdle: .seconds(1), maxDeliveries: 3) { consumer in
                 try await eventually("every entry dead-lettered") { try await fixture.deadLetters().count == expected }
                 try await eventually("nothing left pending") { try await fixture.pendingCount() == 0 }
                 #expect(consumer.counters.snapshot.deadLettered == expected)

@@ -21,14 +21,15 @@ struct NotificationProcessTests {
 
             var ids: [String] = []
             for type in EventType.allCases {
+                let details: PaymentEvent.Details = switch type {
+                case .payment: .init(merchant: "mer-1", country: "FR", ip: "10.0.0.2", device: "dev-2")
+                case .refund: .init(merchant: "mer-1", originalPaymentID: UUID())
+                case .topup: .init(source: "bank_transfer")
+                case .accountBlocked, .accountUnblocked: .init(reason: "test")
+                }
                 let event = PaymentEvent(
-                    id: UUID(), type: type, occurredAt: .now(), account: "acc-000042", amount: type.isTransaction ? 990 : 0, currency: .eur,
-                    details: switch type {
-                    case .payment: .init(merchant: "mer-1", country: "FR", ip: "10.0.0.2", device: "dev-2")
-                    case .refund: .init(merchant: "mer-1", originalPaymentID: UUID())
-                    case .topup: .init(source: "bank_transfer")
-                    case .accountBlocked, .accountUnblocked: .init(reason: "test")
-                    }
+                    id: UUID(), type: type, occurredAt: .now(), account: "acc-000042", amount: type.isTransaction ? 990 : 0,
+                    currency: .eur, details: details
                 )
                 var command = RedisCommand("XADD", StreamNames.events, "*")
                 for field in event.fields { command.append(field.name); command.append(field.value) }
