@@ -230,3 +230,29 @@ struct WebhookDeliveryTests {
         }
     }
 }
+
+extension WebhookDeliveryTests {
+    /// The service's own client opens as many connections as deliveries in
+    /// flight; the shared client would stop at AsyncHTTPClient's 8 per host
+    /// and queue the rest, their wait counting against their timeout.
+    @Test func theServiceClientKeepsAsManyRequestsInFlightAsTheConcurrency() async throws {
+        try await WebhookReceiver.withReceiver { receiver in
+            try await Fixture.with { fixture in
+                receiver.state.withLock { $0.delay = .milliseconds(300) }
+                for index in 0..<24 { try await fixture.xadd(Fixture.event(.topup, account: "acc-\(index)")) }
+                let channel = WebhookChannel(
+                    settings: WebhookSettings(url: receiver.url, secret: receiver.secret), concurrency: 12, logger: Fixture.quietLogger
+                )
+                let (handler, connection) = try await fixture.handler(channel: channel, concurrency: 12)
+                let deliveries = try await fixture.streamEntries().map { Delivery(entry: $0, message: try handler.decode($0)) }
+                let outcomes = try await handler.handle(deliveries)
+                await connection.close()
+                await channel.shutdown()
+                #expect(outcomes.values.filter { $0 == .done }.count == 24)
+                let maxInFlight = receiver.state.value.maxInFlight
+                #expect(maxInFlight > 8, "capped by the HTTP client's pool")
+                #expect(maxInFlight <= 12)
+            }
+        }
+    }
+}

@@ -31,6 +31,7 @@ struct NotificationCommand: AsyncParsableCommand {
         let registry = OperationsServer.bootstrapMetrics()
 
         let channel: any NotificationChannel
+        var webhookChannel: WebhookChannel?
         switch settings.channel {
         case .log:
             channel = LogChannel(logger: Logger(label: "payflow.notification.log"))
@@ -38,7 +39,9 @@ struct NotificationCommand: AsyncParsableCommand {
             guard let webhook = settings.webhook else {
                 throw ConfigurationError(variable: "WEBHOOK_URL", problem: "is required when NOTIFICATION_CHANNEL=webhook")
             }
-            channel = WebhookChannel(settings: webhook, client: .shared, logger: context.logger)
+            let webhookOnly = WebhookChannel(settings: webhook, concurrency: settings.concurrency, logger: context.logger)
+            webhookChannel = webhookOnly
+            channel = webhookOnly
         }
         context.logger.info("Notification channel", metadata: ["channel": "\(settings.channel.rawValue)", "concurrency": "\(settings.concurrency)"])
 
@@ -57,13 +60,22 @@ struct NotificationCommand: AsyncParsableCommand {
             ),
             logger: context.logger
         )
-        try await OperationsServer.run(
-            [consumer],
-            router: OperationsServer.makeRouter(registry: registry),
-            host: address.host,
-            port: address.port,
-            logger: context.logger
-        )
+        let result: Result<Void, any Error>
+        do {
+            try await OperationsServer.run(
+                [consumer],
+                router: OperationsServer.makeRouter(registry: registry),
+                host: address.host,
+                port: address.port,
+                logger: context.logger
+            )
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        // After the consumer finished its last batch: no delivery is in flight.
+        await webhookChannel?.shutdown()
         await database.close()
+        try result.get()
     }
 }

@@ -18,12 +18,46 @@ public struct WebhookChannel: NotificationChannel {
     private let settings: WebhookSettings
     private let client: HTTPClient
     private let logger: Logger
+    /// Whether ``shutdown()`` shuts `client` down (never `HTTPClient.shared`).
+    private let ownsClient: Bool
 
-    /// `client` is not shut down here: pass `HTTPClient.shared` or own it.
+    /// Uses `client` (by default `HTTPClient.shared`), which ``shutdown()`` leaves alone.
     public init(settings: WebhookSettings, client: HTTPClient = .shared, logger: Logger) {
         self.settings = settings
         self.client = client
         self.logger = logger
+        self.ownsClient = false
+    }
+
+    /// What the service runs: a client of its own from ``makeClient(concurrency:)``;
+    /// call ``shutdown()`` once the consumer has stopped.
+    public init(settings: WebhookSettings, concurrency: Int, logger: Logger) {
+        self.settings = settings
+        self.client = Self.makeClient(concurrency: concurrency)
+        self.logger = logger
+        self.ownsClient = true
+    }
+
+    /// Closes the connections of a client this channel created.
+    public func shutdown() async {
+        guard self.ownsClient else { return }
+        do {
+            try await self.client.shutdown()
+        } catch {
+            self.logger.warning("HTTP client shutdown failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A client for the service: as many connections to the receiver as
+    /// deliveries in flight (AsyncHTTPClient's default is 8 per host; requests
+    /// beyond it wait in the pool, and that wait counts against their
+    /// timeout), and no redirects (a signed POST is not replayed to wherever
+    /// a `Location` points; a 3xx is a failed attempt).
+    public static func makeClient(concurrency: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, concurrency))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     public func deliver(_ message: NotificationMessage) async -> DeliveryResult {
