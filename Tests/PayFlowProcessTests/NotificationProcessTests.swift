@@ -5,6 +5,10 @@ import PayFlowRedis
 import PayFlowTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The real `payflow notification` binary with the real stream names, in Redis
 /// database 16 (its own: the names are fixed) and a fresh PostgreSQL database.
 @Suite("payflow notification process")
@@ -43,12 +47,20 @@ struct NotificationProcessTests {
             ))
             ids.append("\(eventID):velocity")
 
+            let port = Int.random(in: 30_000...39_999)
             let service = try PayFlowProcess(["notification"], environment: [
-                "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": "0", "LOG_LEVEL": "info", "STREAM_BLOCK_MS": "200",
+                "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": String(port), "LOG_LEVEL": "info", "STREAM_BLOCK_MS": "200",
                 "NOTIFICATION_CHANNEL": "log",
             ])
             try await eventually("every notification delivered") {
                 try await database.query("SELECT count(*) FROM notifications WHERE status = 'delivered'").first?.decode(0, as: Int.self) == ids.count
+            }
+            // One delivered notification of each kind, counted on /metrics.
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let metrics = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("payflow_notifications_total{") }
+            for kind in ["payment_receipt", "refund", "topup", "account_blocked", "account_unblocked", "fraud_alert"] {
+                #expect(metrics.contains { $0.contains("kind=\"\(kind)\"") && $0.contains("status=\"delivered\"") && $0.contains("channel=\"log\"") && $0.hasSuffix(" 1") },
+                        "\(kind) in \(metrics)")
             }
             service.signal(SIGTERM)
             let status = try await service.waitForExit(timeout: .seconds(30))
