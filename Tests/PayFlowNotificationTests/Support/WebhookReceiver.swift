@@ -16,11 +16,16 @@ final class WebhookReceiver: Sendable {
     struct Accepted: Sendable {
         var idempotencyKey: String
         var payload: WebhookPayload
+        var body: [UInt8]
+        var signature: String
     }
 
     struct State: Sendable {
         /// Answer 500 to every correctly signed request while true.
         var failing = false
+        /// Statuses to answer to the next correctly signed requests, in order,
+        /// before accepting again.
+        var scripted: [Int] = []
         /// Time taken per accepted request (to observe concurrency).
         var delay: Duration?
         var requests = 0
@@ -84,14 +89,16 @@ final class WebhookReceiver: Sendable {
             let signature = request.headers[HTTPField.Name(WebhookSignature.headerName)!] ?? ""
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
             let valid = WebhookSignature.isValid(signature, body: bytes, secret: self.secret)
-            let (failing, delay) = self.state.withLock { state -> (Bool, Duration?) in
+            let (failing, scripted, delay) = self.state.withLock { state -> (Bool, Int?, Duration?) in
                 state.requests += 1
                 if !valid { state.badSignatures += 1 }
                 if valid && state.failing { state.failedOnPurpose += 1 }
-                return (state.failing, state.delay)
+                let scripted = valid && !state.failing && !state.scripted.isEmpty ? state.scripted.removeFirst() : nil
+                return (state.failing, scripted, state.delay)
             }
             guard valid else { return Response(status: .unauthorized) }
             guard !failing else { return Response(status: .internalServerError) }
+            if let scripted { return Response(status: .init(code: scripted)) }
             let payload = try JSONDecoder().decode(WebhookPayload.self, from: Data(bytes))
             if let delay {
                 self.state.withLock { state in
@@ -101,7 +108,7 @@ final class WebhookReceiver: Sendable {
                 try await Task.sleep(for: delay)
                 self.state.withLock { $0.inFlight -= 1 }
             }
-            self.state.withLock { $0.accepted.append(Accepted(idempotencyKey: key, payload: payload)) }
+            self.state.withLock { $0.accepted.append(Accepted(idempotencyKey: key, payload: payload, body: bytes, signature: signature)) }
             return Response(status: .ok)
         }
         return router
