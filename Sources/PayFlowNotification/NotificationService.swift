@@ -1,2 +1,0 @@
-/// Placeholder until the notification service lands.
-enum NotificationPlaceholder {}

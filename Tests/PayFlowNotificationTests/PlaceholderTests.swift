@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct NotificationPlaceholderTests {
-    @Test func placeholder() {}
-}

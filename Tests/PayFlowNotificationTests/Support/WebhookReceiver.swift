@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PayFlowNotification
+import PayFlowTestSupport
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+
+/// A real HTTP receiver on 127.0.0.1 (a free port), standing for a customer's
+/// webhook endpoint: it checks `X-PayFlow-Signature` against its own copy of
+/// the secret (401 when wrong), can be told to fail with 500 or to answer
+/// slowly, and records every request it accepted with its Idempotency-Key.
+final class WebhookReceiver: Sendable {
+    struct Accepted: Sendable {
+        var idempotencyKey: String
+        var payload: WebhookPayload
+        var body: [UInt8]
+        var signature: String
+    }
+
+    struct State: Sendable {
+        /// Answer 500 to every correctly signed request while true.
+        var failing = false
+        /// Statuses to answer to the next correctly signed requests, in order,
+        /// before accepting again.
+        var scripted: [Int] = []
+        /// Time taken per accepted request (to observe concurrency).
+        var delay: Duration?
+        var requests = 0
+        var badSignatures = 0
+        var failedOnPurpose = 0
+        var accepted: [Accepted] = []
+        var inFlight = 0
+        var maxInFlight = 0
+    }
+
+    let secret: String
+    let state = Shared(State())
+    private let boundPort = Shared<Int?>(nil)
+
+    init(secret: String) {
+        self.secret = secret
+    }
+
+    var url: String {
+        "http://127.0.0.1:\(self.boundPort.value ?? 0)/hooks"
+    }
+
+    /// Keys of accepted requests, with repetitions.
+    var acceptedKeys: [String] { self.state.value.accepted.map(\.idempotencyKey) }
+
+    // MARK: - Running
+
+    /// Runs the receiver while `body` runs, then shuts it down gracefully.
+    static func withReceiver(secret: String = "test-secret", _ body: @Sendable (WebhookReceiver) async throws -> Void) async throws {
+        let receiver = WebhookReceiver(secret: secret)
+        var logger = Logger(label: "test.webhook-receiver")
+        logger.logLevel = .error
+        let application = Application(
+            router: receiver.router(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "receiver"),
+            onServerRunning: { channel in receiver.boundPort.value = channel.localAddress?.port },
+            logger: logger
+        )
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await application.run() }
+                do {
+                    try await eventually("the receiver listening") { receiver.boundPort.value != nil }
+                    try await body(receiver)
+                } catch {
+                    trigger.triggerGracefulShutdown()
+                    try? await group.waitForAll()
+                    throw error
+                }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("/hooks") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let bytes = Array(body.readableBytesView)
+            let signature = request.headers[HTTPField.Name(WebhookSignature.headerName)!] ?? ""
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
+            let valid = WebhookSignature.isValid(signature, body: bytes, secret: self.secret)
+            let (failing, scripted, delay) = self.state.withLock { state -> (Bool, Int?, Duration?) in
+                state.requests += 1
+                if !valid { state.badSignatures += 1 }
+                if valid && state.failing { state.failedOnPurpose += 1 }
+                let scripted = valid && !state.failing && !state.scripted.isEmpty ? state.scripted.removeFirst() : nil
+                return (state.failing, scripted, state.delay)
+            }
+            guard valid else { return Response(status: .unauthorized) }
+            guard !failing else { return Response(status: .internalServerError) }
+            if let scripted { return Response(status: .init(code: scripted)) }
+            let payload = try JSONDecoder().decode(WebhookPayload.self, from: Data(bytes))
+            if let delay {
+                self.state.withLock { state in
+                    state.inFlight += 1
+                    state.maxInFlight = max(state.maxInFlight, state.inFlight)
+                }
+                try await Task.sleep(for: delay)
+                self.state.withLock { $0.inFlight -= 1 }
+            }
+            self.state.withLock { $0.accepted.append(Accepted(idempotencyKey: key, payload: payload, body: bytes, signature: signature)) }
+            return Response(status: .ok)
+        }
+        return router
+    }
+}
