@@ -11,9 +11,13 @@ import PayFlowRuntime
 ///   failure) is thrown: the runtime retries the same batch with backoff
 ///   without spending delivery attempts, and the statement's atomicity makes
 ///   the retry exact;
-/// - any other PostgreSQL error (a value the schema refuses) cannot be fixed
-///   by retrying the batch forever: the entries take the retry/dead-letter
-///   path instead.
+/// - any other PostgreSQL error means the statement refuses some value (an
+///   `occurred_at` in year 0, which decodes but is no PostgreSQL time).
+///   Retrying the batch forever would not help, and failing it whole would
+///   dead-letter its good entries with the bad one; so the batch is split in
+///   halves, each recorded on its own (still one atomic statement each),
+///   until the refused entries are alone. Those take the retry/dead-letter
+///   path; the rest are recorded and acked.
 public struct AnalyticsHandler: ConsumerGroupHandler {
     public typealias Message = AnalyticsMessage
 
@@ -32,9 +36,13 @@ public struct AnalyticsHandler: ConsumerGroupHandler {
     public func handle(_ batch: [Delivery<AnalyticsMessage>]) async throws -> [StreamEntry.Key: EntryOutcome] {
         do {
             FactMetrics.record(try await self.recorder.record(batch))
+            return batch.outcomes(.done)
         } catch let error as PostgresError where !error.isRetriable {
-            return batch.outcomes(.retry(reason: error.description))
+            guard batch.count > 1 else { return batch.outcomes(.retry(reason: error.description)) }
+            let middle = batch.count / 2
+            let first = try await self.handle(Array(batch[..<middle]))
+            let second = try await self.handle(Array(batch[middle...]))
+            return first.merging(second) { outcome, _ in outcome }
         }
-        return batch.outcomes(.done)
     }
 }

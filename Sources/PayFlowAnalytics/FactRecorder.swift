@@ -49,6 +49,7 @@ public struct FactRecorder: Sendable {
 
     /// Records `deliveries` (any mix of the three kinds) at once.
     public func record(_ deliveries: [Delivery<AnalyticsMessage>]) async throws -> Recorded {
+        guard !deliveries.isEmpty else { return Recorded() }
         var events: [(StreamEntry, PaymentEvent)] = []
         var alerts: [(StreamEntry, AlertNotice)] = []
         var mismatches: [(StreamEntry, MismatchNotice)] = []
@@ -59,7 +60,6 @@ public struct FactRecorder: Sendable {
             case .mismatch(let mismatch): mismatches.append((delivery.entry, mismatch))
             }
         }
-        guard !deliveries.isEmpty else { return Recorded() }
         let parameters: [(any PostgresEncodable)?] = [
             PostgresArrayLiteral.text(events.map { $0.1.id.uuidString.lowercased() }),
             PostgresArrayLiteral.text(events.map { $0.1.type.rawValue }),

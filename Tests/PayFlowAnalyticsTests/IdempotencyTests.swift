@@ -87,6 +87,31 @@ struct IdempotencyTests {
         }
     }
 
+    /// A value PostgreSQL refuses (year 0 decodes as an EventTimestamp but is
+    /// no PostgreSQL time) fails only its own entry: the others of the batch
+    /// are recorded and done.
+    @Test func anEntryThePostgresRefusesFailsAloneNotItsBatch() async throws {
+        try await Fixture.with { fixture in
+            let good = (0..<9).map { Fixture.payment(amount: Int64(10 * ($0 + 1))) }
+            let bad = Fixture.payment(amount: 1, at: EventTimestamp(rfc3339: "0000-01-01T00:00:00Z")!)
+            var messages = good.map(AnalyticsMessage.event)
+            messages.insert(.event(bad), at: 4)
+            let batch = fixture.deliveries(messages)
+            let outcomes = try await fixture.withHandler { handler in try await handler.handle(batch) }
+            for delivery in batch {
+                if case .event(let event) = delivery.message, event.id == bad.id {
+                    guard case .retry? = outcomes[delivery.key] else {
+                        Issue.record("the refused entry: \(String(describing: outcomes[delivery.key]))")
+                        continue
+                    }
+                } else {
+                    #expect(outcomes[delivery.key] == .done)
+                }
+            }
+            #expect(try await fixture.queries.summary().totals == ExpectedFigures(good).totals)
+        }
+    }
+
     /// Latest `occurred_at` wins, whatever order the events arrive in.
     @Test func blockedAccountsFollowTheLatestBlockOrUnblock() async throws {
         try await Fixture.with { fixture in
