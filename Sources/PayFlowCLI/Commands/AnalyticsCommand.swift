@@ -1,13 +1,54 @@
 import ArgumentParser
+import Logging
+import PayFlowAnalytics
+import PayFlowAnalyticsAPI
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRuntime
 
-/// `payflow analytics`: placeholder until the service lands.
+/// `payflow analytics`: the `analytics` consumer group on `payflow:events`,
+/// `payflow:alerts` and `payflow:mismatches`, and its HTTP API, in one
+/// process: `/v1/stats/...`, `/openapi.json`, `/health` and `/metrics`
+/// (`payflow_analytics_facts_total{kind}`) on `HTTP_PORT` (8094).
 struct AnalyticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics",
-        abstract: "Run the analytics service."
+        abstract: "Run the analytics service (exact aggregates of events, alerts and mismatches, with an HTTP API)."
     )
 
     func run() async throws {
-        throw ValidationError("not implemented yet")
+        let context = try ProcessContext.bootstrap(label: "payflow.analytics")
+        let environment = context.environment
+        let streams = AnalyticsStreams.standard
+        let group = try ConsumerGroupConfiguration(group: "analytics", streams: streams.all, environment: environment)
+        let redis = try environment.redisConfiguration()
+        let databaseURL = try environment.databaseURL()
+        let address = try environment.httpAddress(defaultPort: 8094)
+        let registry = OperationsServer.bootstrapMetrics()
+
+        // The consumer's statements and the API's queries each get a session,
+        // so a slow query never delays a batch (and its ack) or the reverse.
+        let handlerDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+        let queryDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+
+        let consumer = ConsumerGroupService(
+            configuration: group,
+            redis: redis,
+            handler: AnalyticsHandler(database: handlerDatabase, streams: streams),
+            logger: context.logger
+        )
+        // The API is only as healthy as its database: `/health` asks it.
+        let router = OperationsServer.makeRouter(registry: registry) {
+            do {
+                try await queryDatabase.query("SELECT 1")
+                return HealthReport(status: .ok)
+            } catch {
+                return HealthReport(status: .degraded, checks: ["postgres": "\(error)"])
+            }
+        }
+        try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), logger: context.logger).register(on: router)
+        try await OperationsServer.run([consumer], router: router, host: address.host, port: address.port, logger: context.logger)
+        await queryDatabase.close()
+        await handlerDatabase.close()
     }
 }

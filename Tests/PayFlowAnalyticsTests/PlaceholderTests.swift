@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct AnalyticsPlaceholderTests {
-    @Test func placeholder() {}
-}
