@@ -14,7 +14,7 @@ import FoundationNetworking
 /// scripts/install-deps) reads it. Redis database 19 of the test server.
 @Suite("payflow services: /metrics passes promtool", .serialized)
 struct MetricsProcessTests {
-    static let services = ["anti-fraud", "reconciliation", "audit-log"]
+    static let services = ["anti-fraud", "reconciliation", "audit-log", "notification", "analytics"]
 
     @Test(arguments: Self.services)
     func metricsPagePassesPromtool(service: String) async throws {

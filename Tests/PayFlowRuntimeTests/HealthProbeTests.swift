@@ -9,7 +9,8 @@ struct HealthProbeTests {
     @Test func reportsOkWhenBothAnswerAndNamesWhatIsDown() async throws {
         let redis = try RedisConfiguration(url: try await TestServers.redisURL())
         let databaseURL = try await TestServers.databaseURL()
-        let healthy = await HealthProbe(redis: redis, databaseURL: databaseURL, logger: Logger(label: "test")).report()
+        // A generous timeout: the whole suite connects at once at start-up.
+        let healthy = await HealthProbe(redis: redis, databaseURL: databaseURL, timeout: .seconds(60), logger: Logger(label: "test")).report()
         #expect(healthy.status == .ok)
         #expect(healthy.checks == ["redis": "ok", "postgres": "ok"])
 

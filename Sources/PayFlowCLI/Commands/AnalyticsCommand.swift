@@ -37,15 +37,8 @@ struct AnalyticsCommand: AsyncParsableCommand {
             handler: AnalyticsHandler(database: handlerDatabase, streams: streams),
             logger: context.logger
         )
-        // The API is only as healthy as its database: `/health` asks it.
-        let router = OperationsServer.makeRouter(registry: registry) {
-            do {
-                try await queryDatabase.query("SELECT 1")
-                return HealthReport(status: .ok)
-            } catch {
-                return HealthReport(status: .degraded, checks: ["postgres": "\(error)"])
-            }
-        }
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
+        let router = OperationsServer.makeRouter(registry: registry, health: { await probe.report() })
         try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), logger: context.logger).register(on: router)
         try await OperationsServer.run([consumer], router: router, host: address.host, port: address.port, logger: context.logger)
         await queryDatabase.close()

@@ -26,6 +26,7 @@ struct NotificationCommand: AsyncParsableCommand {
         let settings = try NotificationSettings(environment: environment)
         let redis = try environment.redisConfiguration()
         let databaseURL = try environment.databaseURL()
+        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
         let address = try environment.httpAddress(defaultPort: 8092)
         let templates = try NotificationTemplates()
         let registry = OperationsServer.bootstrapMetrics()
@@ -64,7 +65,7 @@ struct NotificationCommand: AsyncParsableCommand {
         do {
             try await OperationsServer.run(
                 [consumer],
-                router: OperationsServer.makeRouter(registry: registry),
+                router: OperationsServer.makeRouter(registry: registry, health: { await probe.report() }),
                 host: address.host,
                 port: address.port,
                 logger: context.logger

@@ -17,7 +17,7 @@ public actor HealthProbe {
     private var redis: RedisConnection?
     private var database: PostgresConnection?
 
-    public init(redis: RedisConfiguration?, databaseURL: String?, timeout: Duration = .seconds(2), logger: Logger) {
+    public init(redis: RedisConfiguration?, databaseURL: String?, timeout: Duration = .seconds(5), logger: Logger) {
         self.redisConfiguration = redis
         self.databaseURL = databaseURL
         self.timeout = timeout
