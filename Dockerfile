@@ -27,7 +27,8 @@ RUN --mount=type=cache,target=/src/.build \
     && swift build -c release --product payflow --static-swift-stdlib \
     && mkdir -p /out \
     && cp "$(swift build -c release --show-bin-path)/payflow" /out/payflow \
-    && cp -R "$(swift build -c release --show-bin-path)/payflow_PayFlowGeneratorAPI.resources" /out/
+    && cp -R "$(swift build -c release --show-bin-path)/payflow_PayFlowGeneratorAPI.resources" /out/ \
+    && cp -R "$(swift build -c release --show-bin-path)/payflow_PayFlowAnalyticsAPI.resources" /out/
 
 # MARK: - Runtime
 FROM debian:bookworm-slim
@@ -43,8 +44,9 @@ RUN apt-get update \
 # `payflow migrate` reads its migrations from db/ under the working directory.
 WORKDIR /app
 COPY --from=build /out/payflow /usr/local/bin/payflow
-# The generator serves its OpenAPI document from this bundle, found next to the binary.
+# The generator and analytics serve their OpenAPI documents from these bundles, found next to the binary.
 COPY --from=build /out/payflow_PayFlowGeneratorAPI.resources /usr/local/bin/payflow_PayFlowGeneratorAPI.resources
+COPY --from=build /out/payflow_PayFlowAnalyticsAPI.resources /usr/local/bin/payflow_PayFlowAnalyticsAPI.resources
 COPY db/ ./db/
 
 USER payflow

@@ -177,6 +177,10 @@ let package = Package(
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowPostgres",
+                "PayFlowRedis",
+                // The dashboard's detection scores are their reports.
+                "PayFlowAntiFraud",
+                "PayFlowReconciliation",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

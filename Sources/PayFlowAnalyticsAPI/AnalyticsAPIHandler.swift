@@ -11,6 +11,7 @@ import PayFlowDomain
 /// ``QueryErrorMiddleware``.
 struct AnalyticsAPIHandler: APIProtocol {
     let queries: AnalyticsQueries
+    let platform: AnalyticsAPI.PlatformSources?
 
     /// A timeseries answers at most this many buckets, so one request cannot
     /// ask for a year of minutes.

@@ -4,6 +4,7 @@ import PayFlowAnalytics
 import PayFlowAnalyticsAPI
 import PayFlowDomain
 import PayFlowPostgres
+import PayFlowRedis
 import PayFlowRuntime
 
 /// `payflow analytics`: the `analytics` consumer group on `payflow:events`,
@@ -39,8 +40,15 @@ struct AnalyticsCommand: AsyncParsableCommand {
         )
         let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
         let router = OperationsServer.makeRouter(registry: registry, health: { await probe.report() })
-        try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), logger: context.logger).register(on: router)
+        // The dashboard's group backlog and detection scores: its own Redis connection.
+        let platformRedis = RedisConnection(configuration: redis, logger: context.logger)
+        let platform = AnalyticsAPI.PlatformSources(
+            redis: platformRedis, database: queryDatabase,
+            streams: [StreamNames.events, StreamNames.alerts, StreamNames.mismatches]
+        )
+        try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), platform: platform, logger: context.logger).register(on: router)
         try await OperationsServer.run([consumer], router: router, host: address.host, port: address.port, logger: context.logger)
+        await platformRedis.close()
         await queryDatabase.close()
         await handlerDatabase.close()
     }

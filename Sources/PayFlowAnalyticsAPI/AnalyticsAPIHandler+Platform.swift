@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PayFlowAntiFraud
+import PayFlowReconciliation
+import PayFlowRedis
+
+/// The two platform-wide endpoints the dashboard needs beside the
+/// aggregates: consumer-group backlog (Redis) and detection scores (the
+/// fraud and reconciliation reports, the same numbers their commands print).
+extension AnalyticsAPIHandler {
+    func getGroupStats(_ input: Operations.GetGroupStats.Input) async throws -> Operations.GetGroupStats.Output {
+        let platform = try self.requirePlatform()
+        var groups: [Components.Schemas.GroupInfo] = []
+        for stream in platform.streams {
+            for group in try await platform.redis.groups(of: stream) {
+                groups.append(.init(
+                    stream: stream, group: group.name, consumers: Int64(group.consumers),
+                    pending: Int64(group.pending), lag: group.lag.map(Int64.init)
+                ))
+            }
+        }
+        return .ok(.init(body: .json(.init(groups: groups))))
+    }
+
+    func getDetection(_ input: Operations.GetDetection.Input) async throws -> Operations.GetDetection.Output {
+        let platform = try self.requirePlatform()
+        let fraud = try await FraudReport.load(from: platform.database)
+        let reconciliation = try await ReconciliationReport.load(from: platform.database)
+        return .ok(.init(body: .json(.init(
+            fraud: .init(
+                alertedEvents: Int64(fraud.alertedEvents), labelledAlertedEvents: Int64(fraud.labelledAlertedEvents),
+                incidents: Int64(fraud.incidents), detectedIncidents: Int64(fraud.detectedIncidents),
+                fraudEvents: Int64(fraud.fraudEvents), alertedFraudEvents: Int64(fraud.alertedFraudEvents),
+                precision: fraud.precision, incidentRecall: fraud.incidentRecall, eventRecall: fraud.eventRecall
+            ),
+            reconciliation: .init(
+                injected: Int64(reconciliation.injected), found: Int64(reconciliation.found),
+                falsePositives: Int64(reconciliation.falsePositives), missed: Int64(reconciliation.missed)
+            )
+        ))))
+    }
+
+    private func requirePlatform() throws -> AnalyticsAPI.PlatformSources {
+        guard let platform = self.platform else {
+            throw HTTPError(.serviceUnavailable, message: "this analytics API was started without Redis and report sources")
+        }
+        return platform
+    }
+}
