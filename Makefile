@@ -16,7 +16,7 @@ LOCAL_SERVERS := scripts/local-servers
 RUN_DIR := var/run
 TEST_SERVERS_DIR := var/test-servers
 PYTHON ?= python3
-.PHONY: help build test run stop compose-check clean
+.PHONY: help build test test-faults run stop compose-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -46,6 +46,22 @@ test: compose-check ## Build and run the tests (own throw-away servers unless RE
 	echo "make test: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \
 	$(SWIFT) build $(SWIFTPM_FLAGS); \
 	$(SWIFT) test $(SWIFTPM_FLAGS)
+
+# The fault suite alone (it also runs within `make test`): the whole platform as
+# processes, with kill -9, SIGTERM, Redis and PostgreSQL restarts and poison
+# entries injected, each case ending with the same invariant check.
+test-faults: ## Run the fault suite only (Tests/PayFlowFaultTests)
+	@set -euo pipefail; \
+	if [[ -z "$${REDIS_URL:-}" || -z "$${DATABASE_URL:-}" ]]; then \
+	    mkdir -p $(TEST_SERVERS_DIR); \
+	    dir="$$(mktemp -d $(TEST_SERVERS_DIR)/run.XXXXXX)"; \
+	    trap '$(LOCAL_SERVERS) stop --purge "$$dir"' EXIT; \
+	    trap 'exit 130' INT; trap 'exit 143' TERM; \
+	    $(LOCAL_SERVERS) start --free-ports --throwaway --watch $$$$ "$$dir"; \
+	    set -a; source "$$dir/urls.env"; set +a; \
+	fi; \
+	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS); \
+	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --filter PayFlowFaultTests
 
 # Everything in scripts/run-platform: servers of var/run, migrations, a release
 # build, every service with its replica count (*_REPLICAS from the environment,

@@ -377,6 +377,18 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
+        // `make test-faults`: the whole platform as processes, with faults injected.
+        .testTarget(
+            name: "PayFlowFaultTests",
+            dependencies: [
+                // Built first so the tests can run the real `payflow` binary.
+                "PayFlowCLI",
+                "PayFlowDomain",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowTestSupport",
+            ]
+        ),
         .testTarget(
             name: "PayFlowProcessTests",
             dependencies: [

@@ -1,0 +1,121 @@
+import Foundation
+import PayFlowDomain
+import PayFlowRedis
+import PayFlowTestSupport
+import Testing
+
+/// `make test-faults`: each case runs the whole platform as real processes
+/// with generated traffic (ground truth included), injects one fault in the
+/// middle, and ends with ``InvariantCheck``. Each case has its own Redis
+/// database (21–23) and PostgreSQL database; they run one after the other,
+/// since each already runs a dozen processes.
+@Suite("Faults: nothing lost, nothing doubled", .serialized)
+struct FaultTests {
+    static let total = 6_000
+    static let rate = 1_500
+
+    @Test func killNineOfOneReplicaOfEachGroupMidBatch() async throws {
+        try await Platform.with(redisDatabase: 21) { platform in
+            try platform.startServices(replicas: 2)
+            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 21)
+            try await eventually("traffic under way", timeout: .seconds(60)) {
+                try await platform.length(StreamNames.events) >= Self.total / 3
+            }
+            for service in Platform.services {
+                try await platform.kill("\(service)-1")
+            }
+            try await platform.waitForGenerator(total: Self.total)
+            let check = InvariantCheck(platform: platform)
+            try await check.waitUntilDrained()
+            try await check.verify()
+            // The survivors took over what the killed replicas held.
+            let claimed = Platform.services.filter { platform.output("\($0)-2").contains("Claimed idle entries") }
+            #expect(!claimed.isEmpty, "no survivor claimed anything: the kills came between batches")
+        }
+    }
+
+    @Test func sigtermToEveryServiceMidRunThenStartAgain() async throws {
+        try await Platform.with(redisDatabase: 22) { platform in
+            try platform.startServices(replicas: 1)
+            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 22)
+            try await eventually("traffic under way", timeout: .seconds(60)) {
+                try await platform.length(StreamNames.events) >= Self.total / 3
+            }
+            for service in Platform.services {
+                #expect(try await platform.stop("\(service)-1") == 0, "\(service) did not exit 0 on SIGTERM")
+            }
+            try platform.startServices(replicas: 1)
+            try await platform.waitForGenerator(total: Self.total)
+            let check = InvariantCheck(platform: platform)
+            try await check.waitUntilDrained()
+            try await check.verify()
+        }
+    }
+
+    @Test func poisonAndMalformedEntriesMixedIntoTraffic() async throws {
+        try await Platform.with(redisDatabase: 23) { platform in
+            try platform.startServices(replicas: 1)
+            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 23)
+            let poison: [[String]] = [
+                ["type", "payment"],                                                   // almost everything missing
+                ["id", "not-a-uuid", "type", "payment"],
+                ["id", UUID().uuidString, "type", "teleport", "schema_version", "1"],  // unknown type
+                ["garbage", "\u{1}\u{2}\u{3}"],
+                ["id", UUID().uuidString, "id", UUID().uuidString],                    // duplicate field
+            ]
+            var added = 0
+            while added < poison.count {
+                try await eventually("more traffic", timeout: .seconds(60)) {
+                    try await platform.length(StreamNames.events) >= (added + 1) * Self.total / (poison.count + 2)
+                }
+                var command = RedisCommand("XADD", StreamNames.events, "*")
+                for word in poison[added] { command.append(word) }
+                try await platform.redis.send(command).orThrow()
+                added += 1
+            }
+            try await platform.waitForGenerator(total: Self.total)
+            let check = InvariantCheck(platform: platform)
+            try await check.waitUntilDrained()
+            // Every group that decodes events dead-letters each poison entry once;
+            // the audit log keeps them.
+            try await check.verify(expectedDeadLetters: [
+                "anti-fraud": poison.count, "notification": poison.count, "reconciliation": poison.count, "analytics": poison.count,
+            ])
+            for group in ["anti-fraud", "reconciliation"] {
+                let letters = try await platform.redis.range(stream: StreamNames.deadLetter(group: group))
+                #expect(letters.allSatisfy { ($0[field: "reason"] ?? "").contains("malformed entry") }, "\(group): \(letters.map { $0[field: "reason"] ?? "" })")
+            }
+        }
+    }
+
+    @Test func redisRestartedMidRun() async throws {
+        try await Platform.withPrivateServers { platform, servers in
+            try platform.startServices(replicas: 1)
+            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 24)
+            try await eventually("traffic under way", timeout: .seconds(60)) {
+                try await platform.length(StreamNames.events) >= Self.total / 3
+            }
+            try await Platform.restart("redis", in: servers, after: .seconds(3))
+            // The test's own connection reconnects like the services do.
+            try await platform.waitForGenerator(total: Self.total)
+            let check = InvariantCheck(platform: platform)
+            try await check.waitUntilDrained()
+            try await check.verify()
+        }
+    }
+
+    @Test func postgresStoppedForTenSecondsMidRun() async throws {
+        try await Platform.withPrivateServers { platform, servers in
+            try platform.startServices(replicas: 1)
+            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 25)
+            try await eventually("traffic under way", timeout: .seconds(60)) {
+                try await platform.length(StreamNames.events) >= Self.total / 3
+            }
+            try await Platform.restart("postgres", in: servers, after: .seconds(10))
+            try await platform.waitForGenerator(total: Self.total)
+            let check = InvariantCheck(platform: platform)
+            try await check.waitUntilDrained()
+            try await check.verify()
+        }
+    }
+}

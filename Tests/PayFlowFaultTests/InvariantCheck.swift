@@ -1,0 +1,126 @@
+import Foundation
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowTestSupport
+import Testing
+
+/// What every fault case ends with: the platform drained, then every promise
+/// checked against what is really in Redis and PostgreSQL.
+///
+/// - every entry of every stream is in `audit_log` exactly once, and `payflow
+///   audit verify` passes;
+/// - analytics counts per type equal the distinct events on the stream, exactly;
+/// - `payflow reconciliation-report --strict`: every injected mismatch found,
+///   none invented (each kind once per transaction by its primary key);
+/// - every alert on the stream is one `fraud_alerts` row and vice versa; no
+///   provisional verdict left;
+/// - one delivered notification per event and per alert, none twice;
+/// - nothing pending, nothing unread, in any group;
+/// - the dead-letter streams hold exactly `expectedDeadLetters` per group.
+struct InvariantCheck {
+    let platform: Platform
+
+    /// Waits until every group has read and acked everything and the
+    /// asynchronous parts (settles, sweeps, outboxes) are done.
+    func waitUntilDrained(timeout: Duration = .seconds(180)) async throws {
+        let state = Shared("")
+        do {
+            try await self.drain(timeout: timeout, state: state)
+        } catch let error as TimedOut {
+            throw TimedOut(what: "\(error.what); last seen: \(state.value)")
+        }
+    }
+
+    private func drain(timeout: Duration, state: Shared<String>) async throws {
+        try await eventually("the platform to drain", timeout: timeout, every: .milliseconds(250)) {
+            let groups = try await self.platform.groups()
+            state.value = "groups " + groups.map { "\($0.info.name)@\($0.stream): pending \($0.info.pending) lag \(String(describing: $0.info.lag))" }.joined(separator: "; ")
+            // events: 5 groups; alerts: notification, analytics, audit-log; mismatches: analytics, audit-log.
+            guard groups.count == 10, groups.allSatisfy({ $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }) else { return false }
+            let provisional = try await self.count("SELECT count(*) FROM fraud_provisional_verdicts")
+            let unpublishedAlerts = try await self.count("SELECT count(*) FROM fraud_alerts WHERE published_at IS NULL")
+            let unpublishedMismatches = try await self.count("SELECT count(*) FROM reconciliation_mismatches WHERE published_at IS NULL")
+            let unchecked = try await self.count("SELECT count(*) FROM reconciliation_seen WHERE checked_at IS NULL")
+            state.value = "provisional \(provisional), unpublished alerts \(unpublishedAlerts), unpublished mismatches \(unpublishedMismatches), unchecked \(unchecked)"
+            guard provisional == 0, unpublishedAlerts == 0, unpublishedMismatches == 0, unchecked == 0 else { return false }
+            let report = try await PayFlowProcess.run(["reconciliation-report", "--strict"], environment: ["DATABASE_URL": self.platform.databaseURL])
+            state.value = "reconciliation-report --strict: \(report.output)"
+            return report.status == 0
+        }
+        // Whatever was published last must be consumed too.
+        try await eventually("the last alerts and mismatches consumed", timeout: .seconds(60), every: .milliseconds(250)) {
+            let drained = try await self.platform.groups().allSatisfy { $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }
+            return drained ? try await self.auditedEverything() : false
+        }
+    }
+
+    func auditedEverything() async throws -> Bool {
+        var total = 0
+        for stream in StreamNames.all {
+            total += try await self.platform.length(stream)
+        }
+        return try await self.count("SELECT count(*) FROM audit_log") == total
+    }
+
+    func verify(expectedDeadLetters: [String: Int] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        // Audit: every entry of every stream once, chains intact.
+        for stream in StreamNames.all {
+            let length = try await self.platform.length(stream)
+            let stored = try await self.count("SELECT count(*) FROM audit_log WHERE stream = $1", [stream])
+            #expect(stored == length, "audit_log has \(stored) rows of \(stream), which holds \(length) entries", sourceLocation: sourceLocation)
+        }
+        #expect(try await self.count("SELECT count(*) FROM (SELECT 1 FROM audit_log GROUP BY stream, entry_id HAVING count(*) > 1) d") == 0,
+                "an entry stored twice", sourceLocation: sourceLocation)
+        let verify = try await PayFlowProcess.run(["audit", "verify"], environment: ["DATABASE_URL": self.platform.databaseURL])
+        #expect(verify.status == 0, "audit verify: \(verify.output)", sourceLocation: sourceLocation)
+
+        // Analytics: exact counts per type, against the distinct events on the stream.
+        let events = try await self.platform.redis.range(stream: StreamNames.events)
+        var distinct: [String: Set<String>] = [:]
+        var decodable = 0
+        for entry in events {
+            guard let event = try? PaymentEvent(fields: entry.fields) else { continue }
+            decodable += 1
+            distinct[event.type.rawValue, default: []].insert(event.id.uuidString.lowercased())
+        }
+        #expect(decodable > 0, sourceLocation: sourceLocation)
+        let counted = try await self.platform.database.query("SELECT type, count(*) AS n FROM analytics_events GROUP BY type").rows
+        var analytics: [String: Int] = [:]
+        for row in counted { analytics[try row.decode("type", as: String.self)] = try row.decode("n", as: Int.self) }
+        #expect(analytics == distinct.mapValues(\.count), "analytics counts \(analytics), stream has \(distinct.mapValues(\.count))", sourceLocation: sourceLocation)
+        let minuteTotal = try await self.count("SELECT coalesce(sum(event_count), 0)::bigint FROM analytics_event_minutes")
+        #expect(minuteTotal == distinct.values.reduce(0) { $0 + $1.count }, "per-minute aggregates sum to \(minuteTotal)", sourceLocation: sourceLocation)
+
+        // Reconciliation: exact against the injected inconsistencies.
+        let report = try await PayFlowProcess.run(["reconciliation-report", "--strict"], environment: ["DATABASE_URL": self.platform.databaseURL])
+        #expect(report.status == 0, "reconciliation-report --strict:\n\(report.output)", sourceLocation: sourceLocation)
+
+        // Alerts: the stream and the table agree, and nothing is left to settle.
+        let streamAlertIDs = Set(try await self.platform.redis.range(stream: StreamNames.alerts).compactMap { $0[field: "alert_id"] })
+        let tableAlertIDs = Set(try await self.platform.database.query("SELECT alert_id FROM fraud_alerts").rows.map { try $0.decode(0, as: String.self) })
+        #expect(streamAlertIDs == tableAlertIDs, "alerts on the stream and in fraud_alerts differ", sourceLocation: sourceLocation)
+        #expect(try await self.count("SELECT count(*) FROM fraud_provisional_verdicts") == 0, sourceLocation: sourceLocation)
+
+        // Notifications: one delivered per event and per alert.
+        let eventNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.events])
+        #expect(eventNotifications == distinct.values.reduce(0) { $0 + $1.count }, "\(eventNotifications) event notifications", sourceLocation: sourceLocation)
+        let alertNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.alerts])
+        #expect(alertNotifications == streamAlertIDs.count, "\(alertNotifications) alert notifications for \(streamAlertIDs.count) alerts", sourceLocation: sourceLocation)
+
+        // Nothing pending or unread anywhere.
+        for (stream, group) in try await self.platform.groups() {
+            #expect(group.pending == 0 && group.lag == 0, "\(group.name) on \(stream): pending \(group.pending), lag \(String(describing: group.lag))", sourceLocation: sourceLocation)
+        }
+
+        // Dead letters: only what was meant to fail.
+        for group in StreamNames.consumerGroups {
+            let length = try await self.platform.length(StreamNames.deadLetter(group: group))
+            #expect(length == expectedDeadLetters[group, default: 0], "payflow:dlq:\(group) holds \(length)", sourceLocation: sourceLocation)
+        }
+    }
+
+    func count(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> Int {
+        try await Platform.retrying { try await self.platform.database.query(sql, parameters).rows[0].decode(0, as: Int.self) }
+    }
+}
