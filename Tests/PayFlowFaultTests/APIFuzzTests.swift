@@ -1,0 +1,61 @@
+import Foundation
+import PayFlowRedis
+import PayFlowTestSupport
+import Testing
+
+/// The REST APIs fuzzed from their own OpenAPI documents by schemathesis
+/// (PyPI, installed by scripts/install-deps into var/tools/venv): whatever
+/// the requests, no 5xx, and the process is still alive afterwards.
+/// Redis database 24 of the test server, a PostgreSQL database of its own.
+@Suite("Faults: the REST APIs fuzzed from their OpenAPI documents", .serialized)
+struct APIFuzzTests {
+    static var schemathesis: URL {
+        TestServers.repositoryRoot.appendingPathComponent("var/tools/venv/bin/schemathesis")
+    }
+
+    @Test(arguments: ["generator", "analytics"])
+    func noServerErrorWhateverTheRequest(service: String) async throws {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.schemathesis.path),
+            "schemathesis not found at \(Self.schemathesis.path): run scripts/install-deps"
+        )
+        try await Platform.with(redisDatabase: 24) { platform in
+            var environment = platform.environment
+            // The generator's lag guard would answer the fuzzer's starts with a pause, not an error.
+            environment["GENERATOR_MAX_LAG"] = "0"
+            let process = try PayFlowProcess([service], environment: environment)
+            var port: Int?
+            try await eventually("\(service) to listen") {
+                port = Platform.listeningPort(in: process.output)
+                return port != nil || !process.process.isRunning
+            }
+            let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "no port in:\n\(process.output)")
+
+            let run = try Self.fuzz(schema: base + "/openapi.json", base: base)
+            #expect(run.status == 0, "schemathesis against \(service):\n\(run.output.suffix(6000))")
+            #expect(process.process.isRunning, "\(service) died under fuzzing:\n\(process.output.suffix(4000))")
+            process.signal(SIGTERM)
+            #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
+        }
+    }
+
+    /// `schemathesis run` with the server-error and schema-conformance checks.
+    static func fuzz(schema: String, base: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = Self.schemathesis
+        process.arguments = [
+            "run", schema, "--url", base,
+            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "--max-examples", "25", "--no-color",
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
