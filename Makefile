@@ -16,7 +16,7 @@ LOCAL_SERVERS := scripts/local-servers
 RUN_DIR := var/run
 TEST_SERVERS_DIR := var/test-servers
 PYTHON ?= python3
-.PHONY: help build test test-faults run stop compose-check clean
+.PHONY: help build test test-faults bench run stop compose-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -62,6 +62,9 @@ test-faults: ## Run the fault suite only (Tests/PayFlowFaultTests)
 	fi; \
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS); \
 	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --filter PayFlowFaultTests
+
+bench: ## Benchmark on throw-away servers (release build); table + var/bench/results.json
+	@scripts/bench
 
 # Everything in scripts/run-platform: servers of var/run, migrations, a release
 # build, every service with its replica count (*_REPLICAS from the environment,
