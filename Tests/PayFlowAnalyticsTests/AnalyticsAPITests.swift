@@ -198,6 +198,7 @@ struct AnalyticsAPITests {
                 #expect(Set(paths.keys) == [
                     "/health", "/metrics", "/openapi.json", "/v1/stats/summary", "/v1/stats/timeseries",
                     "/v1/stats/alerts", "/v1/stats/mismatches", "/v1/stats/accounts/top",
+                    "/v1/stats/groups", "/v1/stats/detection",
                 ])
                 let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
                 #expect(schemas["EventType"]?["enum"] as? [String] == EventType.allCases.map(\.rawValue))

@@ -90,6 +90,11 @@ struct FaultTests {
 
     @Test func redisRestartedMidRun() async throws {
         try await Platform.withPrivateServers { platform, servers in
+            // The generator commits a ledger row before its XADD; while Redis is down
+            // the XADD waits, so the row's event arrives as late as the outage (plus
+            // backoff). The grace period must outlast that, or reconciliation rightly
+            // reports missing_in_stream for events that were only late.
+            platform.extraEnvironment["RECONCILIATION_GRACE_MS"] = "20000"
             try platform.startServices(replicas: 1)
             try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 24)
             try await eventually("traffic under way", timeout: .seconds(60)) {

@@ -23,6 +23,8 @@ final class Platform: @unchecked Sendable {
     /// Name → process, e.g. "anti-fraud-2".
     private(set) var processes: [String: PayFlowProcess] = [:]
     private(set) var generatorPort: Int?
+    /// Settings a case changes for every process it starts afterwards.
+    var extraEnvironment: [String: String] = [:]
 
     init(redis: RedisConnection, redisURL: String, database: PostgresConnection, databaseURL: String) {
         self.redis = redis
@@ -39,7 +41,7 @@ final class Platform: @unchecked Sendable {
             "STREAM_BLOCK_MS": "200", "STREAM_BATCH_SIZE": "100", "CLAIM_MIN_IDLE_MS": "3000", "CLAIM_INTERVAL_MS": "500",
             "RECONCILIATION_GRACE_MS": "3000", "RECONCILIATION_SWEEP_INTERVAL_MS": "500", "ANTI_FRAUD_SETTLE_INTERVAL_MS": "300",
             "NOTIFICATION_CHANNEL": "log",
-        ]
+        ].merging(self.extraEnvironment) { $1 }
     }
 
     /// A fresh Redis database (`redisDatabase`, flushed) and PostgreSQL database, migrated.

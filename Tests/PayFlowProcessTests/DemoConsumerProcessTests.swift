@@ -88,7 +88,8 @@ struct DemoConsumerProcessTests {
             let second = try PayFlowProcess(["demo-consumer"], environment: environment)
             try await eventually("all 300 events recorded") { try await setup.recordedRows().total == 300 }
             second.signal(SIGINT)
-            #expect(try await second.waitForExit(timeout: .seconds(30)) == 0)
+            let secondStatus = try await second.waitForExit(timeout: .seconds(30))
+            #expect(secondStatus == 0, "exit status \(secondStatus); output:\n\(second.output.suffix(3000))")
             let rows = try await setup.recordedRows()
             #expect(rows.total == 300 && rows.distinct == 300)
             #expect(try await setup.pending() == 0)
