@@ -198,7 +198,11 @@ struct NotificationFixture: Sendable {
         return (handler, connection)
     }
 
-    func webhookChannel(url: String, secret: String, maxAttempts: Int = 3, timeout: Duration = .seconds(2)) -> WebhookChannel {
+    /// The default timeout is generous on purpose: an attempt that times out is
+    /// re-sent (same key), and on a loaded CI machine a 2 s deadline turned
+    /// "exactly once" into "once, plus a re-send the receiver must dedupe".
+    /// Tests about timeouts pass their own.
+    func webhookChannel(url: String, secret: String, maxAttempts: Int = 3, timeout: Duration = .seconds(30)) -> WebhookChannel {
         WebhookChannel(
             settings: WebhookSettings(url: url, secret: secret, timeout: timeout, maxAttempts: maxAttempts, backoff: .milliseconds(10)),
             logger: Self.quietLogger
