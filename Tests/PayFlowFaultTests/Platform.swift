@@ -240,6 +240,18 @@ final class Platform: @unchecked Sendable {
         }
     }
 
+    /// Entries `consumer` of `group` holds, over the streams the group reads.
+    func pending(group: String, consumer: String) async throws -> Int {
+        var total = 0
+        for stream in [StreamNames.events, StreamNames.alerts, StreamNames.mismatches] {
+            let groups = try await Self.retrying { try await self.redis.groups(of: stream) }
+            guard groups.contains(where: { $0.name == group }) else { continue }
+            let summary = try await Self.retrying { try await self.redis.pendingSummary(stream: stream, group: group) }
+            total += summary.perConsumer[consumer] ?? 0
+        }
+        return total
+    }
+
     /// The groups of each business stream, with pending and lag.
     func groups() async throws -> [(stream: String, info: GroupInfo)] {
         try await Self.retrying {

@@ -152,6 +152,8 @@ struct WebhookDeliveryTests {
             try await fixture.whileRunning(channel: channel, claimMinIdle: .seconds(1), maxDeliveries: 3) { consumer in
                 try await eventually("every entry dead-lettered") { try await fixture.deadLetters().count == expected }
                 try await eventually("nothing left pending") { try await fixture.pendingCount() == 0 }
+                // The counter moves just after the MULTI/EXEC that wrote the letters returns.
+                try await eventually("every dead letter counted") { consumer.counters.snapshot.deadLettered == expected }
                 #expect(consumer.counters.snapshot.deadLettered == expected)
             }
             let letters = try await fixture.deadLetters()
