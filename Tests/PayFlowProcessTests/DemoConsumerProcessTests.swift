@@ -87,6 +87,9 @@ struct DemoConsumerProcessTests {
             environment["DEMO_BATCH_DELAY_MS"] = "0"
             let second = try PayFlowProcess(["demo-consumer"], environment: environment)
             try await eventually("all 300 events recorded") { try await setup.recordedRows().total == 300 }
+            // On a loaded machine the first run may have finished everything; the
+            // signal must still reach a started process, not one still loading.
+            try await eventually("the second run to start its consumer") { second.output.contains("Consumer started") }
             second.signal(SIGINT)
             let secondStatus = try await second.waitForExit(timeout: .seconds(30))
             #expect(secondStatus == 0, "exit status \(secondStatus); output:\n\(second.output.suffix(3000))")
