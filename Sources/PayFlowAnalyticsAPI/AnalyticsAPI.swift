@@ -6,6 +6,7 @@ import OpenAPIRuntime
 import PayFlowAnalytics
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 
 /// The analytics HTTP API, for the `payflow analytics` command to put on the
 /// router of `OperationsServer.makeRouter(registry:)`, so that one port serves

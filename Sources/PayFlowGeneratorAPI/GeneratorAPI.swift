@@ -3,6 +3,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PayFlowGenerator
+import PayFlowRuntime
 
 /// The generator's REST API, for the `payflow generator` command to put on
 /// the router of `OperationsServer.makeRouter(registry:)`, so that one port
