@@ -2,15 +2,20 @@ import ArgumentParser
 import Foundation
 import Logging
 import PayFlowBench
+import PayFlowDomain
 import PayFlowRedis
+import PayFlowRuntime
 
-/// `payflow bench runtime`: the measurements of `make bench` that run inside
-/// one process. The script `scripts/bench` runs the rest around the services.
+/// `payflow bench ...`: the parts of `make bench` written in Swift. The script
+/// `scripts/bench` starts the servers and services and calls these: `runtime`
+/// measures the consumer-group runtime alone; `drained`, `latency` and
+/// `alert-latency` take the figures of a platform run; `webhook-receiver` is
+/// the slow downstream of the notification scaling run.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see make bench).",
-        subcommands: [Runtime.self]
+        subcommands: [Runtime.self, Drained.self, Latency.self, AlertLatencyCommand.self, WebhookReceiver.self]
     )
 
     struct Runtime: AsyncParsableCommand {
@@ -52,9 +57,117 @@ struct BenchCommand: AsyncParsableCommand {
             let connection = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
             try await connection.send(RedisCommand("DEL", self.stream))
             await connection.close()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            printJSON(results)
         }
     }
+
+    struct Drained: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wait until the groups have read and acked every entry (and audit_log holds them all); print when, as JSON."
+        )
+
+        @Option(help: "Consumer groups to wait for, comma-separated (default: all five).")
+        var groups: String = StreamNames.consumerGroups.joined(separator: ",")
+
+        @Option(help: "Wait for at least this many entries on payflow:events.")
+        var events: Int = 0
+
+        @Flag(help: "Also wait until audit_log holds one row per stream entry (uses DATABASE_URL).")
+        var audit = false
+
+        @Option(help: "How long the drained state must hold unchanged, in seconds.")
+        var stable: Double = 3
+
+        @Option(help: "Give up after this many seconds.")
+        var timeout: Double = 1_800
+
+        func run() async throws {
+            let context = try ProcessContext.bootstrap(label: "payflow.bench", defaultLogLevel: .warning)
+            let watch = DrainWatch(
+                redis: try context.environment.redisConfiguration(),
+                databaseURL: self.audit ? try context.environment.databaseURL() : nil,
+                groups: self.groups.split(separator: ",").map(String.init),
+                expectedEvents: self.events,
+                stableFor: .milliseconds(Int64(self.stable * 1000)),
+                logger: context.logger
+            )
+            printJSON(try await watch.wait(timeout: .milliseconds(Int64(self.timeout * 1000))))
+        }
+    }
+
+    struct Latency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge GET /latency answers of service replicas (files) into one XADD-to-ack report per group; prints JSON."
+        )
+
+        @Argument(help: "Files holding the JSON of GET /latency, one per process.")
+        var files: [String]
+
+        func run() async throws {
+            var byGroup: [String: [EntryLatencyReport]] = [:]
+            for file in self.files {
+                let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                for report in try JSONDecoder().decode([EntryLatencyReport].self, from: data) {
+                    byGroup[report.group, default: []].append(report)
+                }
+            }
+            let merged = byGroup.keys.sorted().map { group in
+                EntryLatencyReport.merged(byGroup[group]!, group: group, stream: "*")
+            }
+            printJSON(merged.map { report in
+                GroupLatency(group: report.group, entries: report.count, p50Milliseconds: report.p50, p99Milliseconds: report.p99, maxMilliseconds: report.max)
+            })
+        }
+
+        struct GroupLatency: Codable {
+            var group: String
+            var entries: UInt64
+            var p50Milliseconds: UInt64
+            var p99Milliseconds: UInt64
+            var maxMilliseconds: UInt64
+        }
+    }
+
+    struct AlertLatencyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "alert-latency",
+            abstract: "Event-to-alert latency from the entry ids of payflow:events and payflow:alerts; prints JSON."
+        )
+
+        @Option(help: "Only events after this entry id (exclusive).")
+        var eventsAfter: String = "0"
+
+        @Option(help: "Only alerts after this entry id (exclusive).")
+        var alertsAfter: String = "0"
+
+        func run() async throws {
+            let context = try ProcessContext.bootstrap(label: "payflow.bench", defaultLogLevel: .warning)
+            let latency = AlertLatency(redis: try context.environment.redisConfiguration(), logger: context.logger)
+            printJSON(try await latency.measure(eventsAfter: self.eventsAfter, alertsAfter: self.alertsAfter))
+        }
+    }
+
+    struct WebhookReceiver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "webhook-receiver",
+            abstract: "A webhook endpoint that answers 204 after a delay (the slow downstream of the scaling run)."
+        )
+
+        @Option(help: "Port to listen on (127.0.0.1).")
+        var port: Int
+
+        @Option(help: "Delay before each answer, in milliseconds.")
+        var delayMs: Int = 5
+
+        func run() async throws {
+            let context = try ProcessContext.bootstrap(label: "payflow.bench.webhook", defaultLogLevel: .warning)
+            try await SlowWebhookReceiver(host: "127.0.0.1", port: self.port, delay: .milliseconds(self.delayMs), logger: context.logger).run()
+        }
+    }
+}
+
+private func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
 }

@@ -12,7 +12,8 @@ import PayFlowRedis
 /// `payflow_entry_latency_seconds` (histogram, per group and stream: from the
 /// entry's XADD time, its id, to its ack), `payflow_group_lag` and
 /// `payflow_group_pending` (gauges, per group and stream, sampled by the
-/// claim loop).
+/// claim loop). The XADD-to-ack latency also goes to
+/// ``EntryLatencyHistograms``, for a p99 and max finer than the buckets.
 struct ConsumerGroupMetrics: Sendable {
     let group: String
     private let batchSize: Recorder
@@ -43,9 +44,11 @@ struct ConsumerGroupMetrics: Sendable {
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         for (stream, keys) in Dictionary(grouping: keys, by: \.stream) {
             let timer = Metrics.Timer(label: "payflow_entry_latency_seconds", dimensions: [("group", self.group), ("stream", stream)])
-            for key in keys {
-                timer.recordMilliseconds(max(0, nowMilliseconds - Int64(clamping: key.id.milliseconds)))
+            let latencies = keys.map { UInt64(max(0, nowMilliseconds - Int64(clamping: $0.id.milliseconds))) }
+            for latency in latencies {
+                timer.recordMilliseconds(latency)
             }
+            EntryLatencyHistograms.process.record(group: self.group, stream: stream, milliseconds: latencies)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -5,7 +6,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// The HTTP face every long-running `payflow` process shows: `GET /health`
-/// for orchestrators and `GET /metrics` for Prometheus. Services with an API
+/// for orchestrators, `GET /metrics` for Prometheus and `GET /latency` (the
+/// XADD-to-ack histograms of ``EntryLatencyHistograms``) for `make bench`. Services with an API
 /// of their own (generator, analytics) add routes to the same router, so each
 /// process needs one port only.
 public enum OperationsServer {
@@ -35,6 +37,14 @@ public enum OperationsServer {
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
+            )
+        }
+        router.get("/latency") { _, _ -> Response in
+            let body = try JSONEncoder().encode(EntryLatencyHistograms.process.reports())
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
             )
         }
         return router
