@@ -392,6 +392,7 @@ let package = Package(
                 "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",
+                "PayFlowRuntime",
                 "PayFlowTestSupport",
             ]
         ),
@@ -403,6 +404,7 @@ let package = Package(
                 "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",
+                "PayFlowRuntime",
                 "PayFlowTestSupport",
             ]
         ),

@@ -2,6 +2,7 @@ import Foundation
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 import PayFlowTestSupport
 import Testing
 
@@ -67,6 +68,14 @@ struct MetricsProcessTests {
             }
             let health = try await Self.fetch(metricsURL.deletingLastPathComponent().appendingPathComponent("health"))
             #expect(health.contains("\"redis\":\"ok\"") && health.contains("\"postgres\":\"ok\""), "\(service) /health: \(health)")
+            // The XADD-to-ack histograms make bench merges: every acked event is in them.
+            let latencyURL = metricsURL.deletingLastPathComponent().appendingPathComponent("latency")
+            let (latencyData, _) = try await URLSession.shared.data(from: latencyURL)
+            let reports = try JSONDecoder().decode([EntryLatencyReport].self, from: latencyData)
+            let events = try #require(reports.first { $0.stream == StreamNames.events }, "\(service) /latency: \(reports)")
+            #expect(events.group == service)
+            #expect(events.count >= 50 && events.p50 <= events.p99 && events.p99 <= events.max)
+            #expect(events.values.map { $0[1] }.reduce(0, +) == events.count)
             process.signal(SIGTERM)
             #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
 
