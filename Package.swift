@@ -279,6 +279,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PayFlowBenchTests",
+            dependencies: [
+                "PayFlowBench",
+                "PayFlowDomain",
+                "PayFlowRedis",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "PayFlowDomainTests",
             dependencies: ["PayFlowDomain"]
         ),

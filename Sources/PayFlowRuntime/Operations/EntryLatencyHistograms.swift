@@ -52,8 +52,8 @@ public final class EntryLatencyHistograms: Sendable {
     }
 }
 
-/// The XADD-to-ack latency of one group on one stream, in milliseconds: a
-/// summary to read, and every recorded value with its count so that reports
+/// The XADD-to-ack latency of one group on one stream, in milliseconds (to
+/// three significant digits: exact below 2,048 ms): a summary to read, and every recorded value with its count so that reports
 /// of several replicas can be merged exactly (``merged(_:)``).
 public struct EntryLatencyReport: Codable, Sendable, Equatable {
     public var group: String
