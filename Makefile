@@ -63,7 +63,7 @@ test-faults: ## Run the fault suite only (Tests/PayFlowFaultTests)
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS); \
 	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --filter PayFlowFaultTests
 
-bench: ## Benchmark on throw-away servers (release build); table + var/bench/results.json
+bench: ## Benchmark: raw XADD, end to end, event->alert, scaling, runtime (release); table + var/bench/results.json
 	@scripts/bench
 
 # Everything in scripts/run-platform: servers of var/run, migrations, a release
