@@ -8,7 +8,6 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 
 /// A fresh, migrated PostgreSQL database and three streams of unique names in
 /// Redis database 0 (shared with other suites, hence the names), plus helpers
@@ -187,20 +186,7 @@ struct AnalyticsFixture: Sendable {
     /// Runs `services` while `body` runs, then shuts them down gracefully and
     /// waits for them.
     func whileRunning(_ services: [any Service], _ body: @Sendable () async throws -> Void) async throws {
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in services { group.addTask { try await service.run() } }
-                do {
-                    try await body()
-                } catch {
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                    throw error
-                }
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-            }
-        }
+        try await withServicesRunning(services, body)
     }
 }
 

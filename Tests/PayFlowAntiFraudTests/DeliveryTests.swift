@@ -8,7 +8,6 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 import Testing
 
 /// At-least-once delivery: redeliveries and replicas change nothing, and the
@@ -164,22 +163,5 @@ func whileRunning<Handler: ConsumerGroupHandler, Result: Sendable>(
     _ services: [ConsumerGroupService<Handler>],
     _ body: @Sendable () async throws -> Result
 ) async throws -> Result {
-    try await testGracefulShutdown { trigger in
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services {
-                group.addTask { try await service.run() }
-            }
-            let result: Result
-            do {
-                result = try await body()
-            } catch {
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-                throw error
-            }
-            trigger.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        }
-    }
+    try await withServicesRunning(services, body)
 }

@@ -6,7 +6,6 @@ import PayFlowPostgres
 import PayFlowRedis
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 import Testing
 
 /// The generator writing to a real Redis and a real PostgreSQL: ledger first,
@@ -62,20 +61,7 @@ struct GeneratorTests {
             logger.logLevel = .warning
             let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)
             let setup = Setup(redis: redis, database: database, settings: settings)
-            try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await generator.run() }
-                    do {
-                        try await body(generator, setup)
-                    } catch {
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                        throw error
-                    }
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                }
-            }
+            try await withServicesRunning([generator]) { try await body(generator, setup) }
         }
         try await redis.send(RedisCommand("FLUSHDB"))
         await redis.close()

@@ -7,7 +7,6 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 
 /// A fresh PostgreSQL database (migrated) and a flushed Redis database of its
 /// own (the stream name `payflow:events` is fixed), plus helpers to write
@@ -172,25 +171,10 @@ struct ReconciliationFixture: Sendable {
             databases.append(sweepDatabase)
             redises.append(sweepRedis)
         }
-        let services = (consumers, sweeps)
+        let services: [any Service] = consumers.map { $0 as any Service } + sweeps.map { $0 as any Service } + others
         let result: Result<Void, any Error>
         do {
-            try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for consumer in services.0 { group.addTask { try await consumer.run() } }
-                    for sweep in services.1 { group.addTask { try await sweep.run() } }
-                    for other in others { group.addTask { try await other.run() } }
-                    do {
-                        try await body()
-                    } catch {
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                        throw error
-                    }
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                }
-            }
+            try await withServicesRunning(services, body)
             result = .success(())
         } catch {
             result = .failure(error)

@@ -7,7 +7,6 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 
 /// A fresh, migrated PostgreSQL database and streams and a group of unique
 /// names in Redis database 0 (so tests run in parallel with every other
@@ -238,20 +237,7 @@ struct NotificationFixture: Sendable {
         )
         let result: Result<Void, any Error>
         do {
-            try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await consumer.run() }
-                    do {
-                        try await body(consumer)
-                    } catch {
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                        throw error
-                    }
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                }
-            }
+            try await withServicesRunning([consumer]) { try await body(consumer) }
             result = .success(())
         } catch {
             result = .failure(error)

@@ -6,7 +6,6 @@ import NIOCore
 import PayFlowNotification
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 
 /// A real HTTP receiver on 127.0.0.1 (a free port), standing for a customer's
 /// webhook endpoint: it checks `X-PayFlow-Signature` against its own copy of
@@ -64,20 +63,9 @@ final class WebhookReceiver: Sendable {
             onServerRunning: { channel in receiver.boundPort.value = channel.localAddress?.port },
             logger: logger
         )
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await application.run() }
-                do {
-                    try await eventually("the receiver listening") { receiver.boundPort.value != nil }
-                    try await body(receiver)
-                } catch {
-                    trigger.triggerGracefulShutdown()
-                    try? await group.waitForAll()
-                    throw error
-                }
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-            }
+        try await withServicesRunning([application]) {
+            try await eventually("the receiver listening") { receiver.boundPort.value != nil }
+            try await body(receiver)
         }
     }
 

@@ -3,7 +3,6 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
-import ServiceLifecycleTestKit
 import Testing
 
 /// One test's private streams and group on the shared test Redis, with the
@@ -113,21 +112,6 @@ func whileRunning<Handler: ConsumerGroupHandler, Result: Sendable>(
     _ service: ConsumerGroupService<Handler>,
     _ body: @Sendable () async throws -> Result
 ) async throws -> Result {
-    try await testGracefulShutdown { trigger in
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            let result: Result
-            do {
-                result = try await body()
-            } catch {
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-                throw error
-            }
-            trigger.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        }
-    }
+    try await withServicesRunning([service], body)
 }
 
