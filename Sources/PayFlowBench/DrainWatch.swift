@@ -9,14 +9,15 @@ import PayFlowRuntime
 /// and says when that happened: the end of `make bench`'s end-to-end run.
 ///
 /// "Done" means: every watched group has read every entry of every stream it
-/// reads (lag 0) and acked it (nothing pending), and, when `audit` is set,
-/// `audit_log` holds one row per entry of every PayFlow stream. Settled alerts
+/// reads (lag 0) and acked it (nothing pending), and, when a `databaseURL`
+/// is given, `audit_log` holds one row per entry of every PayFlow stream. Settled alerts
 /// and swept mismatches come a little after the last event, and the groups
 /// must then handle those too; so the state must hold, unchanged, for
 /// `stableFor` before it counts, and the time reported is when it was first seen.
 public struct DrainWatch: Sendable {
     public struct Result: Codable, Sendable {
-        /// When the final drained state was first seen (Unix ms).
+        /// When the final drained state was first seen (Unix ms, this host's
+        /// clock: the one Redis stamps entry ids with when run on the same host).
         public var drainedAtMilliseconds: Int64
         /// Entries on each stream at that time.
         public var streamLengths: [String: Int]
