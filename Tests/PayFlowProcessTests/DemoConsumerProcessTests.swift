@@ -72,10 +72,19 @@ struct DemoConsumerProcessTests {
             var environment = setup.environment
             environment["CONSUMER_NAME"] = "replica-a"
             environment["STREAM_BATCH_SIZE"] = "100"
-            environment["DEMO_BATCH_DELAY_MS"] = "700"
+            // Three batches of 1.5 s: a window no poll misses, even on a loaded machine.
+            environment["DEMO_BATCH_DELAY_MS"] = "1500"
             let consumer = try PayFlowProcess(["demo-consumer"], environment: environment)
 
-            try await eventually("replica-a to hold a batch in flight") { try await setup.pending(consumer: "replica-a") > 0 }
+            do {
+                try await eventually("replica-a to hold a batch in flight", timeout: .seconds(60)) {
+                    try await setup.pending(consumer: "replica-a") > 0 || !consumer.process.isRunning
+                }
+            } catch {
+                Issue.record("replica-a never held a batch; its output:\n\(consumer.output.suffix(3000))")
+                throw error
+            }
+            try #require(consumer.process.isRunning, "replica-a exited before taking a batch:\n\(consumer.output.suffix(3000))")
             consumer.signal(SIGTERM)
             let status = try await consumer.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "exit status \(status); output:\n\(consumer.output)")
