@@ -15,9 +15,12 @@ public enum StreamNames {
     /// group (the same format as `ConsumerGroupConfiguration.deadLetterStream`).
     public static func deadLetter(group: String) -> String { "payflow:dlq:\(group)" }
 
+    /// The three streams the platform's work flows through (dead letters aside).
+    public static let business = [events, alerts, mismatches]
+
     /// Every stream the audit log copies: the three business streams and the
     /// dead-letter stream of every service.
     public static var all: [String] {
-        [events, alerts, mismatches] + consumerGroups.map(deadLetter(group:))
+        business + consumerGroups.map(deadLetter(group:))
     }
 }

@@ -14,7 +14,8 @@ import FoundationNetworking
 /// database of its own, for a fault case to hurt and then check with
 /// ``InvariantCheck``.
 final class Platform: @unchecked Sendable {
-    static let services = ["anti-fraud", "notification", "reconciliation", "analytics", "audit-log"]
+    /// Each service's subcommand is named after its consumer group.
+    static let services = StreamNames.consumerGroups
 
     let redis: RedisConnection
     let redisURL: String
@@ -243,7 +244,7 @@ final class Platform: @unchecked Sendable {
     /// Entries `consumer` of `group` holds, over the streams the group reads.
     func pending(group: String, consumer: String) async throws -> Int {
         var total = 0
-        for stream in [StreamNames.events, StreamNames.alerts, StreamNames.mismatches] {
+        for stream in StreamNames.business {
             let groups = try await Self.retrying { try await self.redis.groups(of: stream) }
             guard groups.contains(where: { $0.name == group }) else { continue }
             let summary = try await Self.retrying { try await self.redis.pendingSummary(stream: stream, group: group) }
@@ -256,7 +257,7 @@ final class Platform: @unchecked Sendable {
     func groups() async throws -> [(stream: String, info: GroupInfo)] {
         try await Self.retrying {
             var all: [(String, GroupInfo)] = []
-            for stream in [StreamNames.events, StreamNames.alerts, StreamNames.mismatches] {
+            for stream in StreamNames.business {
                 for group in try await self.redis.groups(of: stream) { all.append((stream, group)) }
             }
             return all

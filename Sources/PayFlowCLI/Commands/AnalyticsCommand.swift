@@ -44,7 +44,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
         let platformRedis = RedisConnection(configuration: redis, logger: context.logger)
         let platform = AnalyticsAPI.PlatformSources(
             redis: platformRedis, database: queryDatabase,
-            streams: [StreamNames.events, StreamNames.alerts, StreamNames.mismatches]
+            streams: StreamNames.business
         )
         try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), platform: platform, logger: context.logger).register(on: router)
         try await OperationsServer.run([consumer], router: router, host: address.host, port: address.port, logger: context.logger)

@@ -30,7 +30,7 @@ struct StreamsCommand: AsyncParsableCommand {
         let deadLetters = StreamNames.consumerGroups.map(StreamNames.deadLetter(group:))
         func snapshot() async throws -> StreamsSnapshot {
             try await StreamsSnapshot.read(
-                redis: redis, streams: [StreamNames.events, StreamNames.alerts, StreamNames.mismatches], deadLetterStreams: deadLetters
+                redis: redis, streams: StreamNames.business, deadLetterStreams: deadLetters
             )
         }
         guard self.watch else {
