@@ -17,10 +17,7 @@ struct FaultTests {
     @Test func killNineOfOneReplicaOfEachGroupMidBatch() async throws {
         try await Platform.with(redisDatabase: 21) { platform in
             try platform.startServices(replicas: 2)
-            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 21)
-            try await eventually("traffic under way", timeout: .seconds(60)) {
-                try await platform.length(StreamNames.events) >= Self.total / 3
-            }
+            try await Self.startTraffic(on: platform, seed: 21)
             // Kill each replica-1 while it holds entries, if that moment comes within a
             // few seconds; what it still holds after the kill must be claimed by replica-2.
             var orphaned: [String: Int] = [:]
@@ -32,10 +29,7 @@ struct FaultTests {
                 try await platform.kill(consumer)
                 orphaned[service] = try await platform.pending(group: service, consumer: consumer)
             }
-            try await platform.waitForGenerator(total: Self.total)
-            let check = InvariantCheck(platform: platform)
-            try await check.waitUntilDrained()
-            try await check.verify()
+            try await Self.finishTrafficAndVerify(on: platform)
             for (service, count) in orphaned where count > 0 {
                 #expect(platform.output("\(service)-2").contains("Claimed idle entries"),
                         "\(service)-1 died holding \(count) entries, and \(service)-2 logged no claim")
@@ -46,18 +40,12 @@ struct FaultTests {
     @Test func sigtermToEveryServiceMidRunThenStartAgain() async throws {
         try await Platform.with(redisDatabase: 22) { platform in
             try platform.startServices(replicas: 1)
-            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 22)
-            try await eventually("traffic under way", timeout: .seconds(60)) {
-                try await platform.length(StreamNames.events) >= Self.total / 3
-            }
+            try await Self.startTraffic(on: platform, seed: 22)
             for service in Platform.services {
                 #expect(try await platform.stop("\(service)-1") == 0, "\(service) did not exit 0 on SIGTERM")
             }
             try platform.startServices(replicas: 1)
-            try await platform.waitForGenerator(total: Self.total)
-            let check = InvariantCheck(platform: platform)
-            try await check.waitUntilDrained()
-            try await check.verify()
+            try await Self.finishTrafficAndVerify(on: platform)
         }
     }
 
@@ -105,31 +93,37 @@ struct FaultTests {
             // reports missing_in_stream for events that were only late.
             platform.extraEnvironment["RECONCILIATION_GRACE_MS"] = "20000"
             try platform.startServices(replicas: 1)
-            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 24)
-            try await eventually("traffic under way", timeout: .seconds(60)) {
-                try await platform.length(StreamNames.events) >= Self.total / 3
-            }
+            try await Self.startTraffic(on: platform, seed: 24)
             try await Platform.restart("redis", in: servers, after: .seconds(3))
             // The test's own connection reconnects like the services do.
-            try await platform.waitForGenerator(total: Self.total)
-            let check = InvariantCheck(platform: platform)
-            try await check.waitUntilDrained()
-            try await check.verify()
+            try await Self.finishTrafficAndVerify(on: platform)
         }
     }
 
     @Test func postgresStoppedForTenSecondsMidRun() async throws {
         try await Platform.withPrivateServers { platform, servers in
             try platform.startServices(replicas: 1)
-            try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 25)
-            try await eventually("traffic under way", timeout: .seconds(60)) {
-                try await platform.length(StreamNames.events) >= Self.total / 3
-            }
+            try await Self.startTraffic(on: platform, seed: 25)
             try await Platform.restart("postgres", in: servers, after: .seconds(10))
-            try await platform.waitForGenerator(total: Self.total)
-            let check = InvariantCheck(platform: platform)
-            try await check.waitUntilDrained()
-            try await check.verify()
+            try await Self.finishTrafficAndVerify(on: platform)
         }
+    }
+
+    /// Starts the generator on `Self.total` events and waits until a third are
+    /// out: the fault then lands in the middle of the run.
+    static func startTraffic(on platform: Platform, seed: Int) async throws {
+        try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: seed)
+        try await eventually("traffic under way", timeout: .seconds(60)) {
+            try await platform.length(StreamNames.events) >= Self.total / 3
+        }
+    }
+
+    /// Waits for the rest of the traffic and for the platform to drain, then
+    /// runs the invariant check every case ends with.
+    static func finishTrafficAndVerify(on platform: Platform, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await platform.waitForGenerator(total: Self.total)
+        let check = InvariantCheck(platform: platform)
+        try await check.waitUntilDrained()
+        try await check.verify(sourceLocation: sourceLocation)
     }
 }
