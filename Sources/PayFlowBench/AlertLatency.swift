@@ -3,6 +3,7 @@ import Histogram
 import Logging
 import PayFlowDomain
 import PayFlowRedis
+import PayFlowRuntime
 
 /// Event-to-alert latency, from the streams alone: an alert's entry id says
 /// when anti-fraud added it, the entry id of the event that raised it says
@@ -70,8 +71,8 @@ public struct AlertLatency: Sendable {
                 addedAt[account + " " + occurredAt] = addedAt[account + " " + occurredAt] ?? entry.id.milliseconds
             }
         }
-        var all = Self.makeHistogram()
-        var onArrival = Self.makeHistogram()
+        var all = EntryLatencyHistograms.makeHistogram()
+        var onArrival = EntryLatencyHistograms.makeHistogram()
         var unmatched = 0
         try await Self.scan(connection, stream: StreamNames.alerts, after: alertsAfter) { entry in
             guard let account = entry[field: "account"], let detectedAt = entry[field: "detected_at"],
@@ -104,12 +105,6 @@ public struct AlertLatency: Sendable {
             guard let last = entries.last, entries.count == 10_000 else { return }
             start = "(\(last.id)"
         }
-    }
-
-    static func makeHistogram() -> Histogram<UInt64> {
-        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
-        histogram.autoResize = true
-        return histogram
     }
 
     static func summary(_ histogram: Histogram<UInt64>) -> Summary {

@@ -45,7 +45,9 @@ public final class EntryLatencyHistograms: Sendable {
         .sorted { ($0.group, $0.stream) < ($1.group, $1.stream) }
     }
 
-    static func makeHistogram() -> Histogram<UInt64> {
+    /// An empty histogram of milliseconds, as these keep them: three
+    /// significant digits, growing past a minute when it must.
+    public static func makeHistogram() -> Histogram<UInt64> {
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
         histogram.autoResize = true
         return histogram
