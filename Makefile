@@ -28,21 +28,22 @@ build: ## Debug build (swift build)
 # With REDIS_URL and DATABASE_URL set, the tests use those servers. Otherwise a
 # throw-away redis-server + PostgreSQL pair on free ports under var/test-servers
 # is started, and stopped whatever the outcome (also if make is killed: the
-# watchdog of --watch removes them once this shell exits).
+# watchdog of --watch removes them once this shell exits). Shell lines for the
+# start of a recipe of `test` and `test-faults`.
+define start_test_servers_unless_given
+if [[ -z "$${REDIS_URL:-}" || -z "$${DATABASE_URL:-}" ]]; then \
+	    mkdir -p $(TEST_SERVERS_DIR); \
+	    dir="$$(mktemp -d $(TEST_SERVERS_DIR)/run.XXXXXX)"; \
+	    trap '$(LOCAL_SERVERS) stop --purge "$$dir"' EXIT; \
+	    trap 'exit 130' INT; trap 'exit 143' TERM; \
+	    $(LOCAL_SERVERS) start --free-ports --throwaway --watch $$$$ "$$dir"; \
+	    set -a; source "$$dir/urls.env"; set +a; \
+	fi;
+endef
+
 test: compose-check ## Build and run the tests (own throw-away servers unless REDIS_URL and DATABASE_URL are set)
 	@set -euo pipefail; \
-	if [[ -n "$${REDIS_URL:-}" && -n "$${DATABASE_URL:-}" ]]; then \
-	    echo "make test: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \
-	    $(SWIFT) build $(SWIFTPM_FLAGS); \
-	    $(SWIFT) test $(SWIFTPM_FLAGS); \
-	    exit 0; \
-	fi; \
-	mkdir -p $(TEST_SERVERS_DIR); \
-	dir="$$(mktemp -d $(TEST_SERVERS_DIR)/run.XXXXXX)"; \
-	trap '$(LOCAL_SERVERS) stop --purge "$$dir"' EXIT; \
-	trap 'exit 130' INT; trap 'exit 143' TERM; \
-	$(LOCAL_SERVERS) start --free-ports --throwaway --watch $$$$ "$$dir"; \
-	set -a; source "$$dir/urls.env"; set +a; \
+	$(start_test_servers_unless_given) \
 	echo "make test: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \
 	$(SWIFT) build $(SWIFTPM_FLAGS); \
 	$(SWIFT) test $(SWIFTPM_FLAGS)
@@ -52,14 +53,7 @@ test: compose-check ## Build and run the tests (own throw-away servers unless RE
 # entries injected, each case ending with the same invariant check.
 test-faults: ## Run the fault suite only (Tests/PayFlowFaultTests)
 	@set -euo pipefail; \
-	if [[ -z "$${REDIS_URL:-}" || -z "$${DATABASE_URL:-}" ]]; then \
-	    mkdir -p $(TEST_SERVERS_DIR); \
-	    dir="$$(mktemp -d $(TEST_SERVERS_DIR)/run.XXXXXX)"; \
-	    trap '$(LOCAL_SERVERS) stop --purge "$$dir"' EXIT; \
-	    trap 'exit 130' INT; trap 'exit 143' TERM; \
-	    $(LOCAL_SERVERS) start --free-ports --throwaway --watch $$$$ "$$dir"; \
-	    set -a; source "$$dir/urls.env"; set +a; \
-	fi; \
+	$(start_test_servers_unless_given) \
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS); \
 	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --filter PayFlowFaultTests
 
