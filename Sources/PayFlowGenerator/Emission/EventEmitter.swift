@@ -10,12 +10,19 @@ import PayFlowRuntime
 /// The order is the ground-truth contract: an event is on the stream only
 /// once its ledger row is durable, so reconciliation never sees an event
 /// "missing in reference" that was not injected as such. Both writes are
-/// keyed by the event id (`ON CONFLICT DO NOTHING`), so retrying a batch
-/// after a failure adds no ledger rows; the stream side is at-least-once
-/// (a pipeline cut by a Redis failure is re-sent whole).
+/// keyed by the event id: the ledger by `ON CONFLICT DO NOTHING`, the stream
+/// by a ``RetrySafeAppender`` that skips the entries a cut pipeline already
+/// wrote. Retrying a batch after a failure thus adds neither a ledger row nor
+/// a stream entry twice; a second entry of an event on the stream is only
+/// ever an injected `duplicate_event`.
 struct EventEmitter: Sendable {
     let database: PostgresConnection
-    let producer: StreamProducer
+    let appender: RetrySafeAppender
+
+    init(database: PostgresConnection, producer: StreamProducer) {
+        self.database = database
+        self.appender = RetrySafeAppender(producer: producer, stream: StreamNames.events, keyField: PaymentEvent.Field.id)
+    }
 
     /// Emits a batch and returns one stream entry id per emission, in order.
     func emit(_ batch: [SimulatedEvent]) async throws -> [StreamEntryID] {
@@ -43,14 +50,13 @@ struct EventEmitter: Sendable {
                 }
             }
         }
-        var messages: [StreamProducer.Message] = []
+        var messages: [RetrySafeAppender.Fields] = []
         for simulated in batch {
             let fields = simulated.event.fields
             for _ in 0..<simulated.emissions {
-                messages.append(StreamProducer.Message(stream: StreamNames.events, fields: fields))
+                messages.append(fields)
             }
         }
-        guard !messages.isEmpty else { return [] }
-        return try await self.producer.add(messages)
+        return try await self.appender.append(messages)
     }
 }

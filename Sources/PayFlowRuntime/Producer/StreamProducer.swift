@@ -15,7 +15,7 @@ public struct StreamProducer: Sendable {
         }
     }
 
-    private let connection: RedisConnection
+    let connection: RedisConnection
     /// Approximate upper bound of each stream's length; nil keeps everything.
     public let maxLength: Int?
 
@@ -25,7 +25,9 @@ public struct StreamProducer: Sendable {
     }
 
     /// Appends the messages in order, in one round trip, and returns their ids.
-    /// Throws if any `XADD` was refused; earlier ones in the pipeline stay.
+    /// Throws if any `XADD` was refused; the others in the pipeline stay, and
+    /// after a broken connection nobody knows how many landed. Retrying the
+    /// whole batch therefore may add some twice; ``RetrySafeAppender`` does not.
     @discardableResult
     public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
         let commands = messages.map { message in

@@ -1,0 +1,118 @@
+import PayFlowRedis
+import Synchronization
+
+/// Appends batches to one stream so that a batch retried after a failure
+/// lands once, not once per attempt.
+///
+/// A pipeline of `XADD`s cut by a broken connection (Redis restarted, a
+/// network blip) leaves the writer not knowing which entries Redis applied.
+/// Re-sending the whole batch, as an at-least-once producer does, puts the
+/// applied ones on the stream twice. Readers that dedupe by id shrug that
+/// off, but on `payflow:events` a second entry of an event *is* a finding
+/// (reconciliation's `duplicate_event`), so the generator must never make one
+/// by accident.
+///
+/// The appender remembers the last entry id it knows it wrote: its *floor*.
+/// Every entry a later batch adds lands above the floor. After a failed
+/// append, the next append first reads what the stream holds above the floor
+/// and skips the messages it finds there, matched by a key field (the event
+/// id), counting repeats: a batch that deliberately holds one key twice gets
+/// both copies exactly once. That read costs one `XRANGE` after a failure and
+/// nothing otherwise. Entries of other writers above the floor are simply not
+/// matched.
+///
+/// One appender serves one writer: appends must not run concurrently. Two
+/// appenders on one stream are fine as long as their keys differ.
+public final class RetrySafeAppender: Sendable {
+    public typealias Fields = [(name: String, value: String)]
+
+    public let stream: String
+    /// The field whose value identifies a message; messages without it are
+    /// always sent (they cannot be recognised on the stream).
+    public let keyField: String
+    private let producer: StreamProducer
+    private let state: Mutex<State>
+
+    private struct State {
+        /// The last id this appender knows it wrote, or the stream's top when
+        /// it started; nil until first read.
+        var floor: StreamEntryID?
+        /// An append failed after it may have sent something.
+        var lastAppendFailed = false
+    }
+
+    public init(producer: StreamProducer, stream: String, keyField: String) {
+        self.producer = producer
+        self.stream = stream
+        self.keyField = keyField
+        self.state = Mutex(State())
+    }
+
+    /// Appends `messages` in order and returns one entry id per message, in
+    /// order; for a message a failed earlier attempt already wrote, the id of
+    /// that entry.
+    @discardableResult
+    public func append(_ messages: [Fields]) async throws(RedisError) -> [StreamEntryID] {
+        guard !messages.isEmpty else { return [] }
+        let (knownFloor, lastAppendFailed) = self.state.withLock { ($0.floor, $0.lastAppendFailed) }
+        let floor: StreamEntryID
+        if let knownFloor {
+            floor = knownFloor
+        } else {
+            floor = try await self.streamTop()
+            self.state.withLock { $0.floor = floor }
+        }
+
+        var ids = [StreamEntryID?](repeating: nil, count: messages.count)
+        do {
+            if lastAppendFailed {
+                try await self.recognise(messages, above: floor, into: &ids)
+            }
+            let missing = ids.indices.filter { ids[$0] == nil }
+            let added = try await self.producer.add(missing.map { StreamProducer.Message(stream: self.stream, fields: messages[$0]) })
+            for (index, id) in zip(missing, added) {
+                ids[index] = id
+            }
+        } catch {
+            self.state.withLock { $0.lastAppendFailed = true }
+            throw error
+        }
+        let written = ids.map { $0! }
+        self.state.withLock { state in
+            state.floor = max(floor, written.max() ?? floor)
+            state.lastAppendFailed = false
+        }
+        return written
+    }
+
+    /// Fills in the ids of the messages already on the stream above `floor`.
+    /// A cut pipeline applies a prefix of the batch in order, so the k copies
+    /// of a key found there are the first k messages carrying it.
+    private func recognise(_ messages: [Fields], above floor: StreamEntryID, into ids: inout [StreamEntryID?]) async throws(RedisError) {
+        var found: [String: [StreamEntryID]] = [:]
+        var after = floor
+        while true {
+            let page = try await self.producer.connection.range(stream: self.stream, from: "(\(after)", count: 1000)
+            for entry in page {
+                if let key = entry[field: self.keyField] {
+                    found[key, default: []].append(entry.id)
+                }
+            }
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.id
+        }
+        guard !found.isEmpty else { return }
+        for (index, message) in messages.enumerated() {
+            guard let key = message.first(where: { $0.name == self.keyField })?.value,
+                  var copies = found[key], !copies.isEmpty else { continue }
+            ids[index] = copies.removeFirst()
+            found[key] = copies
+        }
+    }
+
+    /// The id of the stream's last entry, or `0-0` when it is empty or absent.
+    private func streamTop() async throws(RedisError) -> StreamEntryID {
+        let last = try await self.producer.connection.range(stream: self.stream, count: 1, reverse: true)
+        return last.first?.id ?? StreamEntryID(milliseconds: 0, sequence: 0)
+    }
+}
