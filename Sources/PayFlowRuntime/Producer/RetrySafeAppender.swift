@@ -77,7 +77,10 @@ public final class RetrySafeAppender: Sendable {
             self.state.withLock { $0.lastAppendFailed = true }
             throw error
         }
-        let written = ids.map { $0! }
+        let written = ids.compactMap { $0 }
+        guard written.count == messages.count else {
+            throw RedisError(.unexpectedReply, "XADD pipeline returned \(written.count) ids for \(messages.count) messages")
+        }
         self.state.withLock { state in
             state.floor = max(floor, written.max() ?? floor)
             state.lastAppendFailed = false
@@ -89,16 +92,17 @@ public final class RetrySafeAppender: Sendable {
     /// A cut pipeline applies a prefix of the batch in order, so the k copies
     /// of a key found there are the first k messages carrying it.
     private func recognise(_ messages: [Fields], above floor: StreamEntryID, into ids: inout [StreamEntryID?]) async throws(RedisError) {
+        let pageSize = 1000
         var found: [String: [StreamEntryID]] = [:]
         var after = floor
         while true {
-            let page = try await self.producer.connection.range(stream: self.stream, from: "(\(after)", count: 1000)
+            let page = try await self.producer.connection.range(stream: self.stream, from: "(\(after)", count: pageSize)
             for entry in page {
                 if let key = entry[field: self.keyField] {
                     found[key, default: []].append(entry.id)
                 }
             }
-            guard page.count == 1000, let last = page.last else { break }
+            guard page.count == pageSize, let last = page.last else { break }
             after = last.id
         }
         guard !found.isEmpty else { return }
