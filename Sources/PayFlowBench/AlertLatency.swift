@@ -65,7 +65,7 @@ public struct AlertLatency: Sendable {
     private func measure(_ connection: RedisConnection, eventsAfter: String, alertsAfter: String) async throws -> Result {
         var addedAt: [String: UInt64] = [:]
         var events = 0
-        try await Self.scan(connection, stream: StreamNames.events, after: eventsAfter) { entry in
+        try await connection.forEachEntry(of: StreamNames.events, after: eventsAfter, pageSize: 10_000) { entry in
             events += 1
             if let account = entry[field: "account"], let occurredAt = entry[field: "occurred_at"] {
                 addedAt[account + " " + occurredAt] = addedAt[account + " " + occurredAt] ?? entry.id.milliseconds
@@ -74,7 +74,7 @@ public struct AlertLatency: Sendable {
         var all = EntryLatencyHistograms.makeHistogram()
         var onArrival = EntryLatencyHistograms.makeHistogram()
         var unmatched = 0
-        try await Self.scan(connection, stream: StreamNames.alerts, after: alertsAfter) { entry in
+        try await connection.forEachEntry(of: StreamNames.alerts, after: alertsAfter, pageSize: 10_000) { entry in
             guard let account = entry[field: "account"], let detectedAt = entry[field: "detected_at"],
                 let eventAddedAt = addedAt[account + " " + detectedAt]
             else {
@@ -95,16 +95,6 @@ public struct AlertLatency: Sendable {
             all: Self.summary(all), judgedOnArrival: Self.summary(onArrival), unmatched: unmatched,
             events: events, eventSpanMilliseconds: span
         )
-    }
-
-    static func scan(_ connection: RedisConnection, stream: String, after: String, _ body: (StreamEntry) -> Void) async throws {
-        var start = "(\(after)"
-        while true {
-            let entries = try await connection.range(stream: stream, from: start, count: 10_000)
-            entries.forEach(body)
-            guard let last = entries.last, entries.count == 10_000 else { return }
-            start = "(\(last.id)"
-        }
     }
 
     static func summary(_ histogram: Histogram<UInt64>) -> Summary {

@@ -54,6 +54,24 @@ extension RedisConnection {
         )
     }
 
+    /// Every entry of `stream` after the id `after` (exclusive; `0-0` for
+    /// all), in order, read in pages of `pageSize` so that a long stream is
+    /// never one huge reply.
+    public func forEachEntry(
+        of stream: String,
+        after: String,
+        pageSize: Int,
+        _ body: (StreamEntry) -> Void
+    ) async throws(RedisError) {
+        var start = "(\(after)"
+        while true {
+            let page = try await self.range(stream: stream, from: start, count: pageSize)
+            page.forEach(body)
+            guard page.count == pageSize, let last = page.last else { return }
+            start = "(\(last.id)"
+        }
+    }
+
     /// `XRANGE` (or `XREVRANGE` when `reverse`) from `start` to `end`
     /// (`-`/`+` for the ends), at most `count` entries when given.
     public func range(

@@ -92,18 +92,11 @@ public final class RetrySafeAppender: Sendable {
     /// A cut pipeline applies a prefix of the batch in order, so the k copies
     /// of a key found there are the first k messages carrying it.
     private func recognise(_ messages: [Fields], above floor: StreamEntryID, into ids: inout [StreamEntryID?]) async throws(RedisError) {
-        let pageSize = 1000
         var found: [String: [StreamEntryID]] = [:]
-        var after = floor
-        while true {
-            let page = try await self.producer.connection.range(stream: self.stream, from: "(\(after)", count: pageSize)
-            for entry in page {
-                if let key = entry[field: self.keyField] {
-                    found[key, default: []].append(entry.id)
-                }
+        try await self.producer.connection.forEachEntry(of: self.stream, after: floor.description, pageSize: 1000) { entry in
+            if let key = entry[field: self.keyField] {
+                found[key, default: []].append(entry.id)
             }
-            guard page.count == pageSize, let last = page.last else { break }
-            after = last.id
         }
         guard !found.isEmpty else { return }
         for (index, message) in messages.enumerated() {
