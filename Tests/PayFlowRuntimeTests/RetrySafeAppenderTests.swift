@@ -11,14 +11,26 @@ struct RetrySafeAppenderTests {
     /// every message on the stream once, in order, with a deliberate repeat
     /// kept as two entries, and must not take another writer's entries for
     /// its own.
+    ///
+    /// When the machine is busy the kill can come after Redis has applied the
+    /// whole pipeline; that attempt proves nothing, so it is made again with a
+    /// larger batch. One attempt must cut the pipeline midway.
     @Test func aRetryAfterACutPipelineWritesEachMessageOnce() async throws {
+        for attempt in 1...4 {
+            if try await Self.cutAndRetry(messageCount: 40_000 * attempt) { return }
+        }
+        Issue.record("the kill never cut the pipeline midway in 4 attempts")
+    }
+
+    /// Returns false when the kill did not cut the pipeline midway.
+    static func cutAndRetry(messageCount: Int) async throws -> Bool {
         let fixture = try await StreamFixture.make()
         let writer = try await RedisConnection.connect(configuration: fixture.redis.configuration)
         let appender = RetrySafeAppender(producer: StreamProducer(connection: writer, maxLength: nil), stream: fixture.stream, keyField: "id")
         try await appender.append([[("id", "before-1")], [("id", "before-2")]])
 
-        // 40,000 messages; "m-7" comes twice, as an injected duplicate would.
-        var batch: [RetrySafeAppender.Fields] = (0..<40_000).map { [("id", "m-\($0)"), ("n", String($0))] }
+        // "m-7" comes twice, as an injected duplicate would.
+        var batch: [RetrySafeAppender.Fields] = (0..<messageCount).map { [("id", "m-\($0)"), ("n", String($0))] }
         batch.insert([("id", "m-7"), ("n", "7")], at: 8)
         let messages = batch
         let writerID = try #require(try await writer.send(RedisCommand("CLIENT", "ID")).integer)
@@ -28,9 +40,12 @@ struct RetrySafeAppenderTests {
             try await fixture.redis.send(RedisCommand("XLEN", fixture.stream)).integer ?? 0 > 2
         }
         try await fixture.redis.send(RedisCommand("CLIENT", "KILL", "ID", writerID))
-        await #expect(throws: RedisError.self) { try await cut.value }
+        let finishedBeforeTheKill = (try? await cut.value) != nil
         let landed = try #require(try await fixture.redis.send(RedisCommand("XLEN", fixture.stream)).integer) - 2
-        try #require(landed > 0 && landed < messages.count, "the kill should cut the pipeline midway; \(landed) of \(messages.count) landed")
+        guard !finishedBeforeTheKill, landed > 0, landed < messages.count else {
+            await writer.close()
+            return false
+        }
 
         // Another writer gets in before the retry.
         try await fixture.redis.send(RedisCommand("XADD", fixture.stream, "*", "id", "foreign"))
@@ -42,6 +57,8 @@ struct RetrySafeAppenderTests {
         #expect(ours.compactMap { $0[field: "id"] } == ["before-1", "before-2"] + messages.map { $0[0].value })
         #expect(ids == Array(ours.dropFirst(2).map(\.id)))
         #expect(entries.filter { $0[field: "id"] == "foreign" }.count == 1)
+        await writer.close()
+        return true
     }
 
     @Test func withoutAFailureItAppendsAsTheProducerDoes() async throws {
