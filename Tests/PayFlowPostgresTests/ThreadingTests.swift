@@ -4,31 +4,48 @@ import Testing
 
 @Suite("Blocking libpq calls stay off the cooperative pool")
 struct ThreadingTests {
-    /// Eight connections each wait 1 s inside PostgreSQL at the same time. If libpq's blocking
-    /// calls ran on Swift's cooperative pool (one thread per core, 2 on CI), they would run a
-    /// few at a time and take about 4 s; on threads of their own they overlap and take ~1 s.
+    /// Eight connections each run a statement that waits inside PostgreSQL
+    /// until all eight have started it (a barrier on `pg_stat_activity`,
+    /// whose `query` keeps a session's statement after it ends; given up
+    /// after 20 s). If libpq's blocking calls ran on Swift's
+    /// cooperative pool (one thread per core, 2 on CI), at most a few could be
+    /// in flight, the barrier would never fill and every statement would give
+    /// up. On threads of their own all eight meet. The test asserts that they
+    /// met, not how fast: a busy machine slows it down but cannot fail it.
     @Test("slow queries on many connections overlap")
     func slowQueriesOverlap() async throws {
-        try await TestDatabase.withFresh { url, _ in
+        try await TestDatabase.withFresh { url, setup in
+            try await setup.execute("""
+                CREATE FUNCTION wait_for_peers(peers int, tag text) RETURNS boolean AS $$
+                DECLARE deadline timestamptz := clock_timestamp() + interval '20 seconds';
+                BEGIN
+                    LOOP
+                        PERFORM pg_stat_clear_snapshot();
+                        IF (SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%' || tag || '%') >= peers THEN
+                            RETURN true;
+                        END IF;
+                        IF clock_timestamp() > deadline THEN RETURN false; END IF;
+                        PERFORM pg_sleep(0.01);
+                    END LOOP;
+                END $$ LANGUAGE plpgsql
+                """)
             var connections: [PostgresConnection] = []
             for _ in 0..<8 {
                 connections.append(try await PostgresConnection.connect(url: url, logger: TestValues.quietLogger))
             }
-            let clock = ContinuousClock()
-            let elapsed = try await clock.measure {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for connection in connections {
-                        group.addTask {
-                            try await connection.query("SELECT pg_sleep(1)")
-                        }
+            let tag = uniqueName("barrier")
+            let met = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for connection in connections {
+                    group.addTask {
+                        try await connection.query("SELECT wait_for_peers(8, '\(tag)')").rows[0].decode(0, as: Bool.self)
                     }
-                    try await group.waitForAll()
                 }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
             for connection in connections {
                 await connection.close()
             }
-            #expect(elapsed < .seconds(3), "8 concurrent 1 s queries took \(elapsed)")
+            #expect(met == Array(repeating: true, count: 8), "statements that saw all eight running: \(met)")
         }
     }
 
