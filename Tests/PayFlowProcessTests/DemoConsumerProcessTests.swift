@@ -75,6 +75,7 @@ struct DemoConsumerProcessTests {
             // Three batches of 1.5 s: a window no poll misses, even on a loaded machine.
             environment["DEMO_BATCH_DELAY_MS"] = "1500"
             let consumer = try PayFlowProcess(["demo-consumer"], environment: environment)
+            try await consumer.waitForOutput("Consumer started")
 
             do {
                 try await eventually("replica-a to hold a batch in flight", timeout: .seconds(60)) {
@@ -98,7 +99,7 @@ struct DemoConsumerProcessTests {
             try await eventually("all 300 events recorded") { try await setup.recordedRows().total == 300 }
             // On a loaded machine the first run may have finished everything; the
             // signal must still reach a started process, not one still loading.
-            try await eventually("the second run to start its consumer") { second.output.contains("Consumer started") }
+            try await second.waitForOutput("Consumer started")
             second.signal(SIGINT)
             let secondStatus = try await second.waitForExit(timeout: .seconds(30))
             #expect(secondStatus == 0, "exit status \(secondStatus); output:\n\(second.output.suffix(3000))")
@@ -120,6 +121,7 @@ struct DemoConsumerProcessTests {
             doomedEnvironment["CONSUMER_NAME"] = "doomed"
             doomedEnvironment["DEMO_BATCH_DELAY_MS"] = "60000"
             let doomed = try PayFlowProcess(["demo-consumer"], environment: doomedEnvironment)
+            try await doomed.waitForOutput("Consumer started")
             try await eventually("the doomed replica to take a batch") { try await setup.pending(consumer: "doomed") == 50 }
             doomed.signal(SIGKILL)
             _ = try await doomed.waitForExit(timeout: .seconds(10))
@@ -127,6 +129,7 @@ struct DemoConsumerProcessTests {
 
             environment["CONSUMER_NAME"] = "survivor"
             let survivor = try PayFlowProcess(["demo-consumer"], environment: environment)
+            try await survivor.waitForOutput("Consumer started")
             try await eventually("the survivor to record all 200 events") {
                 let recorded = try await setup.recordedRows().total
                 let pending = try await setup.pending()

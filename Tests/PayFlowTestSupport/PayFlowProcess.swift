@@ -53,6 +53,20 @@ public final class PayFlowProcess: Sendable {
         kill(self.process.processIdentifier, signal)
     }
 
+    /// Waits until the output shows `text` (a start-up line, say), so that a
+    /// test's timing window opens when the process is ready, not when it was
+    /// spawned: on a loaded machine start-up alone has taken a minute. Throws
+    /// if the process exits first or `timeout` passes.
+    public func waitForOutput(_ text: String, timeout: Duration = .seconds(180)) async throws {
+        try await eventually("payflow \(self.process.arguments ?? []) to print '\(text)'", timeout: timeout, every: .milliseconds(50)) {
+            if self.output.contains(text) { return true }
+            guard self.process.isRunning else {
+                throw TimedOut(what: "payflow \(self.process.arguments ?? []) to print '\(text)'; it exited with \(self.process.terminationStatus):\n\(self.output.suffix(3000))")
+            }
+            return false
+        }
+    }
+
     /// Waits for the process to exit and returns its status; kills it and
     /// throws if it outlives `timeout`.
     public func waitForExit(timeout: Duration) async throws -> Int32 {
