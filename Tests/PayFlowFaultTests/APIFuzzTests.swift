@@ -25,7 +25,7 @@ struct APIFuzzTests {
             environment["GENERATOR_MAX_LAG"] = "0"
             let process = try PayFlowProcess([service], environment: environment)
             var port: Int?
-            try await eventually("\(service) to listen") {
+            try await eventually("\(service) to listen", timeout: .seconds(180)) {
                 port = Platform.listeningPort(in: process.output)
                 return port != nil || !process.process.isRunning
             }

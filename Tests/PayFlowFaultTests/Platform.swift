@@ -162,7 +162,7 @@ final class Platform: @unchecked Sendable {
             environment: environment
         )
         self.processes["generator"] = process
-        try await eventually("the generator to listen") {
+        try await eventually("the generator to listen", timeout: .seconds(180)) {
             self.generatorPort = Self.listeningPort(in: process.output)
             return self.generatorPort != nil || !process.process.isRunning
         }

@@ -34,7 +34,7 @@ struct DashboardProcessTests {
                 "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": "0", "STREAM_BLOCK_MS": "200",
             ])
             var port: Int?
-            try await eventually("analytics to listen") {
+            try await eventually("analytics to listen", timeout: .seconds(180)) {
                 port = MetricsProcessTests.listeningPort(in: analytics.output)
                 return port != nil || !analytics.process.isRunning
             }

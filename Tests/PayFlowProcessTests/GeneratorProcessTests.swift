@@ -48,7 +48,7 @@ struct GeneratorProcessTests {
                 ["generator", "--rate", "500", "--seed", "11"],
                 environment: ["REDIS_URL": redisURL, "DATABASE_URL": databaseURL, "HTTP_PORT": String(port), "ADMIN_TOKEN": "s3cret"]
             )
-            try await eventually("the generator to answer /health") {
+            try await eventually("the generator to answer /health", timeout: .seconds(180)) {
                 (try? await self.request("GET", base.appendingPathComponent("health")).status) == 200
             }
 

@@ -54,7 +54,7 @@ struct MetricsProcessTests {
                 "STREAM_BLOCK_MS": "200", "CLAIM_INTERVAL_MS": "200",
             ])
             var port: Int?
-            try await eventually("\(service) to listen") {
+            try await eventually("\(service) to listen", timeout: .seconds(180)) {
                 port = Self.listeningPort(in: process.output)
                 return port != nil || !process.process.isRunning
             }
