@@ -37,8 +37,10 @@ public struct AnalyticsHandler: ConsumerGroupHandler {
         do {
             FactMetrics.record(try await self.recorder.record(batch))
             return batch.outcomes(.done)
-        } catch let error as PostgresError where !error.isRetriable {
-            guard batch.count > 1 else { return batch.outcomes(.retry(reason: error.description)) }
+        } catch where !HandlerFailure.isOutage(error) {
+            // One entry PostgreSQL refuses must not fail its neighbours:
+            // halve the batch until the refused entry is alone.
+            guard batch.count > 1 else { return batch.outcomes(.retry(reason: "\(error)")) }
             let middle = batch.count / 2
             let first = try await self.handle(Array(batch[..<middle]))
             let second = try await self.handle(Array(batch[middle...]))

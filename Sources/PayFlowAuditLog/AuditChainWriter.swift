@@ -6,9 +6,9 @@ import PayFlowRedis
 
 /// Appends records to one hash chain: the chain of this process.
 ///
-/// An actor because the runtime's read loop and claim loop both hand it
-/// batches, and a chain is a sequence: each row's hash depends on the row
-/// before. Each process has a chain of its own (a fresh id per start), so
+/// An actor because a handler may be called by two loops at once (the
+/// concurrency contract of `ConsumerGroupHandler`), and a chain is a
+/// sequence: each row's hash depends on the row before. Each process has a chain of its own (a fresh id per start), so
 /// replicas never contend on a chain head; see `db/0007_audit_log.sql`.
 ///
 /// Idempotency: an entry already stored (by this chain or another one, after

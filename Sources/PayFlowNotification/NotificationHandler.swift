@@ -25,8 +25,8 @@ import PayFlowRuntime
 /// (a crash or an outage between a delivery and its record sends it again,
 /// with the same id: at least once, receivers dedupe by `Idempotency-Key`).
 ///
-/// Both statements are single statements, so the read loop and the claim loop
-/// of ``ConsumerGroupService`` can share one ``PostgresConnection``.
+/// Both statements are single statements: that is how it meets the
+/// concurrency contract of ``ConsumerGroupHandler`` with one connection.
 public struct NotificationHandler: ConsumerGroupHandler {
     public typealias Message = NotificationSource
 
@@ -85,22 +85,11 @@ public struct NotificationHandler: ConsumerGroupHandler {
             keys[message.id, default: []].append(delivery.key)
         }
 
-        let alreadyDelivered: Set<UUID>
-        do {
-            alreadyDelivered = try await self.store.prepare(messages)
-        } catch let error as PostgresError where !error.isRetriable {
-            // Refused by PostgreSQL (not an outage): retrying the batch forever
-            // would not help; let the entries take the retry/dead-letter path.
-            return batch.outcomes(.retry(reason: error.description))
-        }
+        let alreadyDelivered = try await self.store.prepare(messages)
         let toSend = messages.filter { !alreadyDelivered.contains($0.id) }
         let results = await self.deliver(toSend)
         let outcomes = toSend.map { NotificationStore.Outcome(message: $0, result: results[$0.id] ?? DeliveryResult(status: .retryable(reason: "not delivered"), attempts: 0)) }
-        do {
-            try await self.store.record(outcomes)
-        } catch let error as PostgresError where !error.isRetriable {
-            return batch.outcomes(.retry(reason: error.description))
-        }
+        try await self.store.record(outcomes)
 
         var entryOutcomes: [StreamEntry.Key: EntryOutcome] = [:]
         for message in messages where alreadyDelivered.contains(message.id) {

@@ -9,9 +9,9 @@ import PayFlowRuntime
 ///
 /// Why one statement: its data-modifying CTEs commit together (the seen rows
 /// and the mismatches they imply can never be half written), and a single
-/// statement needs no transaction block, so the read loop and the claim loop
-/// of ``ConsumerGroupService`` can share one ``PostgresConnection`` (single
-/// statements queue on its thread; interleaved `BEGIN`s would not be safe).
+/// statement needs no transaction block, which is how the handler meets the
+/// concurrency contract of ``ConsumerGroupHandler`` with one
+/// ``PostgresConnection`` (interleaved `BEGIN`s would not be safe).
 ///
 /// What it decides at once, and what it leaves to ``ReconciliationSweeper``:
 /// - ledger row present: amount, currency and account are compared now;
@@ -43,22 +43,16 @@ public struct ReconciliationHandler: ConsumerGroupHandler {
         // Account events have no ledger row: nothing to reconcile.
         let transactions = batch.filter { $0.message.type.isTransaction }
         guard !transactions.isEmpty else { return batch.outcomes(.done) }
-        do {
-            let result = try await self.database.query(Self.recordAndCompare, [
-                PostgresArrayLiteral.text(transactions.map { $0.message.id.uuidString.lowercased() }),
-                PostgresArrayLiteral.text(transactions.map(\.entry.stream)),
-                PostgresArrayLiteral.text(transactions.map(\.entry.id.description)),
-                PostgresArrayLiteral.text(transactions.map(\.message.type.rawValue)),
-                PostgresArrayLiteral.text(transactions.map(\.message.account)),
-                PostgresArrayLiteral.integers(transactions.map(\.message.amount)),
-                PostgresArrayLiteral.text(transactions.map(\.message.currency.code)),
-            ])
-            MismatchMetrics.record(kinds: try result.rows.map { try $0.decode(0, as: String.self) })
-        } catch let error as PostgresError where !error.isRetriable {
-            // A statement PostgreSQL refuses will not succeed by retrying the
-            // batch forever: let the entries take the retry/dead-letter path.
-            return batch.outcomes(.retry(reason: error.description))
-        }
+        let result = try await self.database.query(Self.recordAndCompare, [
+            PostgresArrayLiteral.text(transactions.map { $0.message.id.uuidString.lowercased() }),
+            PostgresArrayLiteral.text(transactions.map(\.entry.stream)),
+            PostgresArrayLiteral.text(transactions.map(\.entry.id.description)),
+            PostgresArrayLiteral.text(transactions.map(\.message.type.rawValue)),
+            PostgresArrayLiteral.text(transactions.map(\.message.account)),
+            PostgresArrayLiteral.integers(transactions.map(\.message.amount)),
+            PostgresArrayLiteral.text(transactions.map(\.message.currency.code)),
+        ])
+        MismatchMetrics.record(kinds: try result.rows.map { try $0.decode(0, as: String.self) })
         return batch.outcomes(.done)
     }
 

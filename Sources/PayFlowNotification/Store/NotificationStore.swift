@@ -5,8 +5,8 @@ import PayFlowPostgres
 /// entry is not notified twice.
 ///
 /// Two statements per batch, each a single statement with the batch as array
-/// parameters (`unnest`), so the read loop and the claim loop of
-/// `ConsumerGroupService` can share one connection (no transaction blocks):
+/// parameters (`unnest`), so the handler meets the concurrency contract of
+/// `ConsumerGroupHandler` with one connection (no transaction blocks):
 /// 1. ``prepare(_:)`` before delivering: inserts the batch's rows as
 ///    `pending` (ON CONFLICT DO NOTHING) and returns the ids already
 ///    `delivered`, which the handler skips;

@@ -12,7 +12,20 @@ import PayFlowRedis
 /// - a problem with one entry is reported as that entry's outcome; throwing
 ///   means "the whole batch could not be handled now" (the database is down)
 ///   and makes the runtime retry the same batch with backoff, without
-///   spending the entries' delivery attempts.
+///   spending the entries' delivery attempts. The one exception is an error
+///   that says retrying cannot help (``HandlerFailure/isOutage(_:)``: a
+///   statement PostgreSQL refused, an error reply from Redis): then every
+///   entry of the batch is `.retry`, spending an attempt, so a batch that can
+///   never succeed reaches the dead-letter stream instead of looping forever.
+///   Handlers therefore just throw; they need not catch their store's errors.
+///
+/// Concurrency: the runtime's read loop and claim loop each call `handle`,
+/// and may do so at the same time, with disjoint batches. A handler's state
+/// and connections must therefore be safe to use from two calls at once: an
+/// actor, a connection whose calls are single statements (each serialised by
+/// the connection), or a lock. Two replicas of a service run the same
+/// handler in two processes, so anything shared across them lives in a store
+/// and is keyed by the event id.
 public protocol ConsumerGroupHandler: Sendable {
     associatedtype Message: Sendable
 

@@ -272,15 +272,20 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         try await self.settle(settlement, connection: connection)
     }
 
-    /// Calls the handler; when it throws (its store is down), retries the same
-    /// batch with backoff instead of letting it count against the entries'
-    /// delivery attempts. Returns nil if shutdown came before it succeeded.
+    /// Calls the handler; when it throws because its store is down, retries
+    /// the same batch with backoff instead of letting it count against the
+    /// entries' delivery attempts. When the store refused the work
+    /// (``HandlerFailure/isOutage(_:)`` is false), every entry is `.retry`:
+    /// retrying the batch as it is would never end. Returns nil if shutdown
+    /// came before it succeeded.
     private func handleRetryingThrows(_ deliveries: [Delivery<Handler.Message>]) async -> [StreamEntry.Key: EntryOutcome]? {
         guard !deliveries.isEmpty else { return [:] }
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
         while true {
             do {
                 return try await self.handler.handle(deliveries)
+            } catch where !HandlerFailure.isOutage(error) {
+                return deliveries.outcomes(.retry(reason: "\(error)"))
             } catch {
                 self.counters.record(.failed, keys: deliveries.map(\.key))
                 self.logger.warning("Handler failed a whole batch; retrying it", metadata: ["error": "\(error)", "batch": "\(deliveries.count)"])
