@@ -211,6 +211,8 @@ let package = Package(
         .target(
             name: "PayFlowBench",
             dependencies: [
+                // DrainWatch's "audit exact" covers every stream the audit log copies.
+                "PayFlowAuditLog",
                 "PayFlowRuntime",
                 "PayFlowRedis",
                 "PayFlowPostgres",
@@ -251,6 +253,7 @@ let package = Package(
             dependencies: [
                 "PayFlowRedis",
                 "PayFlowPostgres",
+                "PayFlowRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
@@ -392,6 +395,7 @@ let package = Package(
             dependencies: [
                 // Built first so the tests can run the real `payflow` binary.
                 "PayFlowCLI",
+                "PayFlowAuditLog",
                 "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",

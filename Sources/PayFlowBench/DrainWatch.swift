@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PayFlowAuditLog
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
@@ -99,7 +100,7 @@ public struct DrainWatch: Sendable {
     private func drainedObservation(redis: RedisConnection, database: PostgresConnection?) async throws -> Observation? {
         var lengths: [String: Int] = [:]
         var groupsOnEvents: Set<String> = []
-        for stream in StreamNames.all {
+        for stream in AuditLogService.streams {
             guard let info = try await redis.streamInfo(stream) else { continue }
             lengths[stream] = info.length
             for group in try await redis.groups(of: stream) where self.groups.contains(group.name) {

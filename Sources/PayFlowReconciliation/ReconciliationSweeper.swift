@@ -37,16 +37,17 @@ public struct ReconciliationSweeper: Sendable {
     }
 
     let database: PostgresConnection
-    let redis: RedisConnection
+    let progress: GroupProgress
     let settings: ReconciliationSettings
-    let group: String
     let logger: Logger
 
-    public init(database: PostgresConnection, redis: RedisConnection, settings: ReconciliationSettings, group: String = "reconciliation", logger: Logger) {
+    /// - Parameter progress: The reconciliation group's progress on
+    ///   `payflow:events`: `missing_in_stream` blames only ledger rows whose
+    ///   event the group has certainly had the chance to record.
+    public init(database: PostgresConnection, progress: GroupProgress, settings: ReconciliationSettings, logger: Logger) {
         self.database = database
-        self.redis = redis
+        self.progress = progress
         self.settings = settings
-        self.group = group
         self.logger = logger
     }
 
@@ -55,7 +56,7 @@ public struct ReconciliationSweeper: Sendable {
     public func sweep() async throws -> Pass {
         // Read before the transaction starts, so the watermark is never later
         // than the snapshot the queries see.
-        let watermark = try await ConsumptionWatermark.read(redis: self.redis, stream: StreamNames.events, group: self.group)
+        let watermark = try await self.progress.watermark()
         let grace = self.settings.grace.reconciliationMilliseconds
         let pass = try await self.database.withTransaction { connection -> Pass in
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock($1)", [Self.advisoryLockKey])

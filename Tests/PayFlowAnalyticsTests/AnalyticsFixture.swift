@@ -49,7 +49,7 @@ struct AnalyticsFixture: Sendable {
         } catch {
             result = .failure(error)
         }
-        _ = try? await redis.send(RedisCommand("DEL", streams.events, streams.alerts, streams.mismatches, StreamNames.deadLetter(group: group)))
+        _ = try? await redis.send(RedisCommand("DEL", streams.events, streams.alerts, streams.mismatches, ConsumerGroupConfiguration.deadLetterStream(forGroup: group)))
         await redis.close()
         try result.get()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PayFlowDomain
+import PayFlowRuntime
 import PayFlowRedis
 import PayFlowTestSupport
 import Testing
@@ -79,7 +80,7 @@ struct FaultTests {
                 "anti-fraud": poison.count, "notification": poison.count, "reconciliation": poison.count, "analytics": poison.count,
             ])
             for group in ["anti-fraud", "reconciliation"] {
-                let letters = try await platform.redis.range(stream: StreamNames.deadLetter(group: group))
+                let letters = try await platform.redis.range(stream: ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
                 #expect(letters.allSatisfy { ($0[field: "reason"] ?? "").contains("malformed entry") }, "\(group): \(letters.map { $0[field: "reason"] ?? "" })")
             }
         }

@@ -1,5 +1,7 @@
 import Foundation
+import PayFlowAuditLog
 import PayFlowDomain
+import PayFlowRuntime
 import PayFlowPostgres
 import PayFlowRedis
 import PayFlowTestSupport
@@ -57,7 +59,7 @@ struct InvariantCheck {
 
     func auditedEverything() async throws -> Bool {
         var total = 0
-        for stream in StreamNames.all {
+        for stream in AuditLogService.streams {
             total += try await self.platform.length(stream)
         }
         return try await self.count("SELECT count(*) FROM audit_log") == total
@@ -65,7 +67,7 @@ struct InvariantCheck {
 
     func verify(expectedDeadLetters: [String: Int] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws {
         // Audit: every entry of every stream once, chains intact.
-        for stream in StreamNames.all {
+        for stream in AuditLogService.streams {
             let length = try await self.platform.length(stream)
             let stored = try await self.count("SELECT count(*) FROM audit_log WHERE stream = $1", [stream])
             #expect(stored == length, "audit_log has \(stored) rows of \(stream), which holds \(length) entries", sourceLocation: sourceLocation)
@@ -114,8 +116,8 @@ struct InvariantCheck {
         }
 
         // Dead letters: only what was meant to fail.
-        for group in StreamNames.consumerGroups {
-            let length = try await self.platform.length(StreamNames.deadLetter(group: group))
+        for group in ConsumerGroupName.platform.map(\.name) {
+            let length = try await self.platform.length(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
             #expect(length == expectedDeadLetters[group, default: 0], "payflow:dlq:\(group) holds \(length)", sourceLocation: sourceLocation)
         }
     }

@@ -15,7 +15,7 @@ import FoundationNetworking
 /// ``InvariantCheck``.
 final class Platform: @unchecked Sendable {
     /// Each service's subcommand is named after its consumer group.
-    static let services = StreamNames.consumerGroups
+    static let services = ConsumerGroupName.platform.map(\.name)
 
     let redis: RedisConnection
     let redisURL: String

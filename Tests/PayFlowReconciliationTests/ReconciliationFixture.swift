@@ -124,64 +124,43 @@ struct ReconciliationFixture: Sendable {
 
     // MARK: - Running reconciliation
 
-    func groupConfiguration(consumer: String) -> ConsumerGroupConfiguration {
-        var configuration = ConsumerGroupConfiguration(group: "reconciliation", streams: [StreamNames.events], consumerName: consumer)
-        configuration.block = .milliseconds(100)
-        configuration.claimMinIdle = .milliseconds(300)
-        configuration.claimInterval = .milliseconds(100)
-        configuration.maxRetryBackoff = .milliseconds(200)
-        return configuration
-    }
-
     func handler() async throws -> (ReconciliationHandler, PostgresConnection) {
         let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
         return (ReconciliationHandler(database: connection), connection)
     }
 
-    /// A sweeper (and its connections) as a replica's sweep service uses it.
-    func sweepService() async throws -> (ReconciliationSweepService, PostgresConnection, RedisConnection) {
-        let database = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
-        let redis = RedisConnection(configuration: self.redisConfiguration, logger: Self.quietLogger)
-        let service = ReconciliationSweepService(
-            sweeper: ReconciliationSweeper(database: database, redis: redis, settings: self.settings, logger: Self.quietLogger),
-            publisher: MismatchPublisher(database: database, redis: redis, streamMaxLength: nil),
-            interval: self.settings.sweepInterval,
-            logger: Self.quietLogger
-        )
-        return (service, database, redis)
+    /// The settings of one replica, as its process would read them: quick
+    /// reads, claims and retries, and the fixture's grace and sweep interval.
+    func environment(consumer: String) -> Environment {
+        let redis = self.redisConfiguration
+        return Environment([
+            "REDIS_URL": "redis://\(redis.host):\(redis.port)/\(redis.database)",
+            "DATABASE_URL": self.databaseURL,
+            "CONSUMER_NAME": consumer,
+            "STREAM_BLOCK_MS": "100",
+            "CLAIM_MIN_IDLE_MS": "300",
+            "CLAIM_INTERVAL_MS": "100",
+            "RETRY_BACKOFF_MAX_MS": "200",
+            "STREAM_MAXLEN": "0",
+            "RECONCILIATION_GRACE_MS": Self.milliseconds(self.settings.grace),
+            "RECONCILIATION_SWEEP_INTERVAL_MS": Self.milliseconds(self.settings.sweepInterval),
+        ])
     }
 
-    /// Runs `replicas` reconciliation processes' worth of services (a
-    /// consumer and a sweep each, own connections) while `body` runs, then
+    private static func milliseconds(_ duration: Duration) -> String {
+        "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)"
+    }
+
+    /// Runs `replicas` reconciliation processes (``ReconciliationService``,
+    /// a consumer and a sweep each, own connections) while `body` runs, then
     /// shuts them down gracefully and waits for them.
     func whileRunning(replicas: Int = 1, alongside others: [any Service] = [], _ body: @Sendable () async throws -> Void) async throws {
-        var consumers: [ConsumerGroupService<ReconciliationHandler>] = []
-        var sweeps: [ReconciliationSweepService] = []
-        var databases: [PostgresConnection] = []
-        var redises: [RedisConnection] = []
+        var applications: [PayFlowApplication] = []
         for replica in 1...replicas {
-            let (handler, handlerDatabase) = try await self.handler()
-            databases.append(handlerDatabase)
-            consumers.append(ConsumerGroupService(
-                configuration: self.groupConfiguration(consumer: "replica-\(replica)"),
-                redis: self.redisConfiguration, handler: handler, logger: Self.quietLogger
-            ))
-            let (sweep, sweepDatabase, sweepRedis) = try await self.sweepService()
-            sweeps.append(sweep)
-            databases.append(sweepDatabase)
-            redises.append(sweepRedis)
+            let context = ProcessContext(environment: self.environment(consumer: "replica-\(replica)"), logger: Self.quietLogger)
+            applications.append(try await ReconciliationService.make(context))
         }
-        let services: [any Service] = consumers.map { $0 as any Service } + sweeps.map { $0 as any Service } + others
-        let result: Result<Void, any Error>
-        do {
-            try await withServicesRunning(services, body)
-            result = .success(())
-        } catch {
-            result = .failure(error)
-        }
-        for database in databases { await database.close() }
-        for redis in redises { await redis.close() }
-        try result.get()
+        try await withApplicationsRunning(applications, alongside: others, body)
     }
 }
 

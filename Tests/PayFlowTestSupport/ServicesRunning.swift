@@ -1,3 +1,4 @@
+import PayFlowRuntime
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 
@@ -25,4 +26,25 @@ public func withServicesRunning<T: Sendable>(
             return try result.get()
         }
     }
+}
+
+/// Runs the workers of `applications` (as their services' builders made
+/// them) while `body` runs, shuts them down gracefully, then closes what each
+/// builder opened, whatever the outcome. The HTTP side is not started: tests
+/// that need it serve ``PayFlowApplication/router`` themselves.
+public func withApplicationsRunning<T: Sendable>(
+    _ applications: [PayFlowApplication],
+    alongside others: [any Service] = [],
+    _ body: @Sendable () async throws -> T
+) async throws -> T {
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await withServicesRunning(applications.flatMap(\.workers) + others, body))
+    } catch {
+        result = .failure(error)
+    }
+    for application in applications {
+        await application.close()
+    }
+    return try result.get()
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import PayFlowAuditLog
 import PayFlowPostgres
+import PayFlowRuntime
 
 /// `payflow audit verify|show`: the audit log's two questions, "has anything
 /// stored been changed?" and "what do we know about this event?".
@@ -19,15 +20,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try ProcessContext.bootstrap(label: "payflow.audit")
-            let database = try await PostgresConnection.connect(url: try context.environment.databaseURL(), logger: context.logger)
-            let result: AuditVerification
-            do {
-                result = try await AuditVerifier(database: database).verify()
-            } catch {
-                await database.close()
-                throw error
+            let result = try await PostgresConnection.withConnection(url: try context.environment.databaseURL(), logger: context.logger) { database in
+                try await AuditVerifier(database: database).verify()
             }
-            await database.close()
             switch result {
             case .intact(let rows, let chains):
                 print("OK: \(rows) rows in \(chains) chains verified")
@@ -48,15 +43,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try ProcessContext.bootstrap(label: "payflow.audit")
-            let database = try await PostgresConnection.connect(url: try context.environment.databaseURL(), logger: context.logger)
-            let trail: AuditTrail
-            do {
-                trail = try await AuditTrail.load(eventID: self.eventID, from: database)
-            } catch {
-                await database.close()
-                throw error
+            let trail = try await PostgresConnection.withConnection(url: try context.environment.databaseURL(), logger: context.logger) { database in
+                try await AuditTrail.load(eventID: self.eventID, from: database)
             }
-            await database.close()
             print(trail.rendered)
             if trail.isEmpty {
                 print("\nnothing stored about this event")

@@ -67,7 +67,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
 
         @Option(help: "Consumer groups to wait for, comma-separated (default: all five).")
-        var groups: String = StreamNames.consumerGroups.joined(separator: ",")
+        var groups: String = ConsumerGroupName.platform.map(\.name).joined(separator: ",")
 
         @Option(help: "Wait for at least this many entries on payflow:events.")
         var events: Int = 0

@@ -31,7 +31,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             }
             let context = try ProcessContext.bootstrap(label: "payflow.dlq", defaultLogLevel: .warning)
             let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
-            let stream = StreamNames.deadLetter(group: self.group)
+            let stream = ConsumerGroupConfiguration.deadLetterStream(forGroup: self.group)
             do {
                 let replayed = try await DeadLetterReplay(redis: redis).replay(deadLetterStream: stream, ids: parsed.isEmpty ? nil : parsed)
                 for entry in replayed {

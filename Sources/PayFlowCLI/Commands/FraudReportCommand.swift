@@ -14,14 +14,9 @@ struct FraudReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext.bootstrap(label: "payflow.fraud-report")
-        let database = try await PostgresConnection.connect(url: try context.environment.databaseURL(), logger: context.logger)
-        do {
-            let report = try await FraudReport.load(from: database)
-            print(report.rendered)
-        } catch {
-            await database.close()
-            throw error
+        let report = try await PostgresConnection.withConnection(url: try context.environment.databaseURL(), logger: context.logger) { database in
+            try await FraudReport.load(from: database)
         }
-        await database.close()
+        print(report.rendered)
     }
 }

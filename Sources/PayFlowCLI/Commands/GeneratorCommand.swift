@@ -1,11 +1,10 @@
 import ArgumentParser
-import Logging
 import PayFlowGenerator
 import PayFlowGeneratorAPI
 import PayFlowRuntime
 
-/// `payflow generator`: the traffic source with its REST API. It starts
-/// stopped unless `--start` is given; the API (or `--start`) sets it going.
+/// `payflow generator`: see ``GeneratorService``. It starts stopped unless
+/// `--start` is given; the API (or `--start`) sets it going.
 struct GeneratorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generator",
@@ -34,8 +33,6 @@ struct GeneratorCommand: AsyncParsableCommand {
     var accounts: Int?
 
     func run() async throws {
-        let context = try ProcessContext.bootstrap(label: "payflow.generator")
-        let environment = context.environment
         var configuration = GeneratorConfiguration()
         configuration.eventsPerSecond = self.unlimited ? nil : (self.rate ?? configuration.eventsPerSecond)
         configuration.totalEvents = self.total
@@ -47,26 +44,7 @@ struct GeneratorCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-
-        let maxLength = try environment.integer("STREAM_MAXLEN", default: 1_000_000, in: 0...Int.max)
-        let maxLag = try environment.integer("GENERATOR_MAX_LAG", default: 100_000, in: 0...Int.max)
-        let settings = Generator.Settings(
-            redis: try environment.redisConfiguration(),
-            databaseURL: try environment.databaseURL(),
-            streamMaxLength: maxLength == 0 ? nil : maxLength,
-            maxLag: maxLag == 0 ? nil : maxLag
-        )
-        let adminToken = environment.values["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        let address = try environment.httpAddress(defaultPort: 8080)
-        let registry = OperationsServer.bootstrapMetrics()
-
-        let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
-        let probe = HealthProbe(redis: settings.redis, databaseURL: settings.databaseURL, logger: context.logger)
-        let router = OperationsServer.makeRouter(registry: registry, health: { await probe.report() })
-        try GeneratorAPI(control: generator, adminToken: adminToken, logger: context.logger).register(on: router)
-        if self.start {
-            try await generator.start()
-        }
-        try await OperationsServer.run([generator], router: router, host: address.host, port: address.port, logger: context.logger)
+        let context = try ProcessContext.bootstrap(label: "payflow.generator", metrics: true)
+        try await GeneratorService.make(context, configuration: configuration, start: self.start).run()
     }
 }

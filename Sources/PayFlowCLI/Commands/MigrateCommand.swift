@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PayFlowPostgres
+import PayFlowRuntime
 
 /// Applies `db/*.sql` in order, each once. Safe to run from every replica at
 /// start-up: the runner serialises concurrent runs with an advisory lock.
@@ -20,19 +21,14 @@ struct MigrateCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw ValidationError("no migrations folder at \(folder.path); run from the repository root or pass --directory")
         }
-        let connection = try await PostgresConnection.connect(url: url, logger: context.logger)
-        do {
-            let applied = try await MigrationRunner(directory: folder, logger: context.logger).run(on: connection)
-            if applied.isEmpty {
-                print("Database is up to date.")
-            }
-            for migration in applied {
-                print("Applied \(migration.version) \(migration.name) in \(migration.duration)")
-            }
-        } catch {
-            await connection.close()
-            throw error
+        let applied = try await PostgresConnection.withConnection(url: url, logger: context.logger) { connection in
+            try await MigrationRunner(directory: folder, logger: context.logger).run(on: connection)
         }
-        await connection.close()
+        if applied.isEmpty {
+            print("Database is up to date.")
+        }
+        for migration in applied {
+            print("Applied \(migration.version) \(migration.name) in \(migration.duration)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PayFlowPostgres
+import PayFlowRuntime
 import PayFlowReconciliation
 
 /// `payflow reconciliation-report`: scores the mismatches found so far
@@ -16,15 +17,9 @@ struct ReconciliationReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext.bootstrap(label: "payflow.reconciliation-report")
-        let database = try await PostgresConnection.connect(url: try context.environment.databaseURL(), logger: context.logger)
-        let report: ReconciliationReport
-        do {
-            report = try await ReconciliationReport.load(from: database)
-        } catch {
-            await database.close()
-            throw error
+        let report = try await PostgresConnection.withConnection(url: try context.environment.databaseURL(), logger: context.logger) { database in
+            try await ReconciliationReport.load(from: database)
         }
-        await database.close()
         print(report.rendered)
         if self.strict && !report.isPerfect {
             throw ExitCode(1)

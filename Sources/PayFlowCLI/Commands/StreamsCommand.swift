@@ -27,7 +27,7 @@ struct StreamsCommand: AsyncParsableCommand {
         let context = try ProcessContext.bootstrap(label: "payflow.streams", defaultLogLevel: .warning)
         let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
         defer { Task { await redis.close() } }
-        let deadLetters = StreamNames.consumerGroups.map(StreamNames.deadLetter(group:))
+        let deadLetters = ConsumerGroupName.platform.map { ConsumerGroupConfiguration.deadLetterStream(forGroup: $0.name) }
         func snapshot() async throws -> StreamsSnapshot {
             try await StreamsSnapshot.read(
                 redis: redis, streams: StreamNames.business, deadLetterStreams: deadLetters

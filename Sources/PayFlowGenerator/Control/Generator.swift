@@ -32,6 +32,18 @@ public final class Generator: GeneratorControl, Service {
             self.streamMaxLength = streamMaxLength
             self.maxLag = maxLag
         }
+
+        /// Reads `REDIS_URL`, `DATABASE_URL`, `STREAM_MAXLEN` and
+        /// `GENERATOR_MAX_LAG` (0 never pauses).
+        public init(environment: Environment) throws(ConfigurationError) {
+            let maxLag = try environment.integer("GENERATOR_MAX_LAG", default: 100_000, in: 0...Int.max)
+            self.init(
+                redis: try environment.redisConfiguration(),
+                databaseURL: try environment.databaseURL(),
+                streamMaxLength: try environment.streamMaxLength(),
+                maxLag: maxLag == 0 ? nil : maxLag
+            )
+        }
     }
 
     fileprivate enum Request: Sendable {
@@ -199,17 +211,9 @@ public final class Generator: GeneratorControl, Service {
     }
 
     private func connectDatabase() async throws -> PostgresConnection {
-        var backoff = Duration.milliseconds(100)
-        while true {
-            do {
-                return try await PostgresConnection.connect(url: self.settings.databaseURL, logger: self.logger)
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { throw error }
-                self.logger.warning("PostgreSQL unavailable; retrying", metadata: ["error": "\(error)"])
-                let delay = backoff
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-                backoff = min(backoff * 2, .seconds(5))
-            }
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        return try await backoff.retry("Connecting to PostgreSQL", logger: self.logger) {
+            try await PostgresConnection.connect(url: self.settings.databaseURL, logger: self.logger)
         }
     }
 
@@ -266,20 +270,17 @@ public final class Generator: GeneratorControl, Service {
     }
 
     /// Writes a batch, retrying with backoff while Redis or PostgreSQL are
-    /// down: a generated batch is never dropped.
+    /// down: a generated batch is never dropped, not even on graceful
+    /// shutdown; only cancellation gives it up.
     private func write(_ batch: [SimulatedEvent], emitter: EventEmitter) async {
-        var backoff = Duration.milliseconds(50)
-        while true {
-            do {
-                _ = try await emitter.emit(batch)
-                self.count(batch)
-                return
-            } catch {
-                self.logger.warning("Could not emit a batch; retrying", metadata: ["error": "\(error)", "batch": "\(batch.count)"])
-                if Task.isCancelled { return }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-            }
+        var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
+        let written: Void? = try? await backoff.retry(
+            "Emitting a batch of \(batch.count)", logger: self.logger, giveUp: { Task.isCancelled }, pauseThroughShutdown: true
+        ) {
+            _ = try await emitter.emit(batch)
+        }
+        if written != nil {
+            self.count(batch)
         }
     }
 

@@ -55,6 +55,13 @@ public struct Environment: Sendable {
         }
     }
 
+    /// `STREAM_MAXLEN`: the approximate `MAXLEN ~` of the streams PayFlow
+    /// appends to (events, mismatches, demo entries); 0 keeps everything (nil).
+    public func streamMaxLength() throws(ConfigurationError) -> Int? {
+        let length = try self.integer("STREAM_MAXLEN", default: 1_000_000, in: 0...Int.max)
+        return length == 0 ? nil : length
+    }
+
     public func databaseURL() throws(ConfigurationError) -> String {
         let url = try self.string("DATABASE_URL", default: "postgres://payflow@127.0.0.1:5432/payflow")
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {

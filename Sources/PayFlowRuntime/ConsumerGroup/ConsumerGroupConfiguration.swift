@@ -34,7 +34,11 @@ public struct ConsumerGroupConfiguration: Sendable {
     }
 
     /// `payflow:dlq:<group>`: where entries that cannot succeed are kept, with why.
-    public var deadLetterStream: String { "payflow:dlq:\(self.group)" }
+    public var deadLetterStream: String { Self.deadLetterStream(forGroup: self.group) }
+
+    /// The one definition of a dead-letter stream's name, for readers that
+    /// know only the group (`payflow streams`, `payflow dlq`, the audit log).
+    public static func deadLetterStream(forGroup group: String) -> String { "payflow:dlq:\(group)" }
 
     /// Host name and process id: unique per replica on one host and across
     /// containers, and readable in `XINFO CONSUMERS`.

@@ -1,3 +1,4 @@
+import Logging
 import ServiceLifecycle
 
 /// Exponential backoff for retrying what failed because something else is
@@ -7,7 +8,8 @@ public struct Backoff: Sendable {
     public var maximum: Duration
     private var attempts = 0
 
-    public init(maximum: Duration) {
+    public init(initial: Duration = .milliseconds(50), maximum: Duration) {
+        self.initial = initial
         self.maximum = maximum
     }
 
@@ -26,6 +28,41 @@ public struct Backoff: Sendable {
     /// cancellation so a stuck dependency never delays stopping.
     public mutating func wait() async {
         await sleepUnlessShuttingDown(for: self.nextDelay())
+    }
+}
+
+extension Backoff {
+    /// Runs `attempt` until it returns, sleeping the next delay after each
+    /// failure, for work that must not be dropped while a store is down
+    /// (connecting at start-up, writing a generated batch).
+    ///
+    /// - Parameters:
+    ///   - what: Names the work in the warning logged for each failure.
+    ///   - giveUp: Checked after a failure; when true the last error is
+    ///     rethrown instead of retrying (shutdown, cancellation).
+    ///   - pauseThroughShutdown: Sleep the whole delay even after graceful
+    ///     shutdown began, for work that must finish before the process
+    ///     stops; otherwise the pause ends at once when shutdown begins.
+    public mutating func retry<T>(
+        _ what: String,
+        logger: Logger,
+        giveUp: () -> Bool = { Task.isShuttingDownGracefully || Task.isCancelled },
+        pauseThroughShutdown: Bool = false,
+        _ attempt: () async throws -> T
+    ) async throws -> T {
+        while true {
+            do {
+                return try await attempt()
+            } catch {
+                if giveUp() { throw error }
+                logger.warning("\(what) failed; retrying", metadata: ["error": "\(error)"])
+                if pauseThroughShutdown {
+                    try? await Task.sleep(for: self.nextDelay())
+                } else {
+                    await self.wait()
+                }
+            }
+        }
     }
 }
 

@@ -46,7 +46,7 @@ struct NotificationFixture: Sendable {
         } catch {
             result = .failure(error)
         }
-        _ = try? await redis.send(RedisCommand("DEL", events, alerts, StreamNames.deadLetter(group: group)))
+        _ = try? await redis.send(RedisCommand("DEL", events, alerts, ConsumerGroupConfiguration.deadLetterStream(forGroup: group)))
         await redis.close()
         try result.get()
     }
@@ -170,7 +170,7 @@ struct NotificationFixture: Sendable {
 
     /// `payflow:dlq:<group>`, each entry's fields as a dictionary.
     func deadLetters() async throws -> [[String: String]] {
-        let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.deadLetter(group: self.group), "-", "+"))
+        let reply = try await self.redis.send(RedisCommand("XRANGE", ConsumerGroupConfiguration.deadLetterStream(forGroup: self.group), "-", "+"))
         return (reply.array ?? []).map { item in
             Dictionary(Self.pairs(item.array?.last ?? .null).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         }

@@ -6,9 +6,9 @@ import PayFlowRuntime
 /// NOTHING` per batch into `processed_events`, keyed by (group, event id), so
 /// a redelivered entry adds nothing. The insert commits before `handle`
 /// returns, which is what lets the runtime ack.
-struct ProcessedEventsRecorder: ConsumerGroupHandler {
-    struct Event: Sendable {
-        var id: String
+public struct ProcessedEventsRecorder: ConsumerGroupHandler {
+    public struct Event: Sendable {
+        public var id: String
     }
 
     struct MissingEventID: Error, CustomStringConvertible {
@@ -21,28 +21,30 @@ struct ProcessedEventsRecorder: ConsumerGroupHandler {
     /// and graceful shutdown happen with `redis-cli`.
     var batchDelay: Duration = .zero
 
-    func decode(_ entry: StreamEntry) throws -> Event {
+    public init(group: String, database: PostgresConnection, batchDelay: Duration = .zero) {
+        self.group = group
+        self.database = database
+        self.batchDelay = batchDelay
+    }
+
+    public func decode(_ entry: StreamEntry) throws -> Event {
         guard let id = entry[field: "id"], !id.isEmpty else { throw MissingEventID() }
         return Event(id: id)
     }
 
-    func handle(_ batch: [Delivery<Event>]) async throws -> [StreamEntry.Key: EntryOutcome] {
+    public func handle(_ batch: [Delivery<Event>]) async throws -> [StreamEntry.Key: EntryOutcome] {
         if self.batchDelay > .zero {
             try await Task.sleep(for: self.batchDelay)
         }
         let rows: [[(any PostgresEncodable)?]] = batch.map { delivery in
             [self.group, delivery.message.id, delivery.entry.stream, delivery.entry.id.description]
         }
-        do {
-            try await self.database.insertRows(
-                into: "processed_events",
-                columns: ["consumer_group", "event_id", "stream", "entry_id"],
-                rows: rows,
-                onConflict: "ON CONFLICT (consumer_group, event_id) DO NOTHING"
-            )
-        } catch let error as PostgresError where !error.isRetriable {
-            return batch.outcomes(.retry(reason: error.description))
-        }
+        try await self.database.insertRows(
+            into: "processed_events",
+            columns: ["consumer_group", "event_id", "stream", "entry_id"],
+            rows: rows,
+            onConflict: "ON CONFLICT (consumer_group, event_id) DO NOTHING"
+        )
         return batch.outcomes(.done)
     }
 }

@@ -1,0 +1,54 @@
+import Logging
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+
+/// The anti-fraud process as one object graph: the consumer group
+/// `anti-fraud` on `payflow:events`, the rules over per-account state in
+/// Redis (shared by replicas), alerts to `fraud_alerts` and `payflow:alerts`,
+/// and the settler that confirms provisional verdicts once the group has
+/// processed every earlier event.
+///
+/// `payflow anti-fraud` runs what ``make(_:)`` returns, and so do the tests.
+public enum AntiFraudService {
+    public static let group = ConsumerGroupName.antiFraud
+    public static let defaultPort = 8091
+
+    /// Reads the settings (`.env.example`, anti-fraud section), opens the
+    /// connections and returns the process, ready to run.
+    public static func make(_ context: ProcessContext) async throws -> PayFlowApplication {
+        let environment = context.environment
+        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
+        let rules = try AntiFraudConfiguration(environment: environment)
+        let settleInterval = try environment.milliseconds("ANTI_FRAUD_SETTLE_INTERVAL_MS", default: 1000, in: 10...600_000)
+        let redis = try environment.redisConfiguration()
+        let databaseURL = try environment.databaseURL()
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+
+        // Every statement of the handler and of the settler is a single one,
+        // so they share the PostgreSQL session and the Redis connection; the
+        // consumer's own two connections are busy blocking in reads.
+        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+        let stateRedis = RedisConnection(configuration: redis, logger: context.logger)
+        application.onClose { await database.close() }
+        application.onClose { await stateRedis.close() }
+
+        let state = AccountStateStore(configuration: rules, redis: stateRedis)
+        let alerts = FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
+        let provisional = ProvisionalVerdictStore(database: database)
+        let handler = AntiFraudHandler(state: state, alerts: alerts, provisional: provisional)
+        let settler = ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts)
+        let progress = GroupProgress(of: group, stream: StreamNames.events, redis: stateRedis)
+        application.workers = [
+            ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger),
+            PeriodicTask(name: "Settling provisional verdicts", interval: settleInterval, logger: context.logger) {
+                let result = try await settler.settle(through: try await progress.watermark())
+                if result.settled > 0 {
+                    context.logger.debug("settled provisional verdicts", metadata: ["settled": "\(result.settled)", "alerted": "\(result.alerted)"])
+                }
+            },
+        ]
+        return application
+    }
+}

@@ -1,0 +1,54 @@
+import Logging
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+import PayFlowRuntime
+
+/// The reconciliation process as one object graph: the consumer group
+/// `reconciliation` on `payflow:events`, which compares each transaction
+/// with its ledger row as it arrives, and the sweep, which decides what only
+/// time can decide and publishes new mismatches to `payflow:mismatches`.
+///
+/// `payflow reconciliation` runs what ``make(_:)`` returns, and so do the tests.
+public enum ReconciliationService {
+    public static let group = ConsumerGroupName.reconciliation
+    public static let defaultPort = 8093
+
+    /// Reads the settings (`.env.example`, reconciliation section), opens the
+    /// connections and returns the process, ready to run.
+    public static func make(_ context: ProcessContext) async throws -> PayFlowApplication {
+        let environment = context.environment
+        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
+        let settings = try ReconciliationSettings(environment: environment)
+        let streamMaxLength = try environment.streamMaxLength()
+        let redis = try environment.redisConfiguration()
+        let databaseURL = try environment.databaseURL()
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+
+        // The handler's statements and the sweep's transactions each get a
+        // session: a pass is a transaction and must not share one.
+        let handlerDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+        application.onClose { await handlerDatabase.close() }
+        let sweepDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
+        application.onClose { await sweepDatabase.close() }
+        let sweepRedis = RedisConnection(configuration: redis, logger: context.logger)
+        application.onClose { await sweepRedis.close() }
+
+        let sweeper = ReconciliationSweeper(
+            database: sweepDatabase,
+            progress: GroupProgress(of: group, stream: StreamNames.events, redis: sweepRedis),
+            settings: settings,
+            logger: context.logger
+        )
+        let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis, streamMaxLength: streamMaxLength)
+        application.workers = [
+            ConsumerGroupService(configuration: group, redis: redis, handler: ReconciliationHandler(database: handlerDatabase), logger: context.logger),
+            // One pass: sweep, then publish what is unpublished (the handler's mismatches too).
+            PeriodicTask(name: "Reconciliation sweep", interval: settings.sweepInterval, logger: context.logger) {
+                try await sweeper.sweep()
+                try await publisher.publishPending()
+            },
+        ]
+        return application
+    }
+}
