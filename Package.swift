@@ -207,6 +207,19 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        /// Balances: each account's running balance, the worked example of
+        /// a new consumer-group service (docs/extending.md).
+        .target(
+            name: "PayFlowBalances",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /// Benchmarks that run inside one process (`payflow bench ...`).
         .target(
             name: "PayFlowBench",
@@ -238,6 +251,7 @@ let package = Package(
                 "PayFlowAnalytics",
                 "PayFlowAnalyticsAPI",
                 "PayFlowAuditLog",
+                "PayFlowBalances",
                 "PayFlowBench",
                 "PayFlowPostgres",
                 "PayFlowRedis",
@@ -373,6 +387,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "PayFlowBalancesTests",
+            dependencies: [
+                "PayFlowBalances",
+                "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowPostgres",
+                "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -20,6 +20,7 @@ struct PayFlowCommand: AsyncParsableCommand {
             NotificationCommand.self,
             AnalyticsCommand.self,
             AuditLogCommand.self,
+            BalancesCommand.self,
             AuditCommand.self,
             StreamsCommand.self,
             DeadLetterCommand.self,
