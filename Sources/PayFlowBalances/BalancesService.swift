@@ -1,6 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
 import PayFlowRuntime
 
 /// The balances process: the consumer group `balances` on `payflow:events`,
@@ -19,18 +18,10 @@ public enum BalancesService {
     /// Reads the settings, opens the connection and returns the process,
     /// ready to run.
     public static func make(_ context: ProcessContext) async throws -> PayFlowApplication {
-        let environment = context.environment
-        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
-
+        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: context.environment)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
         // Single statements only, so the consumer's two loops share this session.
-        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await database.close() }
-        application.workers = [
-            ConsumerGroupService(configuration: group, redis: redis, handler: BalancesHandler(database: database), logger: context.logger),
-        ]
+        application.addConsumerGroup(group, handler: BalancesHandler(database: try await application.connectDatabase()))
         return application
     }
 }

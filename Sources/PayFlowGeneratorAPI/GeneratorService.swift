@@ -29,14 +29,14 @@ public enum GeneratorService {
         let settings = try Generator.Settings(environment: environment)
         // An empty `ADMIN_TOKEN=` counts as unset (see ``GeneratorAPI``).
         let adminToken = environment.values["ADMIN_TOKEN"]
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: settings.redis, databaseURL: settings.databaseURL)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
         try GeneratorAPI(control: generator, adminToken: adminToken, logger: context.logger).register(on: application.router)
         if start {
             try await generator.start()
         }
-        application.workers = [generator]
+        application.workers.append(generator)
         return application
     }
 }

@@ -1,7 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
-import PayFlowRedis
 import PayFlowRuntime
 
 /// The anti-fraud process as one object graph: the consumer group
@@ -22,33 +20,25 @@ public enum AntiFraudService {
         let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
         let rules = try AntiFraudConfiguration(environment: environment)
         let settleInterval = try environment.milliseconds("ANTI_FRAUD_SETTLE_INTERVAL_MS", default: 1000, in: 10...600_000)
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         // Every statement of the handler and of the settler is a single one,
-        // so they share the PostgreSQL session and the Redis connection; the
-        // consumer's own two connections are busy blocking in reads.
-        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        let stateRedis = RedisConnection(configuration: redis, logger: context.logger)
-        application.onClose { await database.close() }
-        application.onClose { await stateRedis.close() }
-
-        let state = AccountStateStore(configuration: rules, redis: stateRedis)
-        let alerts = FraudAlertStore(database: database, redis: stateRedis, streamMaxLength: rules.alertStreamMaxLength)
+        // so they share one PostgreSQL session and one Redis connection.
+        let database = try await application.connectDatabase()
+        let redis = application.makeRedisConnection()
+        let state = AccountStateStore(configuration: rules, redis: redis)
+        let alerts = FraudAlertStore(database: database, redis: redis, streamMaxLength: rules.alertStreamMaxLength)
         let provisional = ProvisionalVerdictStore(database: database)
-        let handler = AntiFraudHandler(state: state, alerts: alerts, provisional: provisional)
+        application.addConsumerGroup(group, handler: AntiFraudHandler(state: state, alerts: alerts, provisional: provisional))
+
         let settler = ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts)
-        let progress = GroupProgress(of: group, stream: StreamNames.events, redis: stateRedis)
-        application.workers = [
-            ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger),
-            PeriodicTask(name: "Settling provisional verdicts", interval: settleInterval, logger: context.logger) {
-                let result = try await settler.settle(through: try await progress.watermark())
-                if result.settled > 0 {
-                    context.logger.debug("settled provisional verdicts", metadata: ["settled": "\(result.settled)", "alerted": "\(result.alerted)"])
-                }
-            },
-        ]
+        let progress = GroupProgress(of: group, stream: StreamNames.events, redis: redis)
+        application.workers.append(PeriodicTask(name: "Settling provisional verdicts", interval: settleInterval, logger: context.logger) {
+            let result = try await settler.settle(through: try await progress.watermark())
+            if result.settled > 0 {
+                context.logger.debug("settled provisional verdicts", metadata: ["settled": "\(result.settled)", "alerted": "\(result.alerted)"])
+            }
+        })
         return application
     }
 }

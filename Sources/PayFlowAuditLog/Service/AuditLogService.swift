@@ -1,6 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
 import PayFlowRuntime
 
 /// The audit-log process as one object graph: the consumer group
@@ -22,19 +21,12 @@ public enum AuditLogService {
     /// Reads the settings, opens the connection and returns the process,
     /// ready to run.
     public static func make(_ context: ProcessContext) async throws -> PayFlowApplication {
-        let environment = context.environment
-        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.streams, environment: environment)
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+        let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.streams, environment: context.environment)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
-        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await database.close() }
-        let writer = AuditChainWriter(database: database, consumer: group.consumerName, logger: context.logger)
+        let writer = AuditChainWriter(database: try await application.connectDatabase(), consumer: group.consumerName, logger: context.logger)
         context.logger.info("audit chain started", metadata: ["chain": "\(writer.chainID.uuidString.lowercased())"])
-        application.workers = [
-            ConsumerGroupService(configuration: group, redis: redis, handler: AuditLogHandler(writer: writer), logger: context.logger),
-        ]
+        application.addConsumerGroup(group, handler: AuditLogHandler(writer: writer))
         return application
     }
 }

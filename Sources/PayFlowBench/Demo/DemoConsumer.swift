@@ -1,6 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
 import PayFlowRuntime
 
 /// A consumer group that exercises the runtime alone, with no payment logic:
@@ -20,19 +19,9 @@ public enum DemoConsumer {
         let environment = context.environment
         let group = try ConsumerGroupConfiguration(group: Self.group, streams: [StreamNames.events], environment: environment)
         let batchDelay = try environment.milliseconds("DEMO_BATCH_DELAY_MS", default: 0, in: 0...600_000)
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
-
-        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await database.close() }
-        application.workers = [
-            ConsumerGroupService(
-                configuration: group, redis: redis,
-                handler: ProcessedEventsRecorder(group: group.group, database: database, batchDelay: batchDelay),
-                logger: context.logger
-            ),
-        ]
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
+        let database = try await application.connectDatabase()
+        application.addConsumerGroup(group, handler: ProcessedEventsRecorder(group: group.group, database: database, batchDelay: batchDelay))
         return application
     }
 }

@@ -1,7 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
-import PayFlowRedis
 import PayFlowRuntime
 
 /// The notification process as one object graph: the consumer group
@@ -22,13 +20,10 @@ public enum NotificationService {
         let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
         let settings = try NotificationSettings(environment: environment)
         let templates = try NotificationTemplates()
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         // Single statements only, so the consumer's two loops share this session.
-        let database = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await database.close() }
+        let database = try await application.connectDatabase()
         let channel = Self.makeChannel(settings, logger: context.logger, application: &application)
         context.logger.info("Notification channel", metadata: ["channel": "\(settings.channel.rawValue)", "concurrency": "\(settings.concurrency)"])
 
@@ -40,7 +35,7 @@ public enum NotificationService {
             eventsStream: StreamNames.events,
             alertsStream: StreamNames.alerts
         )
-        application.workers = [ConsumerGroupService(configuration: group, redis: redis, handler: handler, logger: context.logger)]
+        application.addConsumerGroup(group, handler: handler)
         return application
     }
 

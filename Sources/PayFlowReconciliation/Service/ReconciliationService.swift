@@ -1,7 +1,5 @@
 import Logging
 import PayFlowDomain
-import PayFlowPostgres
-import PayFlowRedis
 import PayFlowRuntime
 
 /// The reconciliation process as one object graph: the consumer group
@@ -21,19 +19,13 @@ public enum ReconciliationService {
         let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
         let settings = try ReconciliationSettings(environment: environment)
         let streamMaxLength = try environment.streamMaxLength()
-        let redis = try environment.redisConfiguration()
-        let databaseURL = try environment.databaseURL()
-        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort, redis: redis, databaseURL: databaseURL)
+        var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         // The handler's statements and the sweep's transactions each get a
         // session: a pass is a transaction and must not share one.
-        let handlerDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await handlerDatabase.close() }
-        let sweepDatabase = try await PostgresConnection.connect(url: databaseURL, logger: context.logger)
-        application.onClose { await sweepDatabase.close() }
-        let sweepRedis = RedisConnection(configuration: redis, logger: context.logger)
-        application.onClose { await sweepRedis.close() }
-
+        application.addConsumerGroup(group, handler: ReconciliationHandler(database: try await application.connectDatabase()))
+        let sweepDatabase = try await application.connectDatabase()
+        let sweepRedis = application.makeRedisConnection()
         let sweeper = ReconciliationSweeper(
             database: sweepDatabase,
             progress: GroupProgress(of: group, stream: StreamNames.events, redis: sweepRedis),
@@ -41,14 +33,11 @@ public enum ReconciliationService {
             logger: context.logger
         )
         let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis, streamMaxLength: streamMaxLength)
-        application.workers = [
-            ConsumerGroupService(configuration: group, redis: redis, handler: ReconciliationHandler(database: handlerDatabase), logger: context.logger),
-            // One pass: sweep, then publish what is unpublished (the handler's mismatches too).
-            PeriodicTask(name: "Reconciliation sweep", interval: settings.sweepInterval, logger: context.logger) {
-                try await sweeper.sweep()
-                try await publisher.publishPending()
-            },
-        ]
+        // One pass: sweep, then publish what is unpublished (the handler's mismatches too).
+        application.workers.append(PeriodicTask(name: "Reconciliation sweep", interval: settings.sweepInterval, logger: context.logger) {
+            try await sweeper.sweep()
+            try await publisher.publishPending()
+        })
         return application
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
-import PayFlowRedis
 import Logging
+import PayFlowPostgres
+import PayFlowRedis
 import ServiceLifecycle
 
 /// One `payflow` process as its service's builder put it together: the
@@ -17,29 +18,66 @@ import ServiceLifecycle
 public struct PayFlowApplication {
     public typealias Closer = @Sendable () async -> Void
 
+    /// `REDIS_URL`: where the streams are.
+    public let redis: RedisConfiguration
+    /// `DATABASE_URL`: the services' PostgreSQL database.
+    public let databaseURL: String
     /// The long-running parts: consumer groups, periodic tasks, the generator.
-    public var workers: [any Service]
-    /// `/health`, `/metrics`, `/latency`, plus the service's own API if it has one.
-    public var router: Router<BasicRequestContext>
-    public var host: String
-    public var port: Int
-    public var logger: Logger
+    public var workers: [any Service] = []
+    /// `/health` (checking Redis and PostgreSQL), `/metrics`, `/latency`, plus
+    /// the service's own API if it has one.
+    public let router: Router<BasicRequestContext>
+    public let host: String
+    public let port: Int
+    public let logger: Logger
     /// Run in reverse order by ``close()``, after the workers have returned:
     /// a worker may use a connection until its last batch is acked.
     private var closers: [Closer] = []
 
-    public init(workers: [any Service], router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger) {
-        self.workers = workers
-        self.router = router
-        self.host = host
-        self.port = port
-        self.logger = logger
+    /// Reads the settings every process shares: `REDIS_URL`, `DATABASE_URL`,
+    /// and `HTTP_HOST` / `HTTP_PORT` (`defaultPort` when unset).
+    public init(_ context: ProcessContext, defaultPort: Int) throws(ConfigurationError) {
+        let environment = context.environment
+        self.redis = try environment.redisConfiguration()
+        self.databaseURL = try environment.databaseURL()
+        let address = try environment.httpAddress(defaultPort: defaultPort)
+        self.host = address.host
+        self.port = address.port
+        self.logger = context.logger
+        let probe = HealthProbe(redis: self.redis, databaseURL: self.databaseURL, logger: context.logger)
+        self.router = OperationsServer.makeRouter(registry: context.registry, health: { await probe.report() })
     }
 
-    /// Registers something to release once the workers are done.
+    // MARK: - Building
+
+    /// Adds a consumer group that reads with `configuration` and hands its
+    /// batches to `handler`, on connections of its own.
+    public mutating func addConsumerGroup<Handler: ConsumerGroupHandler>(_ configuration: ConsumerGroupConfiguration, handler: Handler) {
+        self.workers.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: handler, logger: self.logger))
+    }
+
+    /// A PostgreSQL session for the process's own statements, closed by ``close()``.
+    public mutating func connectDatabase() async throws -> PostgresConnection {
+        let database = try await PostgresConnection.connect(url: self.databaseURL, logger: self.logger)
+        self.onClose { await database.close() }
+        return database
+    }
+
+    /// A Redis connection for the process's own commands (a consumer group's
+    /// connections are busy blocking in reads), closed by ``close()``. It
+    /// connects on first use.
+    public mutating func makeRedisConnection() -> RedisConnection {
+        let redis = RedisConnection(configuration: self.redis, logger: self.logger)
+        self.onClose { await redis.close() }
+        return redis
+    }
+
+    /// Registers something else to release once the workers are done.
     public mutating func onClose(_ closer: @escaping Closer) {
         self.closers.append(closer)
     }
+
+    // MARK: - Running
 
     /// Serves HTTP and runs the workers until SIGTERM or SIGINT, then closes
     /// what the builder opened, also when a worker failed.
@@ -60,28 +98,5 @@ public struct PayFlowApplication {
         for closer in self.closers.reversed() {
             await closer()
         }
-    }
-}
-
-extension PayFlowApplication {
-    /// The start every service's builder makes: listening where `HTTP_HOST`
-    /// and `HTTP_PORT` say (`defaultPort` when unset), with `/health` that
-    /// checks Redis and PostgreSQL, `/metrics` from the context's registry,
-    /// and no workers yet.
-    public init(
-        _ context: ProcessContext,
-        defaultPort: Int,
-        redis: RedisConfiguration,
-        databaseURL: String
-    ) throws(ConfigurationError) {
-        let address = try context.environment.httpAddress(defaultPort: defaultPort)
-        let probe = HealthProbe(redis: redis, databaseURL: databaseURL, logger: context.logger)
-        self.init(
-            workers: [],
-            router: OperationsServer.makeRouter(registry: context.registry, health: { await probe.report() }),
-            host: address.host,
-            port: address.port,
-            logger: context.logger
-        )
     }
 }
