@@ -135,7 +135,7 @@ struct DeliveryTests {
             #expect(report.incidents > 20)
             #expect(try #require(report.precision) >= 0.9)
             #expect(try #require(report.incidentRecall) >= 0.95)
-            #expect(report.scenarios.count == FraudScenario.allCases.count)
+            #expect(report.scenarios.count == FraudPattern.allCases.count)
         }
     }
 

@@ -46,7 +46,7 @@ public struct FraudAlertStore: Sendable {
         guard !toPublish.isEmpty else { return inserted.count }
         let commands = toPublish.map { alert in
             var command = RedisCommand("XADD", self.stream, "MAXLEN", "~", self.streamMaxLength, "*")
-            for field in alert.streamFields {
+            for field in alert.notice.fields {
                 command.append(field.name)
                 command.append(field.value)
             }
@@ -76,7 +76,7 @@ public struct FraudAlertStore: Sendable {
                 sql += index == 0 ? "" : ", "
                 sql += "($\(base + 1), $\(base + 2)::uuid, $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), $\(base + 7)::timestamptz)"
                 parameters += [
-                    alert.alertID, alert.eventID.uuidString.lowercased(), alert.account, alert.rule.rawValue,
+                    alert.alertID, alert.eventID.uuidString.lowercased(), alert.account, alert.rule.ruleName,
                     alert.severity, alert.reason, alert.detectedAt.description,
                 ] as [(any PostgresEncodable)?]
             }
