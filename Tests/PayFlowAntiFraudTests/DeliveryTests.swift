@@ -6,6 +6,7 @@ import PayFlowGenerator
 import PayFlowPostgres
 import PayFlowRedis
 import PayFlowRuntime
+import PayFlowScoring
 import PayFlowTestSupport
 import ServiceLifecycle
 import Testing

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PayFlowPostgres
-import PayFlowReconciliation
+import PayFlowScoring
 
 /// `payflow reconciliation-report`: scores the mismatches found so far
 /// against the injected inconsistencies of the generator's ground truth.
