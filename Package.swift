@@ -285,6 +285,8 @@ let package = Package(
             name: "PayFlowRuntimeTests",
             dependencies: [
                 "PayFlowRuntime",
+                "PayFlowPostgres",
+                "PayFlowRedis",
                 "PayFlowTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
