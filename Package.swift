@@ -157,6 +157,18 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        /// Scoring: what the services found against the generator's answer key
+        /// (`fraud-report`, `reconciliation-report`, the dashboard's detection
+        /// figures). It reads tables only, so it needs no service module.
+        .target(
+            name: "PayFlowScoring",
+            dependencies: [
+                "PayFlowDomain",
+                "PayFlowPostgres",
+            ],
+            exclude: ["README.md"]
+        ),
+
         /// Analytics: exact aggregates of events, alerts and mismatches.
         .target(
             name: "PayFlowAnalytics",
@@ -180,9 +192,8 @@ let package = Package(
                 "PayFlowRuntime",
                 "PayFlowPostgres",
                 "PayFlowRedis",
-                // The dashboard's detection scores are their reports.
-                "PayFlowAntiFraud",
-                "PayFlowReconciliation",
+                // The dashboard's detection scores are the scoring reports.
+                "PayFlowScoring",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -252,6 +263,7 @@ let package = Package(
                 "PayFlowAnalyticsAPI",
                 "PayFlowAuditLog",
                 "PayFlowBalances",
+                "PayFlowScoring",
                 "PayFlowBench",
                 "PayFlowPostgres",
                 "PayFlowRedis",
@@ -290,6 +302,8 @@ let package = Package(
             name: "PayFlowRuntimeTests",
             dependencies: [
                 "PayFlowRuntime",
+                "PayFlowPostgres",
+                "PayFlowRedis",
                 "PayFlowTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -333,6 +347,7 @@ let package = Package(
             name: "PayFlowAntiFraudTests",
             dependencies: [
                 "PayFlowAntiFraud",
+                "PayFlowScoring",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",
@@ -347,6 +362,7 @@ let package = Package(
             name: "PayFlowReconciliationTests",
             dependencies: [
                 "PayFlowReconciliation",
+                "PayFlowScoring",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",

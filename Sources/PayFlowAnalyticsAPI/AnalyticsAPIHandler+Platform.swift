@@ -1,9 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import PayFlowAntiFraud
-import PayFlowReconciliation
 import PayFlowRedis
+import PayFlowScoring
 
 /// The two platform-wide endpoints the dashboard needs beside the
 /// aggregates: consumer-group backlog (Redis) and detection scores (the

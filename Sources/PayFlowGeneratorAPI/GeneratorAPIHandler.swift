@@ -56,13 +56,13 @@ struct GeneratorAPIHandler: APIProtocol {
     // MARK: - Scenarios
 
     func listScenarios(_ input: Operations.ListScenarios.Input) async throws -> Operations.ListScenarios.Output {
-        let scenarios = FraudScenario.allCases.map { Components.Schemas.Scenario(name: $0.rawValue, description: $0.summary) }
+        let scenarios = FraudPattern.allCases.map { Components.Schemas.Scenario(name: $0.scenarioName, description: $0.summary) }
         return .ok(.init(body: .json(.init(scenarios: scenarios))))
     }
 
     func runScenario(_ input: Operations.RunScenario.Input) async throws -> Operations.RunScenario.Output {
-        guard let scenario = FraudScenario(rawValue: input.path.name) else {
-            let known = FraudScenario.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let scenario = FraudPattern(scenarioName: input.path.name) else {
+            let known = FraudPattern.allCases.map(\.scenarioName).joined(separator: ", ")
             return .notFound(.init(body: .json(.init(message: "unknown scenario '\(input.path.name)'; known: \(known)"))))
         }
         var parameters = ScenarioParameters()
@@ -80,7 +80,7 @@ struct GeneratorAPIHandler: APIProtocol {
             }
         }
         let run = Components.Schemas.ScenarioRun(
-            scenario: scenario.rawValue,
+            scenario: scenario.scenarioName,
             events: try events.map { event throws(UnmappedValue) in try Components.Schemas.PaymentEvent(event) }
         )
         return .ok(.init(body: .json(run)))

@@ -17,14 +17,39 @@ extension PostgresConnection {
         rows: some Collection<[(any PostgresEncodable)?]>,
         onConflict: String? = nil
     ) async throws -> Int {
+        let results = try await self.insertChunks(into: table, columns: columns, rows: rows, suffix: onConflict.map { " " + $0 } ?? "")
+        return results.reduce(0) { $0 + ($1.affectedRows ?? 0) }
+    }
+
+    /// ``insertRows(into:columns:rows:onConflict:)`` with `RETURNING <returning>`:
+    /// returns the rows the statements returned. Under `ON CONFLICT ... DO NOTHING` those are
+    /// the rows that were new, which is how a caller counts what it added rather than what it
+    /// sent. `returning` is SQL text appended as is, like `onConflict`: a constant.
+    public func insertRows(
+        into table: String,
+        columns: [String],
+        rows: some Collection<[(any PostgresEncodable)?]>,
+        onConflict: String? = nil,
+        returning: String
+    ) async throws -> [PostgresRow] {
+        let suffix = (onConflict.map { " " + $0 } ?? "") + " RETURNING " + returning
+        return try await self.insertChunks(into: table, columns: columns, rows: rows, suffix: suffix).flatMap(\.rows)
+    }
+
+    /// One statement per chunk of rows; the results in order.
+    private func insertChunks(
+        into table: String,
+        columns: [String],
+        rows: some Collection<[(any PostgresEncodable)?]>,
+        suffix: String
+    ) async throws -> [PostgresQueryResult] {
         guard !columns.isEmpty else {
             throw PostgresError(code: .queryFailed, message: "INSERT into \(table) needs at least one column")
         }
         let prefix = "INSERT INTO \(PostgresIdentifier.quoted(table)) ("
             + columns.map(PostgresIdentifier.quoted).joined(separator: ", ") + ") VALUES "
-        let suffix = onConflict.map { " " + $0 } ?? ""
         let rowsPerStatement = max(1, Self.maxParametersPerStatement / columns.count)
-        var affected = 0
+        var results: [PostgresQueryResult] = []
         var chunk: [[(any PostgresEncodable)?]] = []
         chunk.reserveCapacity(min(rows.count, rowsPerStatement))
         var rowNumber = 0
@@ -38,14 +63,14 @@ extension PostgresConnection {
             }
             chunk.append(row)
             if chunk.count == rowsPerStatement {
-                affected += try await self.insertChunk(chunk, prefix: prefix, suffix: suffix, width: columns.count)
+                results.append(try await self.insertChunk(chunk, prefix: prefix, suffix: suffix, width: columns.count))
                 chunk.removeAll(keepingCapacity: true)
             }
         }
         if !chunk.isEmpty {
-            affected += try await self.insertChunk(chunk, prefix: prefix, suffix: suffix, width: columns.count)
+            results.append(try await self.insertChunk(chunk, prefix: prefix, suffix: suffix, width: columns.count))
         }
-        return affected
+        return results
     }
 
     private func insertChunk(
@@ -53,7 +78,7 @@ extension PostgresConnection {
         prefix: String,
         suffix: String,
         width: Int
-    ) async throws -> Int {
+    ) async throws -> PostgresQueryResult {
         var sql = prefix
         var parameters: [(any PostgresEncodable)?] = []
         parameters.reserveCapacity(rows.count * width)
@@ -66,6 +91,6 @@ extension PostgresConnection {
             sql += ")"
         }
         sql += suffix
-        return try await self.query(sql, parameters).affectedRows ?? 0
+        return try await self.query(sql, parameters)
     }
 }

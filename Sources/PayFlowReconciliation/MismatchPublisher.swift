@@ -4,8 +4,8 @@ import PayFlowPostgres
 import PayFlowRedis
 import PayFlowRuntime
 
-/// Moves mismatch rows to `payflow:mismatches`: the outbox half of "to
-/// PostgreSQL and to the stream, without loss".
+/// Moves mismatch rows to `payflow:mismatches`: the publishing half of the
+/// ``StreamOutbox`` `reconciliation_mismatches` is.
 ///
 /// Rows are committed first (by the handler or the sweep) with
 /// `published_at` NULL; this XADDs them and then marks them published, in a
@@ -16,12 +16,15 @@ import PayFlowRuntime
 /// the same on every copy.
 public struct MismatchPublisher: Sendable {
     let database: PostgresConnection
-    let producer: StreamProducer
+    let outbox: StreamOutbox
     let batchSize: Int
 
     public init(database: PostgresConnection, redis: RedisConnection, streamMaxLength: Int?, batchSize: Int = 500) {
         self.database = database
-        self.producer = StreamProducer(connection: redis, maxLength: streamMaxLength)
+        self.outbox = StreamOutbox(
+            table: "reconciliation_mismatches", keyColumn: "mismatch_id", keyType: "uuid",
+            stream: StreamNames.mismatches, redis: redis, streamMaxLength: streamMaxLength
+        )
         self.batchSize = batchSize
     }
 
@@ -39,28 +42,29 @@ public struct MismatchPublisher: Sendable {
     private func publishBatch() async throws -> Int {
         try await self.database.withTransaction { connection -> Int in
             let rows = try await connection.query(Self.claimUnpublished, [self.batchSize]).rows
-            guard !rows.isEmpty else { return 0 }
-            var messages: [StreamProducer.Message] = []
-            var ids: [String] = []
-            for row in rows {
-                let id = try row.decode("mismatch_id", as: String.self)
-                ids.append(id)
-                messages.append(StreamProducer.Message(stream: StreamNames.mismatches, fields: [
-                    ("mismatch_id", id),
-                    ("kind", try row.decode("kind", as: String.self)),
-                    ("transaction_id", try row.decode("transaction_id", as: String.self)),
-                    ("expected", try row.decode("expected", as: String.self)),
-                    ("actual", try row.decode("actual", as: String.self)),
-                    ("detected_at", try row.decode("detected_at", as: String.self)),
-                ]))
+            let entries = try rows.map { row in
+                let notice = try Self.notice(row)
+                return StreamOutbox.Entry(key: notice.mismatchID, fields: notice.fields)
             }
-            try await self.producer.add(messages)
-            try await connection.query(
-                "UPDATE reconciliation_mismatches SET published_at = now() WHERE mismatch_id = ANY ($1::uuid[])",
-                [PostgresArrayLiteral.text(ids)]
-            )
+            try await self.outbox.publish(entries, in: connection)
             return rows.count
         }
+    }
+
+    /// A claimed row as the `payflow:mismatches` contract carries it.
+    static func notice(_ row: PostgresRow) throws -> MismatchNotice {
+        let detectedAt = try row.decode("detected_at", as: String.self)
+        guard let time = EventTimestamp(rfc3339: detectedAt) else {
+            throw PostgresError(code: .decoding, message: "reconciliation_mismatches.detected_at '\(detectedAt)' is not RFC 3339")
+        }
+        return MismatchNotice(
+            mismatchID: try row.decode("mismatch_id", as: String.self),
+            kind: try row.decode("kind", as: String.self),
+            transactionID: try row.decode("transaction_id", as: String.self),
+            expected: try row.decode("expected", as: String.self),
+            actual: try row.decode("actual", as: String.self),
+            detectedAt: time
+        )
     }
 
     /// Oldest first, so the stream roughly follows detection order.

@@ -81,28 +81,14 @@ struct AnalyticsFixture: Sendable {
         )
     }
 
-    static func fields(of alert: AlertNotice) -> [(name: String, value: String)] {
-        [
-            ("alert_id", alert.alertID), ("event_id", alert.eventID), ("account", alert.account), ("rule", alert.rule),
-            ("severity", alert.severity), ("reason", alert.reason), ("detected_at", alert.detectedAt.description),
-        ]
-    }
-
-    static func fields(of mismatch: MismatchNotice) -> [(name: String, value: String)] {
-        [
-            ("mismatch_id", mismatch.mismatchID), ("kind", mismatch.kind), ("transaction_id", mismatch.transactionID),
-            ("expected", mismatch.expected), ("actual", mismatch.actual), ("detected_at", mismatch.detectedAt.description),
-        ]
-    }
-
     /// Entries as the runtime would deliver them, with made-up ids: for
     /// handling batches directly, without Redis.
     func deliveries(_ messages: [AnalyticsMessage], firstID: UInt64 = 1) -> [Delivery<AnalyticsMessage>] {
         messages.enumerated().map { index, message in
             let (stream, fields): (String, [(name: String, value: String)]) = switch message {
             case .event(let event): (self.streams.events, event.fields)
-            case .alert(let alert): (self.streams.alerts, Self.fields(of: alert))
-            case .mismatch(let mismatch): (self.streams.mismatches, Self.fields(of: mismatch))
+            case .alert(let alert): (self.streams.alerts, alert.fields)
+            case .mismatch(let mismatch): (self.streams.mismatches, mismatch.fields)
             }
             let entry = StreamEntry(stream: stream, id: StreamEntryID(milliseconds: firstID + UInt64(index), sequence: 0), fields: fields)
             return Delivery(entry: entry, message: message)
@@ -132,8 +118,8 @@ struct AnalyticsFixture: Sendable {
         for message in messages {
             let (stream, fields): (String, [(name: String, value: String)]) = switch message {
             case .event(let event): (self.streams.events, event.fields)
-            case .alert(let alert): (self.streams.alerts, Self.fields(of: alert))
-            case .mismatch(let mismatch): (self.streams.mismatches, Self.fields(of: mismatch))
+            case .alert(let alert): (self.streams.alerts, alert.fields)
+            case .mismatch(let mismatch): (self.streams.mismatches, mismatch.fields)
             }
             var command = RedisCommand("XADD", stream, "*")
             for field in fields {

@@ -6,6 +6,7 @@ import PayFlowGenerator
 import PayFlowPostgres
 import PayFlowRedis
 import PayFlowRuntime
+import PayFlowScoring
 import PayFlowTestSupport
 import ServiceLifecycle
 import Testing
@@ -135,7 +136,7 @@ struct DeliveryTests {
             #expect(report.incidents > 20)
             #expect(try #require(report.precision) >= 0.9)
             #expect(try #require(report.incidentRecall) >= 0.95)
-            #expect(report.scenarios.count == FraudScenario.allCases.count)
+            #expect(report.scenarios.count == FraudPattern.allCases.count)
         }
     }
 

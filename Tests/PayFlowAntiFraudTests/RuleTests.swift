@@ -10,7 +10,7 @@ import Testing
 @Suite("Anti-fraud rules")
 struct RuleTests {
     /// Clean traffic first (so accounts have history), then the scenario.
-    private func run(_ scenario: FraudScenario, count: Int? = nil, seed: UInt64) async throws {
+    private func run(_ scenario: FraudPattern, count: Int? = nil, seed: UInt64) async throws {
         try await AntiFraudFixture.with { fixture in
             var simulator = Traffic.simulator(seed: seed)
             let warmUp = Traffic.steps(&simulator, count: 1_500)
@@ -19,8 +19,8 @@ struct RuleTests {
 
             let labelled = Set(pattern.filter { !$0.labels.isEmpty }.map(\.event.id))
             let rows = try await fixture.alertRows().values
-            let byRule = rows.filter { FraudRule(rawValue: $0.rule)?.scenario == scenario.rawValue }
-            #expect(!byRule.isEmpty, "\(scenario.rawValue) raised no alert")
+            let byRule = rows.filter { FraudPattern(ruleName: $0.rule)?.scenarioName == scenario.scenarioName }
+            #expect(!byRule.isEmpty, "\(scenario.scenarioName) raised no alert")
             #expect(byRule.allSatisfy { labelled.contains($0.event) }, "an alert landed on an unlabelled event")
             #expect(rows.allSatisfy { labelled.contains($0.event) }, "clean warm-up traffic raised an alert")
         }

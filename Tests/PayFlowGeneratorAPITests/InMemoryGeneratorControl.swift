@@ -9,7 +9,7 @@ import PayFlowGenerator
 actor InMemoryGeneratorControl: GeneratorControl {
     private(set) var configuration = GeneratorConfiguration()
     private(set) var state: GeneratorStatus.State = .stopped
-    private(set) var scenarioRuns: [(FraudScenario, ScenarioParameters)] = []
+    private(set) var scenarioRuns: [(FraudPattern, ScenarioParameters)] = []
     private(set) var injected: [PaymentEvent] = []
     private var scenarioFailure: GeneratorControlError?
     private var injectFailure: GeneratorControlError?
@@ -51,7 +51,7 @@ actor InMemoryGeneratorControl: GeneratorControl {
         self.state = .stopped
     }
 
-    func runScenario(_ scenario: FraudScenario, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
+    func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
         self.scenarioRuns.append((scenario, parameters))
         if let failure = self.scenarioFailure { throw failure }
         let account = parameters.account ?? Self.knownAccount

@@ -26,7 +26,7 @@ struct ScenarioEndpointTests {
             let response = try await client.send(.get, "/v1/scenarios")
             #expect(response.status == .ok)
             let listed = try JSONDecoder().decode(Listed.self, from: response.body)
-            #expect(listed.scenarios.map(\.name) == FraudScenario.allCases.map(\.rawValue))
+            #expect(listed.scenarios.map(\.name) == FraudPattern.allCases.map(\.scenarioName))
             for scenario in listed.scenarios {
                 #expect(!scenario.description.isEmpty)
                 #expect(!scenario.description.contains("\n"))

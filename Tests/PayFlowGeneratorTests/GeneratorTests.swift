@@ -90,10 +90,10 @@ struct GeneratorTests {
             #expect(stream.count == status.emittedTotal)
             #expect(stream.count >= 3000)
 
-            func labelled(_ kind: InconsistencyKind) -> Set<UUID> {
+            func labelled(_ kind: MismatchKind) -> Set<UUID> {
                 Set(labels.filter { $0.name == kind.rawValue }.map(\.transaction))
             }
-            for kind in InconsistencyKind.allCases {
+            for kind in MismatchKind.injected {
                 #expect(!labelled(kind).isEmpty, "no \(kind) injected in 3000 events at 5%")
             }
             let streamIDs = stream.map(\.event.id)
@@ -116,7 +116,7 @@ struct GeneratorTests {
             let ledgerOnly = Set(ledger.keys).subtracting(inStream)
             #expect(ledgerOnly == labelled(.missingInStream))
 
-            let fraud = labels.filter { label in FraudScenario(rawValue: label.name) != nil }
+            let fraud = labels.filter { label in FraudPattern(scenarioName: label.name) != nil }
             #expect(!fraud.isEmpty)
             #expect(fraud.allSatisfy { $0.incident != nil })
             #expect(Set(fraud.map(\.transaction)).isSubset(of: inStream), "fraud labels point at emitted events")

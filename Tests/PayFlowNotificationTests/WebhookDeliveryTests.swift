@@ -219,7 +219,7 @@ struct WebhookDeliveryTests {
     @Test func anEntryThatDoesNotDecodeIsDeadLetteredAtOnce() async throws {
         try await Fixture.with { fixture in
             try await fixture.xadd(stream: fixture.eventsStream, fields: [("id", "not-a-uuid"), ("type", "payment")])
-            var alert = NotificationFixture.fields(Fixture.alert())
+            var alert = Fixture.alert().fields
             alert[1] = ("event_id", "not-a-uuid")
             try await fixture.xadd(stream: fixture.alertsStream, fields: alert)
             try await fixture.whileRunning(channel: fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", secret: "s")) { _ in

@@ -110,4 +110,24 @@ struct BulkWriteTests {
             #expect(try count.decode(0, as: Int.self) == 40_010)
         }
     }
+
+    @Test("multi-row INSERT ... RETURNING returns the rows of every chunk, and only the new ones")
+    func insertRowsReturningTheNewRows() async throws {
+        try await TestDatabase.withFresh { _, connection in
+            try await connection.execute("CREATE TABLE alerts (alert_id text PRIMARY KEY, rule text NOT NULL)")
+            // 40,000 rows x 2 columns: more than one statement, whose returned rows add up.
+            let rows: [[(any PostgresEncodable)?]] = (0..<40_000).map { ["a-\($0)", $0 % 2 == 0 ? "even" : "odd"] }
+            let first = try await connection.insertRows(
+                into: "alerts", columns: ["alert_id", "rule"], rows: rows,
+                onConflict: "ON CONFLICT (alert_id) DO NOTHING", returning: "rule"
+            )
+            #expect(first.count == 40_000)
+            let again: [[(any PostgresEncodable)?]] = (39_998..<40_001).map { ["a-\($0)", "late"] }
+            let second = try await connection.insertRows(
+                into: "alerts", columns: ["alert_id", "rule"], rows: again,
+                onConflict: "ON CONFLICT (alert_id) DO NOTHING", returning: "rule"
+            )
+            #expect(try second.map { try $0.decode("rule", as: String.self) } == ["late"])
+        }
+    }
 }

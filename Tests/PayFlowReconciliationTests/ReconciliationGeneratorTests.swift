@@ -3,6 +3,7 @@ import Logging
 import PayFlowDomain
 import PayFlowGenerator
 import PayFlowReconciliation
+import PayFlowScoring
 import PayFlowTestSupport
 import Testing
 

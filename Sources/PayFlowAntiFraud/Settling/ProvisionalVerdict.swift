@@ -15,7 +15,7 @@ public struct ProvisionalVerdict: Sendable, Hashable {
     /// The judged event (a payment, or a refund).
     public var eventID: UUID
     public var account: String
-    public var rule: FraudRule
+    public var rule: FraudPattern
     public var reason: String
     /// The judged event's business time: what the re-judgement looks at.
     public var judgedAt: EventTimestamp
@@ -28,7 +28,7 @@ public struct ProvisionalVerdict: Sendable, Hashable {
     public var settleAfter: StreamEntryID
 
     public init(
-        eventID: UUID, account: String, rule: FraudRule, reason: String, judgedAt: EventTimestamp,
+        eventID: UUID, account: String, rule: FraudPattern, reason: String, judgedAt: EventTimestamp,
         refundedPaymentID: UUID? = nil, refundAmount: Int64? = nil, detectedAt: EventTimestamp, settleAfter: StreamEntryID
     ) {
         self.eventID = eventID
@@ -43,5 +43,5 @@ public struct ProvisionalVerdict: Sendable, Hashable {
     }
 
     /// The alert it becomes if the re-judgement confirms it.
-    public var alertID: String { FraudAlert.alertID(eventID: self.eventID, rule: self.rule) }
+    public var alertID: String { AlertNotice.alertID(eventID: self.eventID, rule: self.rule) }
 }

@@ -18,7 +18,7 @@ public struct ProvisionalVerdictStore: Sendable {
         guard !verdicts.isEmpty else { return }
         try await self.database.query(Self.insert, [
             PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
-            PostgresArrayLiteral.text(verdicts.map(\.rule.rawValue)),
+            PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             PostgresArrayLiteral.text(verdicts.map(\.account)),
             PostgresArrayLiteral.text(verdicts.map(\.reason)),
             PostgresArrayLiteral.integers(verdicts.map(\.judgedAt.microsecondsSinceEpoch)),
@@ -37,7 +37,7 @@ public struct ProvisionalVerdictStore: Sendable {
             throughMilliseconds.map { Int64(clamping: $0) } ?? Int64.max, limit,
         ]).rows
         return try rows.map { row in
-            guard let rule = FraudRule(rawValue: try row.decode("rule", as: String.self)),
+            guard let rule = FraudPattern(ruleName: try row.decode("rule", as: String.self)),
                   let settleAfter = StreamEntryID(try row.decode("settle_after", as: String.self)),
                   let detectedAt = EventTimestamp(rfc3339: try row.decode("detected_at", as: String.self))
             else {
@@ -64,7 +64,7 @@ public struct ProvisionalVerdictStore: Sendable {
             "DELETE FROM fraud_provisional_verdicts AS v USING unnest($1::uuid[], $2::text[]) AS d (event_id, rule) WHERE v.event_id = d.event_id AND v.rule = d.rule",
             [
                 PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
-                PostgresArrayLiteral.text(verdicts.map(\.rule.rawValue)),
+                PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             ]
         )
     }

@@ -92,13 +92,13 @@ public final class AccountStateStore: Sendable {
     /// One verdict as the script reports it (see ``AccountStateScript``).
     private struct ScriptVerdict {
         var eventID: UUID
-        var rule: FraudRule
+        var rule: FraudPattern
         var reason: String
         var final: Bool
         var judgedAt: EventTimestamp
         var refundedPaymentID: UUID?
         var refundAmount: Int64?
-        var alertID: String { FraudAlert.alertID(eventID: self.eventID, rule: self.rule) }
+        var alertID: String { AlertNotice.alertID(eventID: self.eventID, rule: self.rule) }
     }
 
     private static func verdicts(in reply: RedisReply) throws(RedisError) -> [ScriptVerdict] {
@@ -110,7 +110,7 @@ public final class AccountStateStore: Sendable {
         while index < flat.count {
             defer { index += 6 }
             guard let idText = flat[index].string, let eventID = UUID(uuidString: idText),
-                  let rule = flat[index + 1].string.flatMap(FraudRule.init(rawValue:)),
+                  let rule = flat[index + 1].string.flatMap(FraudPattern.init(ruleName:)),
                   let status = flat[index + 3].string, let time = flat[index + 4].string.flatMap({ Int64($0) })
             else {
                 throw RedisError(.unexpectedReply, "anti-fraud script verdict")

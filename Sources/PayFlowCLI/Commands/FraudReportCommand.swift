@@ -1,8 +1,8 @@
 import ArgumentParser
 import Logging
-import PayFlowAntiFraud
 import PayFlowPostgres
 import PayFlowRuntime
+import PayFlowScoring
 
 /// `payflow fraud-report`: precision and recall of the anti-fraud alerts
 /// against the generator's ground truth, per rule, per scenario and overall.

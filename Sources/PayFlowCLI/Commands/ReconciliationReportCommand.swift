@@ -1,7 +1,7 @@
 import ArgumentParser
 import PayFlowPostgres
 import PayFlowRuntime
-import PayFlowReconciliation
+import PayFlowScoring
 
 /// `payflow reconciliation-report`: scores the mismatches found so far
 /// against the injected inconsistencies of the generator's ground truth.

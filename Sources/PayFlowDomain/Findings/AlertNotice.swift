@@ -1,11 +1,16 @@
-/// An entry of `payflow:alerts` as the services downstream of anti-fraud read
-/// it. Anti-fraud owns the rules; consumers only need the flat fields, so this
-/// type keeps `rule` and `severity` as text and does not depend on the rule list.
+import Foundation
+
+/// An entry of `payflow:alerts`: the contract between anti-fraud, which
+/// writes it (through ``fields``), and the services downstream, which read it
+/// (through ``init(fields:)``). Consumers only need the flat fields, so this
+/// type keeps `rule` and `severity` as text: a rule anti-fraud adds later is
+/// still read, not dead-lettered.
 public struct AlertNotice: Sendable, Hashable {
-    /// `<event-id>:<rule>`: stable across replicas and redeliveries.
+    /// `<event-id>:<rule>` (``alertID(eventID:rule:)``): stable across replicas and redeliveries.
     public var alertID: String
     public var eventID: String
     public var account: String
+    /// A ``FraudPattern/ruleName``.
     public var rule: String
     public var severity: String
     public var reason: String
@@ -21,6 +26,30 @@ public struct AlertNotice: Sendable, Hashable {
         self.reason = reason
         self.detectedAt = detectedAt
     }
+
+    /// The id of the alert `rule` raises on `eventID`. Derived from what was
+    /// detected, so every replica and every redelivery computes the same id
+    /// and PostgreSQL keeps one row.
+    public static func alertID(eventID: UUID, rule: FraudPattern) -> String {
+        "\(eventID.uuidString.lowercased()):\(rule.ruleName)"
+    }
+
+    // MARK: - Writing
+
+    /// The entry's flat fields, in a fixed order.
+    public var fields: [(name: String, value: String)] {
+        [
+            ("alert_id", self.alertID),
+            ("event_id", self.eventID),
+            ("account", self.account),
+            ("rule", self.rule),
+            ("severity", self.severity),
+            ("reason", self.reason),
+            ("detected_at", self.detectedAt.description),
+        ]
+    }
+
+    // MARK: - Reading
 
     static let fieldNames: Set<String> = ["alert_id", "event_id", "account", "rule", "severity", "reason", "detected_at"]
 

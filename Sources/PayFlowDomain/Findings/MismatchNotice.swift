@@ -1,6 +1,7 @@
-/// An entry of `payflow:mismatches` as the services downstream of
-/// reconciliation read it; `kind` stays text for the same reason as
-/// ``AlertNotice/rule``.
+/// An entry of `payflow:mismatches`: the contract between reconciliation,
+/// which writes it (through ``fields``), and the services downstream, which
+/// read it (through ``init(fields:)``). `kind` stays text for the same reason
+/// as ``AlertNotice/rule``; its values are ``MismatchKind`` raw values.
 public struct MismatchNotice: Sendable, Hashable {
     /// Stable per (transaction, kind): one mismatch whatever the redeliveries.
     public var mismatchID: String
@@ -19,6 +20,22 @@ public struct MismatchNotice: Sendable, Hashable {
         self.actual = actual
         self.detectedAt = detectedAt
     }
+
+    // MARK: - Writing
+
+    /// The entry's flat fields, in a fixed order.
+    public var fields: [(name: String, value: String)] {
+        [
+            ("mismatch_id", self.mismatchID),
+            ("kind", self.kind),
+            ("transaction_id", self.transactionID),
+            ("expected", self.expected),
+            ("actual", self.actual),
+            ("detected_at", self.detectedAt.description),
+        ]
+    }
+
+    // MARK: - Reading
 
     static let fieldNames: Set<String> = ["mismatch_id", "kind", "transaction_id", "expected", "actual", "detected_at"]
 

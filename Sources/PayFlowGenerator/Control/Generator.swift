@@ -47,7 +47,7 @@ public final class Generator: GeneratorControl, Service {
     }
 
     fileprivate enum Request: Sendable {
-        case scenario(FraudScenario, ScenarioParameters, CheckedContinuation<[PaymentEvent], any Error>)
+        case scenario(FraudPattern, ScenarioParameters, CheckedContinuation<[PaymentEvent], any Error>)
         case inject(PaymentEvent, CheckedContinuation<String, any Error>)
     }
 
@@ -126,7 +126,7 @@ public final class Generator: GeneratorControl, Service {
         }
     }
 
-    public func runScenario(_ scenario: FraudScenario, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
+    public func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 self.enqueue(.scenario(scenario, parameters, continuation))

@@ -13,7 +13,7 @@ public protocol GeneratorControl: Sendable {
     /// Stops generating; stopping a stopped generator is fine.
     func stop() async
     /// Runs one fraud scenario now and returns the events it emitted.
-    func runScenario(_ scenario: FraudScenario, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent]
+    func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent]
     /// Emits one event as given (already validated), with its ledger row when
     /// it is a transaction, and returns its stream entry id.
     func inject(_ event: PaymentEvent) async throws(GeneratorControlError) -> String

@@ -52,8 +52,8 @@ public struct LedgerRecord: Sendable, Equatable {
 /// What the ground truth says about one transaction (or event).
 public struct GroundTruthLabel: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case fraud(FraudScenario)
-        case inconsistency(InconsistencyKind)
+        case fraud(FraudPattern)
+        case inconsistency(MismatchKind)
     }
 
     public var kind: Kind
@@ -79,7 +79,7 @@ public struct GroundTruthLabel: Sendable, Hashable {
     /// The scenario or inconsistency name: the label's name column.
     public var name: String {
         switch self.kind {
-        case .fraud(let scenario): scenario.rawValue
+        case .fraud(let scenario): scenario.scenarioName
         case .inconsistency(let kind): kind.rawValue
         }
     }

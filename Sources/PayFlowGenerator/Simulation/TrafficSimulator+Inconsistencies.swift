@@ -15,7 +15,7 @@ extension TrafficSimulator {
         guard event.type.isTransaction else { return SimulatedEvent(event: event, ledger: nil) }
         var simulated = SimulatedEvent(event: event, ledger: LedgerRecord(matching: event))
         if self.random.nextBool(probability: self.configuration.inconsistencyRate) {
-            let kind = self.random.pick(InconsistencyKind.allCases)
+            let kind = self.random.pick(MismatchKind.injected)
             self.inject(kind, into: &simulated)
         }
         if event.type == .payment, simulated.emissions > 0, let merchant = event.details.merchant {
@@ -26,7 +26,8 @@ extension TrafficSimulator {
         return simulated
     }
 
-    mutating func inject(_ kind: InconsistencyKind, into simulated: inout SimulatedEvent) {
+    /// `kind` is one of ``MismatchKind/injected``.
+    mutating func inject(_ kind: MismatchKind, into simulated: inout SimulatedEvent) {
         let event = simulated.event
         switch kind {
         case .amountMismatch:
@@ -46,6 +47,8 @@ extension TrafficSimulator {
             simulated.emissions = 0
         case .duplicateEvent:
             simulated.emissions = 2
+        case .accountMismatch:
+            preconditionFailure("account_mismatch is not in MismatchKind.injected")
         }
         simulated.labels.append(GroundTruthLabel(kind: .inconsistency(kind), transactionID: event.id))
     }

@@ -34,14 +34,14 @@ extension TrafficSimulator {
     ///
     /// A blocked account can only run blocked_account_activity (which then
     /// emits no second block); without an account, an active one is picked.
-    public mutating func scenario(_ scenario: FraudScenario, parameters: ScenarioParameters) throws(GeneratorControlError) -> [SimulatedEvent] {
+    public mutating func scenario(_ scenario: FraudPattern, parameters: ScenarioParameters) throws(GeneratorControlError) -> [SimulatedEvent] {
         if let count = parameters.count {
             let range = Self.countRange(of: scenario)
             guard range.contains(count) else {
                 if range.count == 1 {
-                    throw .invalidParameter("\(scenario.rawValue) always has \(range.lowerBound) fraudulent event\(range.lowerBound == 1 ? "" : "s"); omit count or set it to \(range.lowerBound), got \(count)")
+                    throw .invalidParameter("\(scenario.scenarioName) always has \(range.lowerBound) fraudulent event\(range.lowerBound == 1 ? "" : "s"); omit count or set it to \(range.lowerBound), got \(count)")
                 }
-                throw .invalidParameter("count for \(scenario.rawValue) must be between \(range.lowerBound) and \(range.upperBound), got \(count)")
+                throw .invalidParameter("count for \(scenario.scenarioName) must be between \(range.lowerBound) and \(range.upperBound), got \(count)")
             }
         }
         let index: Int
@@ -62,7 +62,7 @@ extension TrafficSimulator {
     }
 
     /// The counts a scenario accepts: what the pattern needs to be that pattern.
-    static func countRange(of scenario: FraudScenario) -> ClosedRange<Int> {
+    static func countRange(of scenario: FraudPattern) -> ClosedRange<Int> {
         switch scenario {
         case .velocityBurst: 8...15
         case .cardTesting: 10...20
@@ -85,7 +85,7 @@ extension TrafficSimulator {
 
     /// Runs a scenario from `start`, moves the clock to its last event and
     /// returns its events with ledger rows and labels.
-    mutating func runScenario(_ scenario: FraudScenario, on index: Int, count: Int?, startingAt start: EventTimestamp) -> [SimulatedEvent] {
+    mutating func runScenario(_ scenario: FraudPattern, on index: Int, count: Int?, startingAt start: EventTimestamp) -> [SimulatedEvent] {
         let incident = self.random.nextUUID()
         let count = count ?? self.random.nextInt(in: Self.countRange(of: scenario))
         var run = ScenarioRun()

@@ -61,7 +61,7 @@ public struct TrafficSimulator: Sendable {
     public mutating func next() -> [SimulatedEvent] {
         let time = self.clock.advance(using: &self.random, rhythm: self.rhythm)
         if self.random.nextBool(probability: self.configuration.fraudRate) {
-            let scenario = self.random.pick(FraudScenario.allCases)
+            let scenario = self.random.pick(FraudPattern.allCases)
             if let index = self.pickScenarioAccount(at: time) {
                 return self.runScenario(scenario, on: index, count: nil, startingAt: time)
             }

@@ -15,8 +15,8 @@ struct FraudScenarioTests {
         return (simulator, history)
     }
 
-    @Test(arguments: FraudScenario.allCases)
-    func onDemandScenarioProducesItsPattern(_ scenario: FraudScenario) throws {
+    @Test(arguments: FraudPattern.allCases)
+    func onDemandScenarioProducesItsPattern(_ scenario: FraudPattern) throws {
         for seed: UInt64 in 1...5 {
             var (simulator, history) = self.warmedUp(seed: seed)
             let events = try simulator.scenario(scenario, parameters: ScenarioParameters())
@@ -48,11 +48,11 @@ struct FraudScenarioTests {
     }
 
     @Test(arguments: [
-        (FraudScenario.velocityBurst, 7), (.velocityBurst, 16), (.cardTesting, 9), (.cardTesting, 21),
+        (FraudPattern.velocityBurst, 7), (.velocityBurst, 16), (.cardTesting, 9), (.cardTesting, 21),
         (.amountSpike, 2), (.impossibleTravel, 3), (.blockedAccountActivity, 0), (.blockedAccountActivity, 4),
         (.refundAbuse, 5), (.topupDrain, 2), (.topupDrain, 7),
     ])
-    func countOutOfRangeIsRefused(_ scenario: FraudScenario, _ count: Int) {
+    func countOutOfRangeIsRefused(_ scenario: FraudPattern, _ count: Int) {
         var (simulator, _) = self.warmedUp()
         do {
             _ = try simulator.scenario(scenario, parameters: ScenarioParameters(account: "acc-000001", count: count))
@@ -62,7 +62,7 @@ struct FraudScenarioTests {
                 Issue.record("unexpected \(error)")
                 return
             }
-            #expect(why.contains(scenario.rawValue) && why.contains("\(count)"))
+            #expect(why.contains(scenario.scenarioName) && why.contains("\(count)"))
         }
     }
 
@@ -82,7 +82,7 @@ struct FraudScenarioTests {
             configuration: SimulationFixtures.configuration(fraudRate: 0.05, accounts: 2_000), seed: 99, startTime: SimulationFixtures.start
         )
         var history: [SimulatedEvent] = []
-        var seen: Set<FraudScenario> = []
+        var seen: Set<FraudPattern> = []
         var lastTime = SimulationFixtures.start
         for _ in 0..<10_000 {
             let step = simulator.next()
@@ -90,7 +90,7 @@ struct FraudScenarioTests {
                 #expect(simulated.event.occurredAt >= lastTime)
                 lastTime = simulated.event.occurredAt
             }
-            let scenarios = Set(step.flatMap(\.labels).compactMap { label -> FraudScenario? in
+            let scenarios = Set(step.flatMap(\.labels).compactMap { label -> FraudPattern? in
                 if case .fraud(let scenario) = label.kind { return scenario }
                 return nil
             })
@@ -103,13 +103,13 @@ struct FraudScenarioTests {
             }
             history += step
         }
-        #expect(seen == Set(FraudScenario.allCases))
+        #expect(seen == Set(FraudPattern.allCases))
     }
 }
 
 /// Checks one scenario run against the numbers its pattern promises.
 private struct PatternCheck {
-    var scenario: FraudScenario
+    var scenario: FraudPattern
     var events: [SimulatedEvent]
     var history: [SimulatedEvent]
     var simulator: TrafficSimulator

@@ -80,13 +80,6 @@ struct NotificationFixture: Sendable {
         )
     }
 
-    static func fields(_ alert: AlertNotice) -> [(name: String, value: String)] {
-        [
-            ("alert_id", alert.alertID), ("event_id", alert.eventID), ("account", alert.account), ("rule", alert.rule),
-            ("severity", alert.severity), ("reason", alert.reason), ("detected_at", alert.detectedAt.description),
-        ]
-    }
-
     @discardableResult
     func xadd(stream: String, fields: [(name: String, value: String)]) async throws -> StreamEntryID {
         var command = RedisCommand("XADD", stream, "*")
@@ -104,7 +97,7 @@ struct NotificationFixture: Sendable {
 
     @discardableResult
     func xadd(_ alert: AlertNotice) async throws -> StreamEntryID {
-        try await self.xadd(stream: self.alertsStream, fields: Self.fields(alert))
+        try await self.xadd(stream: self.alertsStream, fields: alert.fields)
     }
 
     /// The entries of both streams, as the runtime would deliver them.

@@ -1,4 +1,5 @@
 import Foundation
+import PayFlowDomain
 import PayFlowPostgres
 
 /// The score of reconciliation against the generator's answer key: per kind,

@@ -1,6 +1,7 @@
+import PayFlowDomain
 import PayFlowGenerator
 
-extension FraudScenario {
+extension FraudPattern {
     /// One line for `GET /v1/scenarios`, so a person choosing a scenario to
     /// run sees what it emits without reading the generator's code.
     var summary: String {

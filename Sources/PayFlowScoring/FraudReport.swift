@@ -1,4 +1,5 @@
 import Foundation
+import PayFlowDomain
 import PayFlowPostgres
 
 /// How well the alerts match the generator's answer key: `fraud_alerts`
@@ -11,7 +12,7 @@ import PayFlowPostgres
 ///   alerted event / labelled incidents;
 /// - event recall = labelled fraud events with an alert / labelled fraud events.
 /// Per rule: precision of that rule's alerts. Per scenario: recall by any rule,
-/// and incident recall by the rule meant for it (``FraudRule/scenario``).
+/// and incident recall by the rule meant for it (the same ``FraudPattern``).
 public struct FraudReport: Sendable, Equatable {
     public struct RuleLine: Sendable, Equatable {
         public var rule: String
@@ -86,7 +87,7 @@ public struct FraudReport: Sendable, Equatable {
                    count(DISTINCT g.incident_id) FILTER (WHERE EXISTS (
                        SELECT 1 FROM fraud_alerts a JOIN generator_ground_truth h ON h.transaction_id = a.event_id
                        WHERE h.incident_id = g.incident_id AND h.category = 'fraud'
-                             AND (CASE a.rule WHEN 'velocity' THEN 'velocity_burst' ELSE a.rule END) = g.name)) AS same_rule,
+                             AND \(Self.scenarioName(ofRule: "a.rule")) = g.name)) AS same_rule,
                    count(DISTINCT g.transaction_id) AS events,
                    count(DISTINCT g.transaction_id) FILTER (WHERE EXISTS (
                        SELECT 1 FROM fraud_alerts a WHERE a.event_id = g.transaction_id)) AS alerted
@@ -126,6 +127,14 @@ public struct FraudReport: Sendable, Equatable {
             fraudEvents: try totals.decode("events", as: Int.self),
             alertedFraudEvents: try totals.decode("alerted", as: Int.self)
         )
+    }
+
+    /// SQL that turns an alert's rule name into the scenario name of its
+    /// ``FraudPattern`` (the two differ for velocity), built from the domain's
+    /// list so the report cannot drift from it.
+    static func scenarioName(ofRule column: String) -> String {
+        let renamed = FraudPattern.allCases.filter { $0.ruleName != $0.scenarioName }
+        return "(CASE \(column)" + renamed.map { " WHEN '\($0.ruleName)' THEN '\($0.scenarioName)'" }.joined() + " ELSE \(column) END)"
     }
 
     // MARK: - Text
