@@ -7,7 +7,6 @@ import PayFlowAnalytics
 import PayFlowHTTP
 import PayFlowPostgres
 import PayFlowRedis
-import PayFlowRuntime
 
 /// The analytics HTTP API, for the `payflow analytics` command to put on the
 /// router of `OperationsServer.makeRouter(registry:)`, so that one port serves

@@ -4,7 +4,6 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 import PayFlowGenerator
 import PayFlowHTTP
-import PayFlowRuntime
 
 /// The generator's REST API, for the `payflow generator` command to put on
 /// the router of `OperationsServer.makeRouter(registry:)`, so that one port
