@@ -69,6 +69,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: - HTTP plumbing of the spec-first APIs
+        /// The JSON error body, the error middleware of the generated OpenAPI
+        /// layer and `GET /openapi.json`, once for the generator and analytics
+        /// APIs. A target of its own rather than part of PayFlowRuntime, so that
+        /// the runtime (and every consumer service on it) does not link
+        /// OpenAPIRuntime.
+        .target(
+            name: "PayFlowHTTP",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: - The payment domain: stream names and the event contract
         .target(
             name: "PayFlowDomain",
@@ -96,6 +111,7 @@ let package = Package(
         .target(
             name: "PayFlowGeneratorAPI",
             dependencies: [
+                "PayFlowHTTP",
                 "PayFlowGenerator",
                 "PayFlowDomain",
                 "PayFlowRuntime",
@@ -187,6 +203,7 @@ let package = Package(
         .target(
             name: "PayFlowAnalyticsAPI",
             dependencies: [
+                "PayFlowHTTP",
                 "PayFlowAnalytics",
                 "PayFlowDomain",
                 "PayFlowRuntime",

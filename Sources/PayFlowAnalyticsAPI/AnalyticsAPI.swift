@@ -4,9 +4,9 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PayFlowAnalytics
+import PayFlowHTTP
 import PayFlowPostgres
 import PayFlowRedis
-import PayFlowRuntime
 
 /// The analytics HTTP API, for the `payflow analytics` command to put on the
 /// router of `OperationsServer.makeRouter(registry:)`, so that one port serves
@@ -19,6 +19,9 @@ public struct AnalyticsAPI: Sendable {
     let queries: AnalyticsQueries
     let platform: PlatformSources?
     let logger: Logger
+
+    /// Where SwiftPM puts this target's resources (openapi.json).
+    static let bundleName = "payflow_PayFlowAnalyticsAPI"
 
     /// Where the dashboard's platform-wide figures come from: consumer groups
     /// from Redis, detection scores from the reports' tables.
@@ -48,22 +51,7 @@ public struct AnalyticsAPI: Sendable {
 
     /// Adds `GET /openapi.json`, `GET /dashboard` and the `/v1/stats` endpoints to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) throws {
-        let document = OpenAPIDocument.load()
-        if document == nil {
-            self.logger.error(
-                "openapi.json is missing: deploy \(OpenAPIDocument.bundleName).resources beside the payflow binary; GET /openapi.json answers 503"
-            )
-        }
-        router.get("/openapi.json") { _, _ -> Response in
-            guard let document else {
-                throw HTTPError(.serviceUnavailable, message: "the OpenAPI document was not deployed with this binary")
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: document))
-            )
-        }
+        router.addOpenAPIDocument(bundleName: Self.bundleName, logger: self.logger)
         router.get("/dashboard") { _, _ -> Response in
             Response(
                 status: .ok,
@@ -75,7 +63,7 @@ public struct AnalyticsAPI: Sendable {
         try handler.registerHandlers(
             on: router,
             configuration: Configuration(dateTranscoder: RFC3339DateTranscoder()),
-            middlewares: [QueryErrorMiddleware(logger: self.logger)]
+            middlewares: [APIErrorMiddleware(reading: .query, logger: self.logger)]
         )
     }
 }

@@ -8,7 +8,7 @@ import PayFlowDomain
 ///
 /// Every parameter problem is a documented 400 with the JSON error body; the
 /// only throws left are database failures, answered 500 by
-/// ``QueryErrorMiddleware``.
+/// ``APIErrorMiddleware``.
 struct AnalyticsAPIHandler: APIProtocol {
     let queries: AnalyticsQueries
     let platform: AnalyticsAPI.PlatformSources?

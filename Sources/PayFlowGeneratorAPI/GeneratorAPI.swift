@@ -3,7 +3,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PayFlowGenerator
-import PayFlowRuntime
+import PayFlowHTTP
 
 /// The generator's REST API, for the `payflow generator` command to put on
 /// the router of `OperationsServer.makeRouter(registry:)`, so that one port
@@ -16,6 +16,9 @@ public struct GeneratorAPI: Sendable {
     /// Request bodies past this are refused with 413; the largest legitimate
     /// body (a configuration) is well under 1 KiB.
     public static let maxRequestBodyBytes = 64 * 1024
+
+    /// Where SwiftPM puts this target's resources (openapi.json).
+    static let bundleName = "payflow_PayFlowGeneratorAPI"
 
     let control: any GeneratorControl
     let adminToken: String?
@@ -39,22 +42,7 @@ public struct GeneratorAPI: Sendable {
     /// The token check and the body limit are middlewares of a router group,
     /// so they cover these endpoints only, not `/health` and `/metrics`.
     public func register<Context: RequestContext>(on router: Router<Context>) throws {
-        let document = OpenAPIDocument.load()
-        if document == nil {
-            self.logger.error(
-                "openapi.json is missing: deploy \(OpenAPIDocument.bundleName).resources beside the payflow binary; GET /openapi.json answers 503"
-            )
-        }
-        router.get("/openapi.json") { _, _ -> Response in
-            guard let document else {
-                throw HTTPError(.serviceUnavailable, message: "the OpenAPI document was not deployed with this binary")
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: document))
-            )
-        }
+        router.addOpenAPIDocument(bundleName: Self.bundleName, logger: self.logger)
 
         let group = router.group()
         if let adminToken = self.adminToken {
@@ -62,6 +50,6 @@ public struct GeneratorAPI: Sendable {
         }
         group.add(middleware: RequestBodyLimitMiddleware<Context>(maxBytes: Self.maxRequestBodyBytes))
         let handler = GeneratorAPIHandler(control: self.control, logger: self.logger)
-        try handler.registerHandlers(on: group, middlewares: [RequestErrorMiddleware(logger: self.logger)])
+        try handler.registerHandlers(on: group, middlewares: [APIErrorMiddleware(reading: .jsonBody, logger: self.logger)])
     }
 }

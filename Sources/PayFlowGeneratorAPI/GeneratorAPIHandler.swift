@@ -6,7 +6,7 @@ import PayFlowGenerator
 /// `GeneratorControl` call and its outcome into a documented response.
 ///
 /// Every expected failure is a documented response with the JSON error body;
-/// the only throws left are bugs, answered 500 by `RequestErrorMiddleware`.
+/// the only throws left are bugs, answered 500 by `APIErrorMiddleware`.
 struct GeneratorAPIHandler: APIProtocol {
     let control: any GeneratorControl
     let logger: Logger

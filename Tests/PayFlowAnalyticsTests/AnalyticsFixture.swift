@@ -12,46 +12,28 @@ import ServiceLifecycle
 /// A fresh, migrated PostgreSQL database and three streams of unique names in
 /// Redis database 0 (shared with other suites, hence the names), plus helpers
 /// to write entries, handle batches directly and run consumer replicas.
-struct AnalyticsFixture: Sendable {
-    let redisConfiguration: RedisConfiguration
-    let redis: RedisConnection
-    let databaseURL: String
-    let database: PostgresConnection
+struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
+    let base: IntegrationFixture
     let streams: AnalyticsStreams
     /// Unique too, so that the dead-letter stream `payflow:dlq:<group>` is ours.
     let group: String
 
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "test.analytics")
-        logger.logLevel = .critical
-        return logger
-    }()
+    static let quietLogger = Logger.quiet("test.analytics", level: .critical)
 
     static func with(_ body: (AnalyticsFixture) async throws -> Void) async throws {
-        let configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        let redis = try await RedisConnection.connect(configuration: configuration)
-        let streams = AnalyticsStreams(
-            events: uniqueName("analytics-test:events"),
-            alerts: uniqueName("analytics-test:alerts"),
-            mismatches: uniqueName("analytics-test:mismatches")
-        )
-        let group = uniqueName("analytics-test")
-        let result: Result<Void, any Error>
-        do {
-            try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
-                    .run(on: database)
-                try await body(AnalyticsFixture(
-                    redisConfiguration: configuration, redis: redis, databaseURL: url, database: database, streams: streams, group: group
-                ))
-            }
-            result = .success(())
-        } catch {
-            result = .failure(error)
+        try await IntegrationFixture.with { base in
+            let group = base.uniqueName("analytics-test")
+            base.deleteAfterwards(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
+            try await body(AnalyticsFixture(
+                base: base,
+                streams: AnalyticsStreams(
+                    events: base.uniqueName("analytics-test:events"),
+                    alerts: base.uniqueName("analytics-test:alerts"),
+                    mismatches: base.uniqueName("analytics-test:mismatches")
+                ),
+                group: group
+            ))
         }
-        _ = try? await redis.send(RedisCommand("DEL", streams.events, streams.alerts, streams.mismatches, ConsumerGroupConfiguration.deadLetterStream(forGroup: group)))
-        await redis.close()
-        try result.get()
     }
 
     // MARK: - Building entries

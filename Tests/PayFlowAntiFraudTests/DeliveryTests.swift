@@ -49,7 +49,7 @@ struct DeliveryTests {
         }
         #expect(!reference.isEmpty)
 
-        let replicated = try await AntiFraudFixture.with(redisDatabase: 1) { fixture in
+        let replicated = try await AntiFraudFixture.with(redisDatabase: .antiFraudTwoReplicas) { fixture in
             try await Self.appendToStream(traffic, redis: fixture.redis)
             let services = (1...2).map { replica in
                 var group = ConsumerGroupConfiguration(group: "anti-fraud", streams: [StreamNames.events], consumerName: "replica-\(replica)")
@@ -119,7 +119,7 @@ struct DeliveryTests {
 
     @Test func aSeededRunScoresAboveTheTargets() async throws {
         let traffic = Self.fraudulentTraffic(seed: 33, count: 8_000, accounts: 400, fraudRate: 0.02)
-        try await AntiFraudFixture.with(redisDatabase: 2) { fixture in
+        try await AntiFraudFixture.with(redisDatabase: .antiFraudSeededScoring) { fixture in
             try await fixture.insertLabels(traffic)
             try await Self.appendToStream(traffic, redis: fixture.redis)
             var group = ConsumerGroupConfiguration(group: "anti-fraud", streams: [StreamNames.events], consumerName: "scorer")

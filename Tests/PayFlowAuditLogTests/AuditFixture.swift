@@ -8,33 +8,15 @@ import PayFlowTestSupport
 
 /// A fresh, migrated PostgreSQL database and a Redis connection (database 0,
 /// streams with unique names), for the audit log's tests.
-struct AuditFixture: Sendable {
-    var redis: RedisConnection
-    var redisConfiguration: RedisConfiguration
-    var database: PostgresConnection
-    var databaseURL: String
+struct AuditFixture: IntegrationFixtureWrapper, Sendable {
+    let base: IntegrationFixture
 
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "test.audit")
-        logger.logLevel = .warning
-        return logger
-    }()
+    static let quietLogger = Logger.quiet("test.audit", level: .warning)
 
     static func with<T>(_ body: (AuditFixture) async throws -> T) async throws -> T {
-        let redisConfiguration = try RedisConfiguration(url: try await TestServers.redisURL())
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
-                    .run(on: database)
-                return try await body(AuditFixture(redis: redis, redisConfiguration: redisConfiguration, database: database, databaseURL: url))
-            })
-        } catch {
-            result = .failure(error)
+        try await IntegrationFixture.with { base in
+            try await body(AuditFixture(base: base))
         }
-        await redis.close()
-        return try result.get()
     }
 
     /// A writer with a connection of its own, as each audit-log process has.

@@ -13,17 +13,9 @@ import Testing
 /// balance exact however often an entry is delivered.
 @Suite("balances: running balances, exact under redelivery", .serialized)
 struct BalancesTests {
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "test.balances")
-        logger.logLevel = .error
-        return logger
-    }()
-
-    /// Redis database of this suite (its stream name, `payflow:events`, is fixed).
-    static let redisDatabase = 26
-
     @Test func twoReplicasApplyEveryEventOnceThoughEntriesRepeatAndAReplicaDied() async throws {
-        try await Self.withFixture { redis, redisURL, databaseURL, database in
+        try await IntegrationFixture.with(redisDatabase: .balancesReplicas) { fixture in
+            let (redis, database) = (fixture.redis, fixture.database)
             var rng = SystemRandomNumberGenerator()
             let events = (0..<600).map { _ in Self.randomEvent(using: &rng) }
             // Every tenth event a second time, as after a producer retry.
@@ -36,7 +28,7 @@ struct BalancesTests {
             #expect(dead.array?.first?.array?.last?.array?.count == 50)
 
             let replicas = try await (1...2).asyncMap { replica in
-                try await BalancesService.make(Self.context(redisURL: redisURL, databaseURL: databaseURL, consumer: "replica-\(replica)"))
+                try await BalancesService.make(Self.context(fixture, consumer: "replica-\(replica)"))
             }
             let transactions = events.filter { $0.type.isTransaction }
             try await withApplicationsRunning(replicas) {
@@ -57,7 +49,8 @@ struct BalancesTests {
     }
 
     @Test func aBatchHandledTwiceChangesNothing() async throws {
-        try await Self.withFixture { redis, _, _, database in
+        try await IntegrationFixture.with(redisDatabase: .balancesRedelivery) { fixture in
+            let database = fixture.database
             var rng = SystemRandomNumberGenerator()
             let events = (0..<100).map { _ in Self.randomEvent(using: &rng) }
             let handler = BalancesHandler(database: database)
@@ -76,45 +69,21 @@ struct BalancesTests {
 
     // MARK: - Fixture
 
-    static func context(redisURL: String, databaseURL: String, consumer: String) -> ProcessContext {
+    /// One replica's settings, as its process would read them: the
+    /// fixture's servers, quick reads and claims.
+    static func context(_ fixture: IntegrationFixture, consumer: String) -> ProcessContext {
         ProcessContext(
             environment: Environment([
-                "REDIS_URL": redisURL,
-                "DATABASE_URL": databaseURL,
+                "REDIS_URL": fixture.redisURL,
+                "DATABASE_URL": fixture.databaseURL,
                 "CONSUMER_NAME": consumer,
                 "STREAM_BATCH_SIZE": "64",
                 "STREAM_BLOCK_MS": "100",
                 "CLAIM_MIN_IDLE_MS": "300",
                 "CLAIM_INTERVAL_MS": "100",
             ]),
-            logger: Self.quietLogger
+            logger: .quiet("test.balances")
         )
-    }
-
-    /// A flushed Redis database of the suite's own and a fresh, migrated
-    /// PostgreSQL database, both cleaned up afterwards.
-    static func withFixture(
-        _ body: (_ redis: RedisConnection, _ redisURL: String, _ databaseURL: String, _ database: PostgresConnection) async throws -> Void
-    ) async throws {
-        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        configuration.database = Self.redisDatabase
-        let redisURL = "redis://\(configuration.host):\(configuration.port)/\(Self.redisDatabase)"
-        let redis = try await RedisConnection.connect(configuration: configuration)
-        _ = try await redis.send(RedisCommand("FLUSHDB"))
-        let result: Result<Void, any Error>
-        do {
-            try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
-                    .run(on: database)
-                try await body(redis, redisURL, url, database)
-            }
-            result = .success(())
-        } catch {
-            result = .failure(error)
-        }
-        _ = try? await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
-        try result.get()
     }
 
     static func randomEvent(using rng: inout SystemRandomNumberGenerator) -> PaymentEvent {

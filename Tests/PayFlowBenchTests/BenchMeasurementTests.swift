@@ -7,13 +7,13 @@ import PayFlowTestSupport
 import Testing
 
 /// The figures of `make bench` come from these two readers; with entry ids
-/// chosen by hand, what they report is known exactly. Redis database 25 of
-/// the test server (the stream names are PayFlow's own).
+/// chosen by hand, what they report is known exactly. A Redis database of
+/// their own (``RedisTestDatabase/benchMeasurements``: the stream names are
+/// PayFlow's own).
 @Suite("make bench measurements", .serialized)
 struct BenchMeasurementTests {
     static func redis() async throws -> (RedisConfiguration, RedisConnection) {
-        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        configuration.database = 25
+        let configuration = try await RedisTestDatabase.benchMeasurements.configuration()
         let connection = try await RedisConnection.connect(configuration: configuration)
         try await connection.send(RedisCommand("FLUSHDB"))
         return (configuration, connection)

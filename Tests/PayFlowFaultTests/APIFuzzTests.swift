@@ -6,7 +6,7 @@ import Testing
 /// The REST APIs fuzzed from their own OpenAPI documents by schemathesis
 /// (PyPI, installed by scripts/install-deps into var/tools/venv): whatever
 /// the requests, no 5xx, and the process is still alive afterwards.
-/// Redis database 24 of the test server, a PostgreSQL database of its own.
+/// Redis database ``RedisTestDatabase/faultAPIFuzz``, a PostgreSQL database of its own.
 @Suite("Faults: the REST APIs fuzzed from their OpenAPI documents", .serialized)
 struct APIFuzzTests {
     static var schemathesis: URL {
@@ -19,7 +19,7 @@ struct APIFuzzTests {
             FileManager.default.isExecutableFile(atPath: Self.schemathesis.path),
             "schemathesis not found at \(Self.schemathesis.path): run scripts/install-deps"
         )
-        try await Platform.with(redisDatabase: 24) { platform in
+        try await Platform.with(redisDatabase: .faultAPIFuzz) { platform in
             var environment = platform.environment
             // The generator's lag guard would answer the fuzzer's starts with a pause, not an error.
             environment["GENERATOR_MAX_LAG"] = "0"

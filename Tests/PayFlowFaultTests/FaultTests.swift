@@ -16,7 +16,7 @@ struct FaultTests {
     static let rate = 1_500
 
     @Test func killNineOfOneReplicaOfEachGroupMidBatch() async throws {
-        try await Platform.with(redisDatabase: 21) { platform in
+        try await Platform.with(redisDatabase: .faultKillNine) { platform in
             try platform.startServices(replicas: 2)
             try await Self.startTraffic(on: platform, seed: 21)
             // Kill each replica-1 while it holds entries, if that moment comes within a
@@ -39,7 +39,7 @@ struct FaultTests {
     }
 
     @Test func sigtermToEveryServiceMidRunThenStartAgain() async throws {
-        try await Platform.with(redisDatabase: 22) { platform in
+        try await Platform.with(redisDatabase: .faultSigterm) { platform in
             try platform.startServices(replicas: 1)
             try await Self.startTraffic(on: platform, seed: 22)
             for service in Platform.services {
@@ -51,7 +51,7 @@ struct FaultTests {
     }
 
     @Test func poisonAndMalformedEntriesMixedIntoTraffic() async throws {
-        try await Platform.with(redisDatabase: 23) { platform in
+        try await Platform.with(redisDatabase: .faultPoisonAndMalformed) { platform in
             try platform.startServices(replicas: 1)
             try await platform.startGenerator(total: Self.total, rate: Self.rate, seed: 23)
             let poison: [[String]] = [

@@ -46,33 +46,17 @@ final class Platform: @unchecked Sendable {
     }
 
     /// A fresh Redis database (`redisDatabase`, flushed) and PostgreSQL database, migrated.
-    static func with(redisDatabase: Int, _ body: (Platform) async throws -> Void) async throws {
-        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        configuration.database = redisDatabase
-        let redis = try await RedisConnection.connect(configuration: configuration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(configuration.host):\(configuration.port)/\(redisDatabase)"
-        let result: Result<Void, any Error>
-        do {
-            try await TestDatabase.withFresh { url, database in
-                let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-                #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
-                let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: url)
-                do {
-                    try await body(platform)
-                } catch {
-                    platform.killAll()
-                    throw error
-                }
+    static func with(redisDatabase: RedisTestDatabase, _ body: (Platform) async throws -> Void) async throws {
+        try await IntegrationFixture.with(redisDatabase: redisDatabase, migration: .withTheBinary) { fixture in
+            let platform = Platform(redis: fixture.redis, redisURL: fixture.redisURL, database: fixture.database, databaseURL: fixture.databaseURL)
+            do {
+                try await body(platform)
+            } catch {
                 platform.killAll()
+                throw error
             }
-            result = .success(())
-        } catch {
-            result = .failure(error)
+            platform.killAll()
         }
-        try? await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
-        try result.get()
     }
 
     /// Servers of the case's own (`scripts/local-servers` in a temporary

@@ -11,8 +11,8 @@ import Testing
 /// The generator writing to a real Redis and a real PostgreSQL: ledger first,
 /// stream second, ground truth for every injection.
 ///
-/// Each test has its own Redis database number (the stream name is fixed) and
-/// its own PostgreSQL database.
+/// Each test has its own Redis database (``RedisTestDatabase``: the stream
+/// name is fixed) and its own PostgreSQL database.
 @Suite("Generator against Redis and PostgreSQL")
 struct GeneratorTests {
     struct Setup {
@@ -45,26 +45,18 @@ struct GeneratorTests {
     }
 
     private func withGenerator(
-        redisDatabase: Int,
+        redisDatabase: RedisTestDatabase,
         maxLag: Int? = nil,
         _ body: @Sendable (Generator, Setup) async throws -> Void
     ) async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = redisDatabase
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        try await TestDatabase.withFresh { url, database in
-            try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Logger(label: "test"))
-                .run(on: database)
-            let settings = Generator.Settings(redis: redisConfiguration, databaseURL: url, streamMaxLength: nil, maxLag: maxLag)
+        try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
+            let settings = Generator.Settings(redis: base.redisConfiguration, databaseURL: base.databaseURL, streamMaxLength: nil, maxLag: maxLag)
             var logger = Logger(label: "test.generator")
             logger.logLevel = .warning
             let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)
-            let setup = Setup(redis: redis, database: database, settings: settings)
+            let setup = Setup(redis: base.redis, database: base.database, settings: settings)
             try await withServicesRunning([generator]) { try await body(generator, setup) }
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 
     private static let start = EventTimestamp(rfc3339: "2026-11-02T08:00:00Z")!
@@ -76,7 +68,7 @@ struct GeneratorTests {
     }
 
     @Test func writesTheLedgerTheStreamAndTheGroundTruthConsistently() async throws {
-        try await self.withGenerator(redisDatabase: 5) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorConsistency) { generator, setup in
             let configuration = GeneratorConfiguration(
                 eventsPerSecond: nil, totalEvents: 3000, accounts: 500, fraudRate: 0.01, inconsistencyRate: 0.05,
                 seed: 7, startTime: Self.start
@@ -127,11 +119,11 @@ struct GeneratorTests {
         let configuration = GeneratorConfiguration(eventsPerSecond: nil, totalEvents: 1000, accounts: 200, fraudRate: 0.02, inconsistencyRate: 0.01, seed: 99, startTime: Self.start)
         let first = Shared<[PaymentEvent]>([])
         let second = Shared<[PaymentEvent]>([])
-        try await self.withGenerator(redisDatabase: 6) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorDeterminism) { generator, setup in
             try await self.runToCompletion(generator, configuration)
             first.value = try await setup.streamEvents().map(\.event)
         }
-        try await self.withGenerator(redisDatabase: 6) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorDeterminism) { generator, setup in
             try await self.runToCompletion(generator, configuration)
             second.value = try await setup.streamEvents().map(\.event)
         }
@@ -140,7 +132,7 @@ struct GeneratorTests {
     }
 
     @Test func runsAScenarioOnDemandAndLabelsIt() async throws {
-        try await self.withGenerator(redisDatabase: 7) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorScenario) { generator, setup in
             let events = try await generator.runScenario(.velocityBurst, parameters: ScenarioParameters(account: "acc-000007", count: 10))
             #expect(events.count == 10)
             #expect(events.allSatisfy { $0.account == "acc-000007" && $0.type == .payment })
@@ -159,7 +151,7 @@ struct GeneratorTests {
     }
 
     @Test func injectsOneEventWithItsLedgerRow() async throws {
-        try await self.withGenerator(redisDatabase: 8) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorInjection) { generator, setup in
             let event = PaymentEvent(
                 id: UUID(), type: .topup, occurredAt: .now(), account: "acc-000001", amount: 12_345, currency: .eur,
                 details: .init(source: "card")
@@ -173,7 +165,7 @@ struct GeneratorTests {
     }
 
     @Test func pausesWhileAConsumerGroupLagsTooFarBehind() async throws {
-        try await self.withGenerator(redisDatabase: 9, maxLag: 200) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorLagPause, maxLag: 200) { generator, setup in
             try await setup.redis.createGroupIfMissing(stream: StreamNames.events, group: "slow", startID: "0")
             try await generator.configure(GeneratorConfiguration(eventsPerSecond: 2000, totalEvents: 2000, accounts: 100, seed: 1, startTime: Self.start))
             try await generator.start()
@@ -197,7 +189,7 @@ struct GeneratorTests {
     /// faster than its rate. How close it gets to the rate is measured by
     /// hand and by the benchmark, not asserted in a timed test.
     @Test func neverRunsFasterThanTheConfiguredRate() async throws {
-        try await self.withGenerator(redisDatabase: 10) { generator, setup in
+        try await self.withGenerator(redisDatabase: .generatorRate) { generator, setup in
             try await self.runToCompletion(generator, GeneratorConfiguration(eventsPerSecond: 1000, totalEvents: 2000, accounts: 500, fraudRate: 0, inconsistencyRate: 0, seed: 3, startTime: Self.start))
             // Event n may go out (n - 1) / rate after the run started, so 2,000
             // events at 1,000/s cannot take less than 1.999 s: at most ~1,000.5/s.

@@ -7,19 +7,13 @@ import Testing
 
 /// `payflow analytics` as an operator runs it, killed with SIGKILL while it
 /// drains a backlog: the next process claims what the dead one held and the
-/// figures come out exact. Redis database 17 (the stream names are the real,
+/// figures come out exact. Redis database ``RedisTestDatabase/analyticsProcess`` (the stream names are the real,
 /// fixed ones) and a PostgreSQL database of its own.
 @Suite("payflow analytics process")
 struct AnalyticsProcessTests {
     @Test func killedMidBacklogThenRestartedCountsEveryEventOnce() async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 17
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/17"
-        try await TestDatabase.withFresh { url, database in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            try #require(migrate.status == 0, "migrate failed: \(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .analyticsProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, url, database) = (fixture.redis, fixture.redisURL, fixture.databaseURL, fixture.database)
 
             // 20,000 payments, every tenth written twice (a second entry of the same event).
             let start = EventTimestamp(rfc3339: "2026-03-02T08:00:00Z")!
@@ -93,7 +87,5 @@ struct AnalyticsProcessTests {
             #expect(final.counted == events.count)
             #expect(final.sum == events.map(\.amount).reduce(0, +))
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 }

@@ -5,19 +5,13 @@ import PayFlowTestSupport
 import Testing
 
 /// `payflow audit-log` killed in the middle of its work, then `payflow audit
-/// verify` on what it left: Redis database 18 of the test server (the real
+/// verify` on what it left: Redis database ``RedisTestDatabase/auditLogProcess`` (the real
 /// stream names) and a PostgreSQL database of its own.
 @Suite("payflow audit-log and audit verify as processes")
 struct AuditLogProcessTests {
     @Test func aKilledWriterLeavesEveryEntryOnceAndAVerifiableChain() async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 18
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/18"
-        try await TestDatabase.withFresh { url, database in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .auditLogProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, url, database) = (fixture.redis, fixture.redisURL, fixture.databaseURL, fixture.database)
             let total = 30_000
             for start in stride(from: 0, to: total, by: 1_000) {
                 let commands = (start..<start + 1_000).map { index in
@@ -71,7 +65,5 @@ struct AuditLogProcessTests {
             #expect(show.status == 0, "\(show.output)")
             #expect(show.output.contains("payflow:alerts"))
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 }

@@ -12,7 +12,7 @@ import FoundationNetworking
 /// The dashboard, loaded by a real headless browser (Debian's `chromium`,
 /// installed by scripts/install-deps) from a real `payflow analytics`: once
 /// its scripts have run, the figures on the page must be the API's.
-/// Redis database 20 of the test server, a PostgreSQL database of its own.
+/// A Redis database of its own (``RedisTestDatabase/dashboardProcess``), a PostgreSQL database of its own.
 @Suite("The analytics dashboard in a headless browser")
 struct DashboardProcessTests {
     @Test func thePageShowsTheNumbersOfTheAPI() async throws {
@@ -20,14 +20,8 @@ struct DashboardProcessTests {
             ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "no headless browser: run scripts/install-deps (apt package chromium)"
         )
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 20
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/20"
-        try await TestDatabase.withFresh { url, database in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .dashboardProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, url, database) = (fixture.redis, fixture.redisURL, fixture.databaseURL, fixture.database)
             let events = try await Self.addTraffic(redis: redis, database: database)
 
             let analytics = try PayFlowProcess(["analytics"], environment: [
@@ -80,8 +74,6 @@ struct DashboardProcessTests {
             analytics.signal(SIGTERM)
             #expect(try await analytics.waitForExit(timeout: .seconds(30)) == 0)
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 
     /// 40 events of three types, 3 alerts (two of them on labelled fraud) and

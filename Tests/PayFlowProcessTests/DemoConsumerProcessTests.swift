@@ -50,24 +50,15 @@ struct DemoConsumerProcessTests {
         }
     }
 
-    /// A test's own Redis database (1-15) and PostgreSQL database, migrated.
-    private func withSetup(redisDatabase: Int, _ body: (Setup) async throws -> Void) async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = redisDatabase
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/\(redisDatabase)"
-        try await TestDatabase.withFresh { url, connection in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
-            try await body(Setup(redis: redis, redisURL: redisURL, databaseURL: url, database: connection))
+    /// A test's own Redis database and PostgreSQL database, migrated.
+    private func withSetup(redisDatabase: RedisTestDatabase, _ body: (Setup) async throws -> Void) async throws {
+        try await IntegrationFixture.with(redisDatabase: redisDatabase, migration: .withTheBinary) { fixture in
+            try await body(Setup(redis: fixture.redis, redisURL: fixture.redisURL, databaseURL: fixture.databaseURL, database: fixture.database))
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 
     @Test func sigtermDuringABatchExitsZeroAndLeavesNothingPending() async throws {
-        try await self.withSetup(redisDatabase: 11) { setup in
+        try await self.withSetup(redisDatabase: .demoConsumerSigterm) { setup in
             try await setup.addEvents(300)
             var environment = setup.environment
             environment["CONSUMER_NAME"] = "replica-a"
@@ -110,7 +101,7 @@ struct DemoConsumerProcessTests {
     }
 
     @Test func entriesOfAKilledReplicaAreClaimedByAnother() async throws {
-        try await self.withSetup(redisDatabase: 12) { setup in
+        try await self.withSetup(redisDatabase: .demoConsumerClaim) { setup in
             try await setup.addEvents(200)
             var environment = setup.environment
             environment["STREAM_BATCH_SIZE"] = "50"

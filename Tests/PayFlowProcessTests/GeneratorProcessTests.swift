@@ -32,15 +32,8 @@ struct GeneratorProcessTests {
     }
 
     @Test func servesItsAPIGuardsMutationsAndStopsCleanly() async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 4
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/4"
-
-        try await TestDatabase.withFresh { databaseURL, _ in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": databaseURL])
-            #expect(migrate.status == 0, "\(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .generatorProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, databaseURL) = (fixture.redis, fixture.redisURL, fixture.databaseURL)
 
             let port = Int.random(in: 20_000...29_999)
             let base = URL(string: "http://127.0.0.1:\(port)")!
@@ -94,7 +87,5 @@ struct GeneratorProcessTests {
                 #expect(throws: Never.self) { try PaymentEvent(fields: fields) }
             }
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 }

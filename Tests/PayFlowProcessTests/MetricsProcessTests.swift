@@ -12,7 +12,7 @@ import FoundationNetworking
 
 /// Every service's `/metrics` page, after real work, must be valid Prometheus
 /// text: `promtool check metrics` (Debian's `prometheus` package, installed by
-/// scripts/install-deps) reads it. Redis database 19 of the test server.
+/// scripts/install-deps) reads it. Redis database ``RedisTestDatabase/metricsProcess``.
 @Suite("payflow services: /metrics passes promtool", .serialized)
 struct MetricsProcessTests {
     static let services = ["anti-fraud", "reconciliation", "audit-log", "notification", "analytics"]
@@ -23,14 +23,8 @@ struct MetricsProcessTests {
             ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "promtool not found: run scripts/install-deps (apt package prometheus)"
         )
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 19
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/19"
-        try await TestDatabase.withFresh { url, _ in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .metricsProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, url) = (fixture.redis, fixture.redisURL, fixture.databaseURL)
             var commands: [RedisCommand] = []
             for index in 0..<50 {
                 let event = PaymentEvent(
@@ -86,8 +80,6 @@ struct MetricsProcessTests {
             let check = try Self.promtoolCheck(page, promtool: promtool)
             #expect(check.status == 0, "\(service): promtool check metrics failed:\n\(check.output)")
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 
     static func listeningPort(in log: String) -> Int? {

@@ -10,18 +10,12 @@ import FoundationNetworking
 #endif
 
 /// The real `payflow notification` binary with the real stream names, in Redis
-/// database 16 (its own: the names are fixed) and a fresh PostgreSQL database.
+/// database ``RedisTestDatabase/notificationProcess`` (its own: the names are fixed) and a fresh PostgreSQL database.
 @Suite("payflow notification process")
 struct NotificationProcessTests {
     @Test func notifiesEveryEventAndAlertOnTheLogAndExitsZeroOnSigterm() async throws {
-        var redisConfiguration = try RedisConfiguration(url: await TestServers.redisURL())
-        redisConfiguration.database = 16
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let redisURL = "redis://\(redisConfiguration.host):\(redisConfiguration.port)/16"
-        try await TestDatabase.withFresh { url, database in
-            let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": url])
-            #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
+        try await IntegrationFixture.with(redisDatabase: .notificationProcess, migration: .withTheBinary) { fixture in
+            let (redis, redisURL, url, database) = (fixture.redis, fixture.redisURL, fixture.databaseURL, fixture.database)
 
             var ids: [String] = []
             for type in EventType.allCases {
@@ -76,8 +70,6 @@ struct NotificationProcessTests {
                 #expect(pending.array?.first?.integer == 0)
             }
         }
-        try await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
     }
 
     @Test func theWebhookChannelWithoutAURLStopsAtStartUpNamingTheVariable() async throws {

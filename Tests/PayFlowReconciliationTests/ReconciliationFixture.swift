@@ -11,48 +11,26 @@ import ServiceLifecycle
 /// A fresh PostgreSQL database (migrated) and a flushed Redis database of its
 /// own (the stream name `payflow:events` is fixed), plus helpers to write
 /// events and ledger rows by hand and to run reconciliation replicas.
-struct ReconciliationFixture: Sendable {
-    let redisConfiguration: RedisConfiguration
-    let redis: RedisConnection
-    let databaseURL: String
-    let database: PostgresConnection
+struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
+    let base: IntegrationFixture
     let settings: ReconciliationSettings
 
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "test.reconciliation")
-        logger.logLevel = .error
-        return logger
-    }()
+    static let quietLogger = Logger.quiet("test.reconciliation")
 
-    /// Runs `body` against Redis database `redisDatabase` (13–15 are this
-    /// suite's) and a fresh PostgreSQL database, cleaning both up afterwards.
+    /// Runs `body` against Redis database `redisDatabase` (flushed: the
+    /// stream names are the real ones) and a fresh PostgreSQL database,
+    /// cleaning both up afterwards.
     static func with(
-        redisDatabase: Int,
+        redisDatabase: RedisTestDatabase,
         grace: Duration = .milliseconds(300),
         _ body: (ReconciliationFixture) async throws -> Void
     ) async throws {
-        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        configuration.database = redisDatabase
-        let redis = try await RedisConnection.connect(configuration: configuration)
-        try await redis.send(RedisCommand("FLUSHDB"))
-        let result: Result<Void, any Error>
-        do {
-            try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
-                    .run(on: database)
-                let fixture = ReconciliationFixture(
-                    redisConfiguration: configuration, redis: redis, databaseURL: url, database: database,
-                    settings: ReconciliationSettings(grace: grace, sweepInterval: .milliseconds(50))
-                )
-                try await body(fixture)
-            }
-            result = .success(())
-        } catch {
-            result = .failure(error)
+        try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
+            try await body(ReconciliationFixture(
+                base: base,
+                settings: ReconciliationSettings(grace: grace, sweepInterval: .milliseconds(50))
+            ))
         }
-        _ = try? await redis.send(RedisCommand("FLUSHDB"))
-        await redis.close()
-        try result.get()
     }
 
     // MARK: - Writing events and ledger rows
@@ -132,9 +110,8 @@ struct ReconciliationFixture: Sendable {
     /// The settings of one replica, as its process would read them: quick
     /// reads, claims and retries, and the fixture's grace and sweep interval.
     func environment(consumer: String) -> Environment {
-        let redis = self.redisConfiguration
-        return Environment([
-            "REDIS_URL": "redis://\(redis.host):\(redis.port)/\(redis.database)",
+        Environment([
+            "REDIS_URL": self.base.redisURL,
             "DATABASE_URL": self.databaseURL,
             "CONSUMER_NAME": consumer,
             "STREAM_BLOCK_MS": "100",

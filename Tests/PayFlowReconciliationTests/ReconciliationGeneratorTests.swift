@@ -15,7 +15,7 @@ extension ReconciliationTests {
     @Test func aSeededGeneratorRunIsFoundCompletelyWithNoFalsePositives() async throws {
         // A grace period long enough that a CPU-starved CI machine cannot
         // stall the generator between a ledger commit and its XADD for longer.
-        try await ReconciliationFixture.with(redisDatabase: 13, grace: .seconds(5)) { fixture in
+        try await ReconciliationFixture.with(redisDatabase: .reconciliationGeneratorRun, grace: .seconds(5)) { fixture in
             var logger = Logger(label: "test.generator")
             logger.logLevel = .warning
             let generator = Generator(

@@ -9,8 +9,9 @@ import Testing
 
 /// Reconciliation against a real Redis and a real PostgreSQL: hand-made
 /// events and ledger rows, one per mismatch kind, the races the grace period
-/// exists for, redeliveries, and replicas. Serialized because the tests share
-/// Redis databases 13–15 (the stream name is fixed).
+/// exists for, redeliveries, and replicas. The stream name is fixed, so each
+/// test has a Redis database of its own (``RedisTestDatabase``); serialized
+/// since the days they shared them.
 @Suite("Reconciliation", .serialized)
 struct ReconciliationTests {
     typealias Fixture = ReconciliationFixture
@@ -57,7 +58,7 @@ struct ReconciliationTests {
     }
 
     @Test func findsEveryKindOfMismatchAndPublishesEachOnce() async throws {
-        try await Fixture.with(redisDatabase: 13) { fixture in
+        try await Fixture.with(redisDatabase: .reconciliationKinds) { fixture in
             let expected = try await self.writeOneOfEachKind(fixture)
             try await fixture.whileRunning {
                 try await eventually("every mismatch found") { try await fixture.mismatches() == expected }
@@ -89,7 +90,7 @@ struct ReconciliationTests {
     }
 
     @Test func aLedgerRowCommittedAfterItsEventWithinGraceIsNoMismatch() async throws {
-        try await Fixture.with(redisDatabase: 14, grace: .seconds(2)) { fixture in
+        try await Fixture.with(redisDatabase: .reconciliationGrace, grace: .seconds(2)) { fixture in
             try await fixture.whileRunning {
                 let late = Fixture.payment()
                 let lateAndWrong = Fixture.payment(amount: 700)
@@ -113,7 +114,7 @@ struct ReconciliationTests {
     }
 
     @Test func redeliveriesAddNothingWhileASecondEntryOfAnEventIsOneDuplicate() async throws {
-        try await Fixture.with(redisDatabase: 15) { fixture in
+        try await Fixture.with(redisDatabase: .reconciliationRedeliveries) { fixture in
             let clean = Fixture.payment()
             let wrong = Fixture.payment(amount: 900)
             try await fixture.insertLedgerRow(for: clean)
@@ -197,7 +198,7 @@ struct ReconciliationTests {
 
     @Test func twoReplicasFindTheSameMismatchesAsOne() async throws {
         var results: [Set<Mismatch>] = []
-        for (replicas, database) in [(1, 14), (2, 15)] {
+        for (replicas, database) in [(1, RedisTestDatabase.reconciliationOneReplica), (2, .reconciliationTwoReplicas)] {
             try await Fixture.with(redisDatabase: database) { fixture in
                 let expected = try await self.writeDeterministicTraffic(fixture)
                 #expect(expected.count == 15)

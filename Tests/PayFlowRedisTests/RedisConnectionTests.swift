@@ -49,17 +49,16 @@ struct RedisConnectionTests {
     }
 
     @Test func selectsTheDatabaseNamedInTheURL() async throws {
-        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        configuration.database = 7
-        let inSeven = try await RedisConnection.connect(configuration: configuration)
-        configuration.database = 0
+        var configuration = try await RedisTestDatabase.redisSelect.configuration()
+        let inSelected = try await RedisConnection.connect(configuration: configuration)
+        configuration.database = RedisTestDatabase.shared.number
         let inZero = try await RedisConnection.connect(configuration: configuration)
         let key = uniqueName("test:db")
-        try await inSeven.send(RedisCommand("SET", key, "seven"))
-        #expect(try await inSeven.send(RedisCommand("GET", key)).string == "seven")
+        try await inSelected.send(RedisCommand("SET", key, "seven"))
+        #expect(try await inSelected.send(RedisCommand("GET", key)).string == "seven")
         #expect(try await inZero.send(RedisCommand("GET", key)) == .null)
-        try await inSeven.send(RedisCommand("DEL", key))
-        await inSeven.close()
+        try await inSelected.send(RedisCommand("DEL", key))
+        await inSelected.close()
         await inZero.close()
     }
 

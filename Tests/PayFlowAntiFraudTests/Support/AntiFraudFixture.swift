@@ -11,11 +11,8 @@ import Testing
 
 /// A handler wired to a real Redis (unique key prefix and alert stream, or a
 /// database of its own) and a fresh, migrated PostgreSQL database.
-struct AntiFraudFixture: Sendable {
-    var redis: RedisConnection
-    var redisConfiguration: RedisConfiguration
-    var database: PostgresConnection
-    var databaseURL: String
+struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
+    let base: IntegrationFixture
     var configuration: AntiFraudConfiguration
     var alertStream: String
 
@@ -38,38 +35,18 @@ struct AntiFraudFixture: Sendable {
         try await self.settler.settle(through: .caughtUp)
     }
 
-    /// `redisDatabase` nil: database 0 with unique key names; 1–3: that
-    /// database, flushed, with the real stream names.
-    static func with<T>(redisDatabase: Int? = nil, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
-        var redisConfiguration = try RedisConfiguration(url: try await TestServers.redisURL())
-        var configuration = AntiFraudConfiguration()
-        var alertStream = StreamNames.alerts
-        if let redisDatabase {
-            redisConfiguration.database = redisDatabase
-        } else {
-            configuration.keyPrefix = uniqueName("test:af")
-            alertStream = uniqueName("test:alerts")
+    /// `redisDatabase` ``RedisTestDatabase/shared``: unique key names;
+    /// another: that database, flushed, with the real stream names.
+    static func with<T>(redisDatabase: RedisTestDatabase = .shared, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
+        try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
+            var configuration = AntiFraudConfiguration()
+            var alertStream = StreamNames.alerts
+            if redisDatabase == .shared {
+                configuration.keyPrefix = base.uniqueName("test:af")
+                alertStream = base.uniqueName("test:alerts")
+            }
+            return try await body(AntiFraudFixture(base: base, configuration: configuration, alertStream: alertStream))
         }
-        let redis = try await RedisConnection.connect(configuration: redisConfiguration)
-        if redisDatabase != nil {
-            try await redis.send(RedisCommand("FLUSHDB"))
-        }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Logger(label: "test"))
-                    .run(on: database)
-                let fixture = AntiFraudFixture(
-                    redis: redis, redisConfiguration: redisConfiguration, database: database, databaseURL: url,
-                    configuration: configuration, alertStream: alertStream
-                )
-                return try await body(fixture)
-            })
-        } catch {
-            result = .failure(error)
-        }
-        await redis.close()
-        return try result.get()
     }
 
     /// Runs the handler over the events in batches, as the runtime would.

@@ -11,44 +11,24 @@ import ServiceLifecycle
 /// A fresh, migrated PostgreSQL database and streams and a group of unique
 /// names in Redis database 0 (so tests run in parallel with every other
 /// suite), with helpers to write events and alerts and to run consumers.
-struct NotificationFixture: Sendable {
-    let redisConfiguration: RedisConfiguration
-    let redis: RedisConnection
-    let databaseURL: String
-    let database: PostgresConnection
+struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
+    let base: IntegrationFixture
     let eventsStream: String
     let alertsStream: String
     let group: String
 
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "test.notification")
-        logger.logLevel = .error
-        return logger
-    }()
+    static let quietLogger = Logger.quiet("test.notification")
 
     static func with(_ body: (NotificationFixture) async throws -> Void) async throws {
-        let configuration = try RedisConfiguration(url: await TestServers.redisURL())
-        let redis = try await RedisConnection.connect(configuration: configuration)
-        let events = uniqueName("test:notification:events")
-        let alerts = uniqueName("test:notification:alerts")
-        let group = uniqueName("notification")
-        let result: Result<Void, any Error>
-        do {
-            try await TestDatabase.withFresh { url, database in
-                try await MigrationRunner(directory: TestServers.repositoryRoot.appendingPathComponent("db"), logger: Self.quietLogger)
-                    .run(on: database)
-                try await body(NotificationFixture(
-                    redisConfiguration: configuration, redis: redis, databaseURL: url, database: database,
-                    eventsStream: events, alertsStream: alerts, group: group
-                ))
-            }
-            result = .success(())
-        } catch {
-            result = .failure(error)
+        try await IntegrationFixture.with { base in
+            let group = base.uniqueName("notification")
+            base.deleteAfterwards(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
+            try await body(NotificationFixture(
+                base: base,
+                eventsStream: base.uniqueName("test:notification:events"), alertsStream: base.uniqueName("test:notification:alerts"),
+                group: group
+            ))
         }
-        _ = try? await redis.send(RedisCommand("DEL", events, alerts, ConsumerGroupConfiguration.deadLetterStream(forGroup: group)))
-        await redis.close()
-        try result.get()
     }
 
     // MARK: - Sources

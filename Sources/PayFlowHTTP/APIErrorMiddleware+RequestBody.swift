@@ -1,60 +1,7 @@
 import Foundation
-import HTTPTypes
-import Logging
-import OpenAPIRuntime
 
-/// Answers the failures of the generated OpenAPI layer with the API's JSON
-/// error instead of an empty 500.
-///
-/// swift-openapi-runtime wraps a body that does not decode (invalid JSON, a
-/// wrong type, an unknown field on an `additionalProperties: false` schema) or
-/// an unexpected content type into a `ServerError`, which Hummingbird would
-/// answer with an empty 500. Here a decoding failure becomes 400 with the
-/// path of the offending field, another client error keeps its status (415,
-/// ...), and anything else is logged and answered 500 without details.
-struct RequestErrorMiddleware: ServerMiddleware {
-    let logger: Logger
-
-    func intercept(
-        _ request: HTTPRequest,
-        body: HTTPBody?,
-        metadata: ServerRequestMetadata,
-        operationID: String,
-        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
-    ) async throws -> (HTTPResponse, HTTPBody?) {
-        let bytes = try await Self.buffered(body)
-        do {
-            return try await next(request, Self.nilIfEmpty(bytes), metadata)
-        } catch let error as ServerError {
-            if let decoding = error.underlyingError as? DecodingError {
-                let message = Self.describe(decoding, body: bytes ?? [])
-                return APIErrorBody.response(status: .badRequest, message: "invalid request body: \(message)")
-            }
-            if error.httpStatus.kind == .clientError {
-                return APIErrorBody.response(status: error.httpStatus, message: error.causeDescription)
-            }
-            self.logger.error("\(operationID) failed", metadata: ["error": "\(error.underlyingError)"])
-            return APIErrorBody.response(status: .internalServerError, message: "internal error in \(operationID)")
-        }
-    }
-
-    /// The body as bytes already read. `RequestBodyLimitMiddleware` has
-    /// collected it within its bound, so this copies at most that much.
-    private static func buffered(_ body: HTTPBody?) async throws -> [UInt8]? {
-        guard let body else { return nil }
-        return try await [UInt8](collecting: body, upTo: .max)
-    }
-
-    /// An empty body is no body: the runtime would otherwise try to decode
-    /// zero bytes as JSON for an optional body (`POST /v1/scenarios/{name}`
-    /// without parameters), and report a missing required body clearly.
-    private static func nilIfEmpty(_ bytes: [UInt8]?) -> HTTPBody? {
-        guard let bytes, !bytes.isEmpty else { return nil }
-        return HTTPBody(bytes)
-    }
-
-    // MARK: - Messages
-
+/// Messages for a JSON request body that did not decode (``APIErrorMiddleware/Input/jsonBody``).
+extension APIErrorMiddleware {
     /// What is wrong, naming the field by its JSON path (`mix.payment`,
     /// `currencies[1]`).
     static func describe(_ error: DecodingError, body: [UInt8]) -> String {

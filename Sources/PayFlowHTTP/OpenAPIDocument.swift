@@ -2,7 +2,8 @@ import Foundation
 
 /// The `openapi.json` a spec-first API was generated from, read from its
 /// target's resource bundle so that `GET /openapi.json` cannot drift from
-/// what the server does. Shared by the generator and analytics APIs.
+/// what the server does. Shared by the generator and analytics APIs, which
+/// serve it with ``Router/addOpenAPIDocument(bundleName:logger:)``.
 public enum OpenAPIDocument {
     /// The document's bytes from the bundle SwiftPM names `<package>_<target>`
     /// (e.g. `payflow_PayFlowAnalyticsAPI`), beside the executable; nil when

@@ -1,0 +1,86 @@
+import PayFlowRedis
+
+/// Every Redis database number the tests use, in one table, so that no two
+/// suites (or two tests that run in parallel) share one.
+///
+/// A test needs a database of its own when the names it writes are fixed (the
+/// platform's real stream and group names: the generator, reconciliation,
+/// the processes) and it flushes the database before and after; two such
+/// tests on one number delete each other's entries in the middle of a run.
+/// Everything else shares ``shared`` and names its keys with `uniqueName`.
+///
+/// An enum with raw values, so the compiler refuses a number listed twice;
+/// `RedisTestDatabaseTests` checks every number is below the `databases`
+/// setting of `redis/redis.conf`, which the test servers run with.
+public enum RedisTestDatabase: Int, CaseIterable, Sendable {
+    /// Never flushed: every suite whose keys have unique names.
+    case shared = 0
+
+    // MARK: - PayFlowAntiFraudTests (real stream names)
+    case antiFraudTwoReplicas = 1
+    case antiFraudSeededScoring = 2
+
+    // MARK: - PayFlowGeneratorTests (`payflow:events` is fixed)
+    case generatorConsistency = 5
+    /// Both runs of the determinism test, one after the other.
+    case generatorDeterminism = 6
+    case generatorScenario = 7
+    case generatorInjection = 8
+    case generatorLagPause = 9
+    case generatorRate = 10
+
+    // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
+    case reconciliationKinds = 13
+    case reconciliationGrace = 14
+    case reconciliationRedeliveries = 15
+    case reconciliationOneReplica = 28
+    case reconciliationTwoReplicas = 29
+    /// Its own suite, which runs beside the serialized `Reconciliation` suite.
+    case reconciliationGeneratorRun = 26
+
+    // MARK: - PayFlowBalancesTests (`payflow:events` is fixed)
+    case balancesReplicas = 30
+    case balancesRedelivery = 31
+
+    // MARK: - PayFlowRedisTests
+    /// Selected by the test of `SELECT`; written with a unique key only.
+    case redisSelect = 27
+
+    // MARK: - PayFlowBenchTests
+    case benchMeasurements = 25
+
+    // MARK: - PayFlowProcessTests (child processes get `redis://host:port/N`)
+    case generatorProcess = 4
+    case demoConsumerSigterm = 11
+    case demoConsumerClaim = 12
+    case notificationProcess = 16
+    case analyticsProcess = 17
+    case auditLogProcess = 18
+    /// Every service in turn (the suite is serialized).
+    case metricsProcess = 19
+    case dashboardProcess = 20
+
+    // MARK: - PayFlowFaultTests (the whole platform as processes)
+    case faultKillNine = 21
+    case faultSigterm = 22
+    case faultPoisonAndMalformed = 23
+    /// Both APIs in turn (the suite is serialized).
+    case faultAPIFuzz = 24
+
+    /// The database number, as `SELECT` and a Redis URL's path take it.
+    public var number: Int { self.rawValue }
+
+    /// The test server's address (``TestServers/redisURL()``) with this
+    /// database selected.
+    public func configuration() async throws -> RedisConfiguration {
+        var configuration = try RedisConfiguration(url: await TestServers.redisURL())
+        configuration.database = self.number
+        return configuration
+    }
+
+    /// `redis://host:port/N` for a child `payflow` process, which takes its
+    /// database from `REDIS_URL`.
+    public func url(on configuration: RedisConfiguration) -> String {
+        "redis://\(configuration.host):\(configuration.port)/\(self.number)"
+    }
+}
