@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PayFlowAnalytics
+import PayFlowAnalyticsAPI
 import PayFlowDomain
 import PayFlowGenerator
 import PayFlowPostgres
@@ -20,8 +21,15 @@ struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
 
     static let quietLogger = Logger.quiet("test.analytics", level: .critical)
 
-    static func with(_ body: (AnalyticsFixture) async throws -> Void) async throws {
-        try await IntegrationFixture.with { base in
+    /// `redisDatabase` ``RedisTestDatabase/shared``: streams and group with
+    /// unique names; another: that database, flushed, with the real names,
+    /// for tests that run the process as `payflow analytics` builds it.
+    static func with(redisDatabase: RedisTestDatabase = .shared, _ body: (AnalyticsFixture) async throws -> Void) async throws {
+        try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
+            guard redisDatabase == .shared else {
+                try await body(AnalyticsFixture(base: base, streams: .standard, group: AnalyticsService.group.name))
+                return
+            }
             let group = base.uniqueName("analytics-test")
             base.deleteAfterwards(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
             try await body(AnalyticsFixture(
@@ -130,31 +138,16 @@ struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
 
     // MARK: - Running replicas
 
-    func groupConfiguration(consumer: String, batchSize: Int = 64) -> ConsumerGroupConfiguration {
-        var configuration = ConsumerGroupConfiguration(group: self.group, streams: self.streams.all, consumerName: consumer)
-        configuration.batchSize = batchSize
-        configuration.block = .milliseconds(100)
-        configuration.claimMinIdle = .milliseconds(500)
-        configuration.claimInterval = .milliseconds(100)
-        configuration.maxRetryBackoff = .milliseconds(200)
-        return configuration
-    }
-
-    func consumer(_ name: String, batchSize: Int = 64) async throws -> (ConsumerGroupService<AnalyticsHandler>, PostgresConnection) {
-        let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
-        let service = ConsumerGroupService(
-            configuration: self.groupConfiguration(consumer: name, batchSize: batchSize),
-            redis: self.redisConfiguration,
-            handler: AnalyticsHandler(database: connection, streams: self.streams),
-            logger: Self.quietLogger
-        )
-        return (service, connection)
-    }
-
-    /// Runs `services` while `body` runs, then shuts them down gracefully and
-    /// waits for them.
-    func whileRunning(_ services: [any Service], _ body: @Sendable () async throws -> Void) async throws {
-        try await withServicesRunning(services, body)
+    /// One `payflow analytics` process, built as the command builds it (on a
+    /// fixture with its own Redis database: the real stream names).
+    func process(_ consumer: String, batchSize: Int = 64) async throws -> PayFlowApplication {
+        precondition(self.streams == .standard, "the process reads the real streams: use a RedisTestDatabase of the test's own")
+        let environment = Environment([
+            "REDIS_URL": self.redisURL, "DATABASE_URL": self.databaseURL, "CONSUMER_NAME": consumer,
+            "STREAM_BATCH_SIZE": "\(batchSize)", "STREAM_BLOCK_MS": "100", "CLAIM_MIN_IDLE_MS": "500",
+            "CLAIM_INTERVAL_MS": "100", "RETRY_BACKOFF_MAX_MS": "200",
+        ])
+        return try await AnalyticsService.make(ProcessContext(environment: environment, logger: Self.quietLogger))
     }
 }
 

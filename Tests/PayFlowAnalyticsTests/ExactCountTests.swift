@@ -13,7 +13,7 @@ struct ExactCountTests {
     typealias Fixture = AnalyticsFixture
 
     @Test func twoReplicasOneCancelledMidRunCountEveryDistinctEventOnce() async throws {
-        try await Fixture.with { fixture in
+        try await Fixture.with(redisDatabase: .analyticsReplicas) { fixture in
             // A few thousand events; injected duplicate_event inconsistencies
             // are already two entries each. Add redeliveries of our own:
             // every 25th event written again later, as a second entry.
@@ -37,9 +37,11 @@ struct ExactCountTests {
             }
             try await fixture.xadd(Array(messages.dropFirst(500)))
 
-            let (replicaA, connectionA) = try await fixture.consumer("replica-a", batchSize: 50)
-            let (replicaB, connectionB) = try await fixture.consumer("replica-b", batchSize: 50)
-            try await fixture.whileRunning([replicaA]) {
+            let processA = try await fixture.process("replica-a", batchSize: 50)
+            let processB = try await fixture.process("replica-b", batchSize: 50)
+            let replicaA = try #require(processA.workers.compactMap { $0 as? ConsumerGroupService<AnalyticsHandler> }.first)
+            let replicaB = try #require(processB.workers.compactMap { $0 as? ConsumerGroupService<AnalyticsHandler> }.first)
+            try await withApplicationsRunning([processA]) {
                 // Replica B runs beside A until part of the backlog is done,
                 // then is cancelled, not shut down gracefully: whatever it
                 // held stays pending and A claims it.
@@ -55,10 +57,9 @@ struct ExactCountTests {
                     return pending == 0 && totals == expected.totals
                 }
             }
+            await processB.close()
             // The dead consumer's 200 entries, and whatever B held, came through XAUTOCLAIM.
             #expect(replicaA.counters.snapshot.claimed + replicaB.counters.snapshot.claimed >= 200)
-            await connectionA.close()
-            await connectionB.close()
 
             let summary = try await fixture.queries.summary()
             #expect(summary.totals == expected.totals)

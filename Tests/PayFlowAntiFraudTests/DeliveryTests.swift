@@ -51,20 +51,21 @@ struct DeliveryTests {
 
         let replicated = try await AntiFraudFixture.with(redisDatabase: .antiFraudTwoReplicas) { fixture in
             try await Self.appendToStream(traffic, redis: fixture.redis)
-            let services = (1...2).map { replica in
-                var group = ConsumerGroupConfiguration(group: "anti-fraud", streams: [StreamNames.events], consumerName: "replica-\(replica)")
-                group.batchSize = 50
-                group.block = .milliseconds(100)
-                return ConsumerGroupService(configuration: group, redis: fixture.redisConfiguration, handler: fixture.handler, logger: Logger(label: "test"))
+            // Two processes as `payflow anti-fraud` builds them, reading in small batches.
+            var replicas: [PayFlowApplication] = []
+            for replica in 1...2 {
+                replicas.append(try await Self.antiFraudProcess(fixture, consumer: "replica-\(replica)", batchSize: 50))
             }
-            try await whileRunning(services) {
+            let consumers = replicas.flatMap(\.workers).compactMap { $0 as? ConsumerGroupService<AntiFraudHandler> }
+            #expect(consumers.count == 2)
+            try await withApplicationsRunning(replicas) {
                 try await eventually("both replicas processed every entry", timeout: .seconds(120)) {
-                    services.map(\.counters.snapshot.acked).reduce(0, +) >= traffic.map(\.emissions).reduce(0, +)
+                    consumers.map(\.counters.snapshot.acked).reduce(0, +) >= traffic.map(\.emissions).reduce(0, +)
                 }
             }
-            #expect(services.allSatisfy { $0.counters.snapshot.acked > 0 }, "one replica did all the work")
+            #expect(consumers.allSatisfy { $0.counters.snapshot.acked > 0 }, "one replica did all the work")
             // The group has processed everything: what the settle service does next.
-            let watermark = try await ConsumptionWatermark.read(redis: fixture.redis, stream: StreamNames.events, group: "anti-fraud")
+            let watermark = try await ConsumptionWatermark.read(redis: fixture.redis, stream: StreamNames.events, group: AntiFraudService.group.name)
             #expect(watermark == .caughtUp)
             try await fixture.settler.settle(through: watermark)
             #expect(try await fixture.handler.provisional.count() == 0)
@@ -122,12 +123,11 @@ struct DeliveryTests {
         try await AntiFraudFixture.with(redisDatabase: .antiFraudSeededScoring) { fixture in
             try await fixture.insertLabels(traffic)
             try await Self.appendToStream(traffic, redis: fixture.redis)
-            var group = ConsumerGroupConfiguration(group: "anti-fraud", streams: [StreamNames.events], consumerName: "scorer")
-            group.block = .milliseconds(100)
-            let service = ConsumerGroupService(configuration: group, redis: fixture.redisConfiguration, handler: fixture.handler, logger: Logger(label: "test"))
-            try await whileRunning([service]) {
+            let process = try await Self.antiFraudProcess(fixture, consumer: "scorer")
+            let consumer = try #require(process.workers.compactMap { $0 as? ConsumerGroupService<AntiFraudHandler> }.first)
+            try await withApplicationsRunning([process]) {
                 try await eventually("every entry processed", timeout: .seconds(120)) {
-                    service.counters.snapshot.acked >= traffic.map(\.emissions).reduce(0, +)
+                    consumer.counters.snapshot.acked >= traffic.map(\.emissions).reduce(0, +)
                 }
             }
             try await fixture.settle()
@@ -141,6 +141,16 @@ struct DeliveryTests {
     }
 
     // MARK: - Helpers
+
+    /// One `payflow anti-fraud` process, built as the command builds it, on
+    /// the fixture's servers (the real stream and key names).
+    static func antiFraudProcess(_ fixture: AntiFraudFixture, consumer: String, batchSize: Int = 256) async throws -> PayFlowApplication {
+        let environment = Environment([
+            "REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "CONSUMER_NAME": consumer,
+            "STREAM_BATCH_SIZE": "\(batchSize)", "STREAM_BLOCK_MS": "100",
+        ])
+        return try await AntiFraudService.make(ProcessContext(environment: environment, logger: .quiet("test.anti-fraud")))
+    }
 
     /// XADDs every emission (a duplicate_event twice), as the generator does.
     static func appendToStream(_ traffic: [SimulatedEvent], redis: RedisConnection) async throws {
@@ -159,10 +169,3 @@ struct DeliveryTests {
     }
 }
 
-/// Runs the services while `body` runs, then shuts them down gracefully.
-func whileRunning<Handler: ConsumerGroupHandler, Result: Sendable>(
-    _ services: [ConsumerGroupService<Handler>],
-    _ body: @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withServicesRunning(services, body)
-}

@@ -13,8 +13,10 @@ struct AuditFixture: IntegrationFixtureWrapper, Sendable {
 
     static let quietLogger = Logger.quiet("test.audit", level: .warning)
 
-    static func with<T>(_ body: (AuditFixture) async throws -> T) async throws -> T {
-        try await IntegrationFixture.with { base in
+    /// `redisDatabase` ``RedisTestDatabase/shared``: streams with unique
+    /// names; another: that database, flushed, with the real stream names.
+    static func with<T>(redisDatabase: RedisTestDatabase = .shared, _ body: (AuditFixture) async throws -> T) async throws -> T {
+        try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
             try await body(AuditFixture(base: base))
         }
     }

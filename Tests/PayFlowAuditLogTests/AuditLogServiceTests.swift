@@ -1,5 +1,6 @@
 import Foundation
 import PayFlowAuditLog
+import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
 import PayFlowRuntime
@@ -10,25 +11,22 @@ import Testing
 /// The audit-log group run by the real runtime against real Redis streams.
 @Suite("audit log: the consumer group")
 struct AuditLogServiceTests {
-    func consumer(_ fixture: AuditFixture, streams: [String], group: String, name: String, database: PostgresConnection) -> ConsumerGroupService<AuditLogHandler> {
-        var configuration = ConsumerGroupConfiguration(group: group, streams: streams, consumerName: name)
-        configuration.batchSize = 64
-        configuration.block = .milliseconds(100)
-        configuration.claimMinIdle = .milliseconds(500)
-        configuration.claimInterval = .milliseconds(100)
-        return ConsumerGroupService(
-            configuration: configuration,
-            redis: fixture.redisConfiguration,
-            handler: AuditLogHandler(writer: AuditChainWriter(database: database, consumer: name, logger: AuditFixture.quietLogger)),
-            logger: AuditFixture.quietLogger
-        )
+    /// One `payflow audit-log` process, built as the command builds it.
+    func auditLogProcess(_ fixture: AuditFixture, consumer: String) async throws -> PayFlowApplication {
+        let environment = Environment([
+            "REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "CONSUMER_NAME": consumer,
+            "STREAM_BATCH_SIZE": "64", "STREAM_BLOCK_MS": "100", "CLAIM_MIN_IDLE_MS": "500", "CLAIM_INTERVAL_MS": "100",
+        ])
+        return try await AuditLogService.make(ProcessContext(environment: environment, logger: AuditFixture.quietLogger))
     }
 
     @Test func twoReplicasStoreEveryEntryOfEveryStreamOnceInVerifiableChains() async throws {
-        try await AuditFixture.with { fixture in
-            let events = uniqueName("test:audit:events")
-            let deadLetters = uniqueName("test:audit:dlq")
-            let group = uniqueName("audit")
+        try await AuditFixture.with(redisDatabase: .auditLogReplicas) { fixture in
+            // The real names: a business stream and a dead-letter stream the audit log copies.
+            let events = StreamNames.events
+            let deadLetters = ConsumerGroupConfiguration.deadLetterStream(forGroup: ConsumerGroupName.notification.name)
+            #expect(AuditLogService.streams.contains(deadLetters))
+            let group = AuditLogService.group.name
             var commands: [RedisCommand] = []
             for index in 0..<1_500 {
                 commands.append(RedisCommand("XADD", events, "*", "id", "evt-\(index)", "type", "payment", "amount", "\(index)"))
@@ -42,25 +40,15 @@ struct AuditLogServiceTests {
             for reply in try await fixture.redis.pipeline(commands) { try reply.orThrow() }
             let expected = 1_500 + 2 + 40
 
-            let first = try await PostgresConnection.connect(url: fixture.databaseURL, logger: AuditFixture.quietLogger)
-            let second = try await PostgresConnection.connect(url: fixture.databaseURL, logger: AuditFixture.quietLogger)
-            let services: [any Service] = [
-                self.consumer(fixture, streams: [events, deadLetters], group: group, name: "replica-1", database: first),
-                self.consumer(fixture, streams: [events, deadLetters], group: group, name: "replica-2", database: second),
+            let replicas = [
+                try await self.auditLogProcess(fixture, consumer: "replica-1"),
+                try await self.auditLogProcess(fixture, consumer: "replica-2"),
             ]
-            let outcome: Result<Void, any Error>
-            do {
-                outcome = .success(try await withServicesRunning(services) {
-                    try await eventually("every entry stored", timeout: .seconds(60)) {
-                        try await fixture.rowCount() == expected
-                    }
-                })
-            } catch {
-                outcome = .failure(error)
+            try await withApplicationsRunning(replicas) {
+                try await eventually("every entry stored", timeout: .seconds(60)) {
+                    try await fixture.rowCount() == expected
+                }
             }
-            await first.close()
-            await second.close()
-            try outcome.get()
 
             #expect(try await fixture.rowCount() == expected)
             #expect(try await fixture.duplicateRowCount() == 0)

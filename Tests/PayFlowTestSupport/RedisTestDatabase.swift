@@ -38,6 +38,12 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     /// Its own suite, which runs beside the serialized `Reconciliation` suite.
     case reconciliationGeneratorRun = 26
 
+    // MARK: - PayFlowAnalyticsTests (the real stream names)
+    case analyticsReplicas = 32
+
+    // MARK: - PayFlowAuditLogTests (the real stream names)
+    case auditLogReplicas = 3
+
     // MARK: - PayFlowBalancesTests (`payflow:events` is fixed)
     case balancesReplicas = 30
     case balancesRedelivery = 31
