@@ -66,6 +66,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultPoisonAndMalformed = 23
     /// Both APIs in turn (the suite is serialized).
     case faultAPIFuzz = 24
+    /// The five services' builders in-process, with entries their stores refuse.
+    case faultStoreRefusals = 3
 
     /// The database number, as `SELECT` and a Redis URL's path take it.
     public var number: Int { self.rawValue }
