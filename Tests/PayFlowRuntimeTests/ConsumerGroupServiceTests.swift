@@ -120,6 +120,24 @@ struct ConsumerGroupServiceTests {
         #expect(service.counters.snapshot.retried == 2)
     }
 
+    /// A batch the handler holds longer than `claimMinIdle` looks idle to
+    /// Redis; the claim loop of the same consumer must leave it to the read
+    /// loop that is handling it instead of handling it a second time.
+    @Test func aBatchSlowerThanTheClaimIdleIsNotHandledTwiceByTheSameConsumer() async throws {
+        let fixture = try await StreamFixture.make()
+        let handler = ScriptedHandler(beforeBatch: { try? await Task.sleep(for: .milliseconds(1500)) })
+        let service = fixture.service(handler)
+        let ids = try await fixture.add(5)
+
+        try await whileRunning(service) {
+            try await eventually("the slow batch acked") { try await fixture.pending() == 0 && service.counters.snapshot.acked == 5 }
+        }
+        for id in ids {
+            #expect(handler.attempts(id) == 1, "\(id) handled \(handler.attempts(id)) times")
+        }
+        #expect(try await fixture.deadLetters().isEmpty)
+    }
+
     @Test func deadLettersAnUndecodableEntryAtOnce() async throws {
         let fixture = try await StreamFixture.make()
         let handler = ScriptedHandler()

@@ -21,13 +21,7 @@ struct StoreRefusalSplitTests {
             try await StreamProducer(connection: fixture.redis, maxLength: nil).add(ids.map { id in
                 StreamProducer.Message(stream: fixture.stream, fields: [("id", id), ("value", refused.contains(id) ? RefusingStoreHandler.refusedValue : "ok")])
             })
-            // Claims only after 2 s idle: a batch still being split on a loaded
-            // machine must not be claimed by the claim loop meanwhile, which
-            // would handle its entries twice (the at-least-once redelivery
-            // this test does not look at).
-            var configuration = fixture.configuration()
-            configuration.claimMinIdle = .seconds(2)
-            let service = fixture.service(RefusingStoreHandler(database: base.database), configuration)
+            let service = fixture.service(RefusingStoreHandler(database: base.database))
 
             try await whileRunning(service) {
                 try await eventually("the refused entries dead-lettered", timeout: .seconds(30)) {

@@ -25,6 +25,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let counters: ConsumerGroupCounters
     let metrics: ConsumerGroupMetrics
     private let handler: Handler
+    private let inFlight = InFlightEntries()
     private let redis: RedisConfiguration
     private let logger: Logger
 
@@ -204,8 +205,11 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     // MARK: - One batch
 
     /// Decodes, handles and settles one batch. Throws only when Redis fails;
-    /// the entries then stay pending and are claimed again later.
+    /// the entries then stay pending and are claimed again later. Entries the
+    /// other loop is handling right now are left to it (``InFlightEntries``).
     func process(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) {
+        let entries = self.inFlight.begin(entries)
+        defer { self.inFlight.end(entries) }
         var settlement = Settlement(acks: deleted)
         if !deleted.isEmpty {
             self.counters.record(.trimmed, keys: deleted)
