@@ -250,9 +250,12 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.counters.record(.failed, keys: failed.map(\.entry.key))
 
         if !failed.isEmpty || !rejected.isEmpty {
-            let counts = try await connection.deliveryCounts(
+            var counts = try await connection.deliveryCounts(
                 group: self.configuration.group, of: (failed + rejected).map(\.entry.key)
             )
+            for (key, count) in counts {
+                counts[key] = max(1, count - self.inFlight.skippedDeliveries(of: key))
+            }
             for (entry, reason) in rejected {
                 settlement.deadLetters.append(DeadLetter(entry: entry, reason: reason, deliveryCount: counts[entry.key] ?? 1))
             }
@@ -274,6 +277,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
         try await self.settle(settlement, connection: connection)
+        self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
     }
 
     /// Calls the handler; when it throws because its store is down, retries
