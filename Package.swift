@@ -455,11 +455,17 @@ let package = Package(
                 // Built first so the tests can run the real `payflow` binary.
                 "PayFlowCLI",
                 "PayFlowAuditLog",
+                // StoreRefusalTests runs every service's builder in-process.
+                "PayFlowAntiFraud",
+                "PayFlowNotification",
+                "PayFlowReconciliation",
+                "PayFlowAnalyticsAPI",
                 "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",
                 "PayFlowRuntime",
                 "PayFlowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

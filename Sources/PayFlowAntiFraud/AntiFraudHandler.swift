@@ -12,7 +12,10 @@ import PayFlowRuntime
 ///
 /// Every step is idempotent per event id, so a redelivered batch, a batch
 /// claimed from a dead replica or one retried after an outage adds nothing.
-/// A store that is down throws, and the runtime retries the whole batch.
+/// A store that is down throws, and the runtime retries the whole batch; a
+/// store that refuses an entry (an error reply from the Lua script, a
+/// statement PostgreSQL refuses) throws too, and the runtime handles the
+/// batch's halves apart until that entry is alone.
 public struct AntiFraudHandler: ConsumerGroupHandler {
     public let state: AccountStateStore
     public let alerts: FraudAlertStore

@@ -8,7 +8,9 @@ import PayFlowRuntime
 ///
 /// It decodes nothing (``AuditRecord`` takes any fields), so no entry is ever
 /// dead-lettered for its content: the audit log is where malformed entries
-/// are kept too. A database that is down throws, and the runtime retries.
+/// are kept too (NUL characters replaced, see ``AuditRecord``). A database
+/// that is down throws, and the runtime retries; a row PostgreSQL refuses
+/// throws too, and the runtime splits the batch until that entry is alone.
 public struct AuditLogHandler: ConsumerGroupHandler {
     public typealias Message = AuditRecord
 

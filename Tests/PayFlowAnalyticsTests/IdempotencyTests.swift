@@ -88,26 +88,30 @@ struct IdempotencyTests {
     }
 
     /// A value PostgreSQL refuses (year 0 decodes as an EventTimestamp but is
-    /// no PostgreSQL time) fails only its own entry: the others of the batch
-    /// are recorded and done.
-    @Test func anEntryThePostgresRefusesFailsAloneNotItsBatch() async throws {
+    /// no PostgreSQL time) makes the handler throw a refusal, not an outage,
+    /// and records nothing of the batch (one statement): the runtime then
+    /// handles the halves apart until the entry is alone, which the fault
+    /// suite's `StoreRefusalTests` checks for every group.
+    @Test func anEntryPostgresRefusesFailsTheStatementAsARefusal() async throws {
         try await Fixture.with { fixture in
             let good = (0..<9).map { Fixture.payment(amount: Int64(10 * ($0 + 1))) }
             let bad = Fixture.payment(amount: 1, at: EventTimestamp(rfc3339: "0000-01-01T00:00:00Z")!)
             var messages = good.map(AnalyticsMessage.event)
             messages.insert(.event(bad), at: 4)
             let batch = fixture.deliveries(messages)
-            let outcomes = try await fixture.withHandler { handler in try await handler.handle(batch) }
-            for delivery in batch {
-                if case .event(let event) = delivery.message, event.id == bad.id {
-                    guard case .retry? = outcomes[delivery.key] else {
-                        Issue.record("the refused entry: \(String(describing: outcomes[delivery.key]))")
-                        continue
-                    }
-                } else {
-                    #expect(outcomes[delivery.key] == .done)
+            let refusal = try await fixture.withHandler { handler -> (any Error)? in
+                do {
+                    _ = try await handler.handle(batch)
+                    return nil
+                } catch {
+                    return error
                 }
             }
+            let error = try #require(refusal, "the batch with year 0 was recorded")
+            #expect(!HandlerFailure.isOutage(error), "\(error)")
+            #expect(try await fixture.queries.summary().totals.isEmpty)
+            // Without the refused entry the same neighbours are recorded.
+            _ = try await fixture.withHandler { handler in try await handler.handle(fixture.deliveries(good.map(AnalyticsMessage.event), firstID: 100)) }
             #expect(try await fixture.queries.summary().totals == ExpectedFigures(good).totals)
         }
     }

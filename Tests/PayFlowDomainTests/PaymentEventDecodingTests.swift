@@ -69,6 +69,18 @@ struct PaymentEventDecodingTests {
         ("schema_version", "2", "unsupported version '2'"),
         ("country", "Germany", "ISO 3166-1 alpha-2"),
         ("merchant", "", "is empty"),
+        // What a store would refuse later, refused here for every service and the REST API alike.
+        ("account", "acc-\u{0}42", "control character U+0000"),
+        ("account", "acc-\n42", "control character U+000A"),
+        ("merchant", "m-\u{7F}", "control character U+007F"),
+        ("device", "d-\u{85}", "control character U+0085"),
+        ("account", String(repeating: "a", count: 9000), "9000 characters long, at most 64"),
+        ("merchant", String(repeating: "m", count: 65), "65 characters long, at most 64"),
+        ("device", String(repeating: "d", count: 65), "at most 64"),
+        ("ip", "not-an-ip", "not an IPv4 or IPv6 address"),
+        ("ip", "256.1.1.1", "not an IPv4 or IPv6 address"),
+        ("ip", "10.0.0.1\u{0}", "control character U+0000"),
+        ("ip", String(repeating: "1", count: 46), "at most 45"),
     ])
     func rejectsABadValueWithAReasonNamingIt(field: String, value: String, reason: String) {
         do {
@@ -78,6 +90,21 @@ struct PaymentEventDecodingTests {
             #expect(error.field == field)
             #expect(error.description.contains(reason), "\(error.description)")
         }
+    }
+
+    /// The limits are inclusive and count characters, not bytes, as JSON
+    /// Schema's `maxLength` does; IPv6 is an address too.
+    @Test func acceptsTextAtItsLimitsAndBothIPFamilies() throws {
+        let longest = String(repeating: "é", count: EventTextLimits.maxIdentifierLength)
+        for field in ["account", "merchant", "device"] {
+            #expect(throws: Never.self) { try PaymentEvent(fields: Self.fields(replacing: field, with: longest)) }
+        }
+        for ip in ["2001:db8::1", "::ffff:192.0.2.1", "192.0.2.255"] {
+            #expect(throws: Never.self) { try PaymentEvent(fields: Self.fields(replacing: "ip", with: ip)) }
+        }
+        let blocked = PaymentEvent(id: UUID(), type: .accountBlocked, occurredAt: .now(), account: "a", amount: 0, currency: .eur,
+                                   details: .init(reason: String(repeating: "r", count: EventTextLimits.maxReasonLength + 1)))
+        #expect(throws: EventDecodingError.self) { try PaymentEvent(fields: blocked.fields) }
     }
 
     @Test(arguments: ["id", "type", "occurred_at", "account", "amount", "currency", "schema_version", "merchant", "country", "ip", "device"])

@@ -28,10 +28,17 @@ struct EventInjectionTests {
         let members = fields.map { field -> String in
             let value = field.name == "amount"
                 ? (amountJSON ?? field.value)
-                : "\"\(field.value)\""
+                : Self.jsonString(field.value)
             return "\"\(field.name)\": \(value)"
         }
         return "{" + members.joined(separator: ", ") + "}"
+    }
+
+    /// A JSON string literal, control characters escaped as JSON requires.
+    static func jsonString(_ value: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     struct Injected: Decodable {
@@ -109,6 +116,12 @@ struct EventInjectionTests {
         .init(name: "time that is not RFC 3339", fields: changing("occurred_at", to: "25/11/2026")),
         .init(name: "unsupported schema version", fields: changing("schema_version", to: "2")),
         .init(name: "empty field", fields: changing("account", to: "")),
+        // The same limits as the stream decoder, so REST refuses what every consumer would.
+        .init(name: "NUL byte in account", fields: changing("account", to: "acc-\u{0}42")),
+        .init(name: "control character in merchant", fields: changing("merchant", to: "m-\u{1B}[31m")),
+        .init(name: "account longer than maxLength", fields: changing("account", to: String(repeating: "a", count: 9000))),
+        .init(name: "device longer than maxLength", fields: changing("device", to: String(repeating: "d", count: 65))),
+        .init(name: "ip that is not an address", fields: changing("ip", to: "203.0.113")),
     ]
 
     @Test(arguments: Self.refused)

@@ -55,6 +55,25 @@ struct OpenAPIDocumentTests {
         #expect(states == ["stopped", "running", "paused_for_lag"])
     }
 
+    /// Every free-text field of an event declares the limits the stream
+    /// decoder applies (``EventTextLimits``): what the document promises is
+    /// what REST and every consumer refuse.
+    @Test func textFieldsDeclareTheDecodersLimits() async throws {
+        let (served, _) = try await Self.servedDocument()
+        let document = try #require(try JSONSerialization.jsonObject(with: served) as? [String: Any])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let event = try #require(schemas["PaymentEvent"]?["properties"] as? [String: [String: Any]])
+        let scenario = try #require(schemas["ScenarioParameters"]?["properties"] as? [String: [String: Any]])
+        let noControlCharacters = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        for (name, field) in [("account", event["account"]), ("merchant", event["merchant"]), ("device", event["device"]), ("scenario account", scenario["account"])] {
+            #expect(field?["maxLength"] as? Int == EventTextLimits.maxIdentifierLength, "\(name)")
+            #expect(field?["pattern"] as? String == noControlCharacters, "\(name)")
+        }
+        #expect(event["reason"]?["maxLength"] as? Int == EventTextLimits.maxReasonLength)
+        #expect(event["reason"]?["pattern"] as? String == noControlCharacters)
+        #expect(event["ip"]?["maxLength"] as? Int == EventTextLimits.maxIPLength)
+    }
+
     /// The request objects reject unknown fields in the generated decoders.
     @Test func requestSchemasForbidAdditionalProperties() async throws {
         let (served, _) = try await Self.servedDocument()

@@ -59,6 +59,26 @@ struct WebhookRetryTests {
         }
     }
 
+    /// A receiver's answer with a NUL byte, which PostgreSQL text refuses: the
+    /// outcome is still recorded (the byte replaced). Were `record` refused
+    /// after the deliveries, the runtime would split the batch and send its
+    /// delivered neighbours again.
+    @Test func anAnswerWithANulByteIsRecordedNotRefused() async throws {
+        try await WebhookReceiver.withReceiver { receiver in
+            try await Fixture.with { fixture in
+                try await fixture.xadd(Fixture.event(.payment))
+                receiver.state.withLock { $0.scriptedBody = "upstream\u{0}broken" }
+                let (outcome, row) = try await self.handleOne(fixture, receiver, script: [503], maxAttempts: 1)
+                guard case .retry = outcome else {
+                    Issue.record("expected .retry, got \(String(describing: outcome))")
+                    return
+                }
+                #expect(row?.status == "failed")
+                #expect(row?.lastError == "webhook answered 503: upstream\u{FFFD}broken")
+            }
+        }
+    }
+
     @Test(arguments: [400, 401, 403, 404, 410, 422])
     func aClientErrorIsPermanentAndNotRetried(status: Int) async throws {
         try await WebhookReceiver.withReceiver { receiver in

@@ -120,6 +120,33 @@ struct ConsumerGroupServiceTests {
         #expect(service.counters.snapshot.retried == 2)
     }
 
+    /// A batch the handler holds longer than `claimMinIdle` looks idle to
+    /// Redis; the claim loop of the same consumer must leave it to the loop
+    /// that is handling it instead of handling it a second time, and the
+    /// deliveries Redis counted for those skipped claims are no attempts: a
+    /// failing entry is still handled `MAX_DELIVERIES` times, dead-lettered once.
+    @Test func aBatchSlowerThanTheClaimIdleIsNotHandledTwiceByTheSameConsumer() async throws {
+        let fixture = try await StreamFixture.make()
+        let handler = ScriptedHandler(
+            behaviour: { eventID, _ in eventID == "event-3" ? .retry(reason: "slow and failing") : .done },
+            beforeBatch: { try? await Task.sleep(for: .milliseconds(1500)) }
+        )
+        let service = fixture.service(handler)
+        let ids = try await fixture.add(5)
+
+        try await whileRunning(service) {
+            try await eventually("the failing entry dead-lettered", timeout: .seconds(60)) { try await fixture.deadLetters().count >= 1 }
+            try await eventually("nothing pending") { try await fixture.pending() == 0 }
+        }
+        for id in ids where id != "event-3" {
+            #expect(handler.attempts(id) == 1, "\(id) handled \(handler.attempts(id)) times")
+        }
+        #expect(handler.attempts("event-3") == 3, "handled \(handler.attempts("event-3")) times, MAX_DELIVERIES is 3")
+        let letters = try await fixture.deadLetters()
+        #expect(letters.count == 1)
+        #expect(letters.first?[field: "delivery_count"] == "3")
+    }
+
     @Test func deadLettersAnUndecodableEntryAtOnce() async throws {
         let fixture = try await StreamFixture.make()
         let handler = ScriptedHandler()

@@ -42,7 +42,7 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case analyticsReplicas = 32
 
     // MARK: - PayFlowAuditLogTests (the real stream names)
-    case auditLogReplicas = 3
+    case auditLogReplicas = 33
 
     // MARK: - PayFlowBalancesTests (`payflow:events` is fixed)
     case balancesReplicas = 30
@@ -72,6 +72,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultPoisonAndMalformed = 23
     /// Both APIs in turn (the suite is serialized).
     case faultAPIFuzz = 24
+    /// The five services' builders in-process, with entries their stores refuse.
+    case faultStoreRefusals = 3
 
     /// The database number, as `SELECT` and a Redis URL's path take it.
     public var number: Int { self.rawValue }

@@ -8,7 +8,9 @@ extension PaymentEvent {
     /// Refused: a missing, empty, duplicate or unknown field; an unknown type,
     /// schema version or currency; an id that is not a UUID; an amount that is
     /// not a non-negative integer (or not zero for account events, or zero for
-    /// money movements); a time that is not RFC 3339 UTC.
+    /// money movements); a time that is not RFC 3339 UTC; a text field
+    /// (account, merchant, device, reason) with a control character or longer
+    /// than ``EventTextLimits``, an `ip` that is not an IP address.
     public init(fields: some Sequence<(name: String, value: String)>) throws(EventDecodingError) {
         var values: [String: String] = [:]
         for (name, value) in fields {
@@ -18,6 +20,11 @@ extension PaymentEvent {
         func required(_ name: String) throws(EventDecodingError) -> String {
             guard let value = values[name] else { throw EventDecodingError(field: name, problem: .missingField) }
             guard !value.isEmpty else { throw EventDecodingError(field: name, problem: .emptyField) }
+            return value
+        }
+        func identifier(_ name: String) throws(EventDecodingError) -> String {
+            let value = try required(name)
+            try EventTextLimits.checkText(value, field: name, maxLength: EventTextLimits.maxIdentifierLength)
             return value
         }
 
@@ -42,7 +49,7 @@ extension PaymentEvent {
         guard let occurredAt = EventTimestamp(rfc3339: timeText) else {
             throw EventDecodingError(field: Field.occurredAt, problem: .invalidValue("'\(timeText)' is not an RFC 3339 UTC time"))
         }
-        let account = try required(Field.account)
+        let account = try identifier(Field.account)
         let amountText = try required(Field.amount)
         guard amountText.utf8.allSatisfy({ (48...57).contains($0) }), let amount = Int64(amountText) else {
             throw EventDecodingError(field: Field.amount, problem: .invalidValue("'\(amountText)' is not a non-negative integer of minor units"))
@@ -61,21 +68,23 @@ extension PaymentEvent {
         var details = Details()
         switch type {
         case .payment:
-            details.merchant = try required(Field.merchant)
+            details.merchant = try identifier(Field.merchant)
             let country = try required(Field.country)
             guard country.count == 2, country.utf8.allSatisfy({ (65...90).contains($0) }) else {
                 throw EventDecodingError(field: Field.country, problem: .invalidValue("'\(country)' is not an ISO 3166-1 alpha-2 code"))
             }
             details.country = country
-            details.ip = try required(Field.ip)
-            details.device = try required(Field.device)
+            let ip = try required(Field.ip)
+            try EventTextLimits.checkIPAddress(ip, field: Field.ip)
+            details.ip = ip
+            details.device = try identifier(Field.device)
         case .refund:
             let original = try required(Field.originalPaymentID)
             guard let originalID = UUID(uuidString: original) else {
                 throw EventDecodingError(field: Field.originalPaymentID, problem: .invalidValue("'\(original)' is not a UUID"))
             }
             details.originalPaymentID = originalID
-            details.merchant = try required(Field.merchant)
+            details.merchant = try identifier(Field.merchant)
         case .topup:
             let source = try required(Field.source)
             guard ["card", "bank_transfer"].contains(source) else {
@@ -83,7 +92,9 @@ extension PaymentEvent {
             }
             details.source = source
         case .accountBlocked, .accountUnblocked:
-            details.reason = try required(Field.reason)
+            let reason = try required(Field.reason)
+            try EventTextLimits.checkText(reason, field: Field.reason, maxLength: EventTextLimits.maxReasonLength)
+            details.reason = reason
         }
         self.init(id: id, type: type, occurredAt: occurredAt, account: account, amount: amount, currency: currency, details: details)
     }

@@ -44,7 +44,7 @@ public struct NotificationStore: Sendable {
         parameters += [
             PostgresArrayLiteral.text(outcomes.map { $0.result.status == .delivered ? "delivered" : "failed" }),
             PostgresArrayLiteral.integers(outcomes.map { Int64($0.result.attempts) }),
-            Self.nullableText(outcomes.map(\.result.error)),
+            Self.nullableText(outcomes.map { $0.result.error.map(Self.storable) }),
         ]
         try await self.database.query(Self.recordStatement, parameters)
     }
@@ -61,6 +61,15 @@ public struct NotificationStore: Sendable {
             PostgresArrayLiteral.text(messages.map(\.kind.rawValue)),
             PostgresArrayLiteral.text(messages.map(\.recipient)),
         ]
+    }
+
+    /// An error as PostgreSQL text can keep it: a receiver's answer may hold
+    /// a NUL byte, which text refuses. This statement runs after the
+    /// deliveries, so a refusal here would make the runtime split the batch
+    /// and send its delivered neighbours again; nothing it writes may be
+    /// refused (every other column was accepted by ``prepare(_:)``).
+    static func storable(_ error: String) -> String {
+        error.contains("\u{0}") ? error.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : error
     }
 
     /// A text array literal with `NULL` elements for nils.

@@ -14,10 +14,14 @@ import PayFlowRedis
 ///   and makes the runtime retry the same batch with backoff, without
 ///   spending the entries' delivery attempts. The one exception is an error
 ///   that says retrying cannot help (``HandlerFailure/isOutage(_:)``: a
-///   statement PostgreSQL refused, an error reply from Redis): then every
-///   entry of the batch is `.retry`, spending an attempt, so a batch that can
-///   never succeed reaches the dead-letter stream instead of looping forever.
-///   Handlers therefore just throw; they need not catch their store's errors.
+///   statement PostgreSQL refused, an error reply from Redis): then the
+///   runtime calls `handle` again with each half of the batch, and so on,
+///   until the entry the store refuses is alone; it alone is `.retry`,
+///   spending an attempt, and reaches the dead-letter stream after
+///   `MAX_DELIVERIES`, while its neighbours are settled normally. Handlers
+///   therefore just throw; they need not catch their store's errors, but a
+///   call that throws a refusal should have had no external effect yet
+///   (the halves are handled again).
 ///
 /// Concurrency: the runtime's read loop and claim loop each call `handle`,
 /// and may do so at the same time, with disjoint batches. A handler's state

@@ -25,6 +25,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let counters: ConsumerGroupCounters
     let metrics: ConsumerGroupMetrics
     private let handler: Handler
+    private let inFlight = InFlightEntries()
     private let redis: RedisConfiguration
     private let logger: Logger
 
@@ -204,8 +205,11 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     // MARK: - One batch
 
     /// Decodes, handles and settles one batch. Throws only when Redis fails;
-    /// the entries then stay pending and are claimed again later.
+    /// the entries then stay pending and are claimed again later. Entries the
+    /// other loop is handling right now are left to it (``InFlightEntries``).
     func process(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) {
+        let entries = self.inFlight.begin(entries)
+        defer { self.inFlight.end(entries) }
         var settlement = Settlement(acks: deleted)
         if !deleted.isEmpty {
             self.counters.record(.trimmed, keys: deleted)
@@ -246,9 +250,12 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.counters.record(.failed, keys: failed.map(\.entry.key))
 
         if !failed.isEmpty || !rejected.isEmpty {
-            let counts = try await connection.deliveryCounts(
+            var counts = try await connection.deliveryCounts(
                 group: self.configuration.group, of: (failed + rejected).map(\.entry.key)
             )
+            for (key, count) in counts {
+                counts[key] = max(1, count - self.inFlight.skippedDeliveries(of: key))
+            }
             for (entry, reason) in rejected {
                 settlement.deadLetters.append(DeadLetter(entry: entry, reason: reason, deliveryCount: counts[entry.key] ?? 1))
             }
@@ -270,14 +277,28 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
         try await self.settle(settlement, connection: connection)
+        self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
     }
 
     /// Calls the handler; when it throws because its store is down, retries
     /// the same batch with backoff instead of letting it count against the
-    /// entries' delivery attempts. When the store refused the work
-    /// (``HandlerFailure/isOutage(_:)`` is false), every entry is `.retry`:
-    /// retrying the batch as it is would never end. Returns nil if shutdown
-    /// came before it succeeded.
+    /// entries' delivery attempts. Returns nil if shutdown came before it
+    /// succeeded.
+    ///
+    /// When the store refused the work (``HandlerFailure/isOutage(_:)`` is
+    /// false), retrying the batch as it is would never end, and failing it
+    /// whole would dead-letter every neighbour of one bad entry. So the batch
+    /// is halved and each half handled on its own, recursively: a half that
+    /// succeeds is settled normally, and an entry refused alone is `.retry`
+    /// with the store's reason, spending one attempt, so it reaches the
+    /// dead-letter stream after `MAX_DELIVERIES` like any failing entry. One
+    /// culprit in a batch of n costs about 2·log2(n) extra calls.
+    ///
+    /// A split calls the handler again with entries whose first call failed:
+    /// that is a redelivery the at-least-once contract already allows, and
+    /// handlers with external effects must make the refused call effect-free
+    /// or remember what went out (notification records `pending` rows before
+    /// it sends, so a refusal there has sent nothing).
     private func handleRetryingThrows(_ deliveries: [Delivery<Handler.Message>]) async -> [StreamEntry.Key: EntryOutcome]? {
         guard !deliveries.isEmpty else { return [:] }
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
@@ -285,7 +306,18 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             do {
                 return try await self.handler.handle(deliveries)
             } catch where !HandlerFailure.isOutage(error) {
-                return deliveries.outcomes(.retry(reason: "\(error)"))
+                guard deliveries.count > 1 else {
+                    return deliveries.outcomes(.retry(reason: "\(error)"))
+                }
+                self.logger.notice(
+                    "The store refused a batch; handling its halves apart to isolate the entry it refuses",
+                    metadata: ["error": "\(error)", "batch": "\(deliveries.count)"]
+                )
+                let middle = deliveries.count / 2
+                guard let first = await self.handleRetryingThrows(Array(deliveries[..<middle])),
+                      let second = await self.handleRetryingThrows(Array(deliveries[middle...]))
+                else { return nil }
+                return first.merging(second) { outcome, _ in outcome }
             } catch {
                 self.counters.record(.failed, keys: deliveries.map(\.key))
                 self.logger.warning("Handler failed a whole batch; retrying it", metadata: ["error": "\(error)", "batch": "\(deliveries.count)"])

@@ -25,6 +25,8 @@ final class WebhookReceiver: Sendable {
         /// Statuses to answer to the next correctly signed requests, in order,
         /// before accepting again.
         var scripted: [Int] = []
+        /// The body of the scripted answers, when not empty.
+        var scriptedBody: String?
         /// Time taken per accepted request (to observe concurrency).
         var delay: Duration?
         var requests = 0
@@ -77,16 +79,19 @@ final class WebhookReceiver: Sendable {
             let signature = request.headers[HTTPField.Name(WebhookSignature.headerName)!] ?? ""
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
             let valid = WebhookSignature.isValid(signature, body: bytes, secret: self.secret)
-            let (failing, scripted, delay) = self.state.withLock { state -> (Bool, Int?, Duration?) in
+            let (failing, scripted, delay) = self.state.withLock { state -> (Bool, (code: Int, body: String?)?, Duration?) in
                 state.requests += 1
                 if !valid { state.badSignatures += 1 }
                 if valid && state.failing { state.failedOnPurpose += 1 }
                 let scripted = valid && !state.failing && !state.scripted.isEmpty ? state.scripted.removeFirst() : nil
-                return (state.failing, scripted, state.delay)
+                return (state.failing, scripted.map { ($0, state.scriptedBody) }, state.delay)
             }
             guard valid else { return Response(status: .unauthorized) }
             guard !failing else { return Response(status: .internalServerError) }
-            if let scripted { return Response(status: .init(code: scripted)) }
+            if let scripted {
+                guard let body = scripted.body else { return Response(status: .init(code: scripted.code)) }
+                return Response(status: .init(code: scripted.code), body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            }
             let payload = try JSONDecoder().decode(WebhookPayload.self, from: Data(bytes))
             if let delay {
                 self.state.withLock { state in

@@ -1,0 +1,64 @@
+import PayFlowRedis
+import Synchronization
+
+/// The entries this consumer is handling right now, shared by its read loop
+/// and its claim loop.
+///
+/// Why: `XAUTOCLAIM` hands over every entry idle longer than `claimMinIdle`,
+/// this consumer's own included, and an entry whose batch is still in the
+/// handler's hands looks idle to Redis. A batch that takes longer than that
+/// (a slow store, or a batch being split around an entry the store refuses)
+/// was then handled a second time by the claim loop of the same process,
+/// and an entry dead-lettered by both loops landed twice in the dead-letter
+/// stream. Each loop now takes only the entries the other is not handling;
+/// the one handling them settles them.
+///
+/// Redis counted such a skipped claim as a delivery; it was not an attempt,
+/// so ``skippedDeliveries(of:)`` lets whichever loop settles the entry, now
+/// or after a retry, take it back out before comparing with
+/// `MAX_DELIVERIES`. The count is kept until the entry is acked here
+/// (``settled(_:)``); one settled by another replica leaves a stale count,
+/// which the cap bounds.
+final class InFlightEntries: Sendable {
+    private struct State {
+        var keys: Set<StreamEntry.Key> = []
+        var skipped: [StreamEntry.Key: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    private static let maxRemembered = 100_000
+
+    /// Marks the entries not in flight yet as in flight and returns them;
+    /// counts a skipped delivery for the others.
+    func begin(_ entries: [StreamEntry]) -> [StreamEntry] {
+        self.state.withLock { state in
+            entries.filter { entry in
+                if state.keys.insert(entry.key).inserted { return true }
+                if state.skipped.count >= Self.maxRemembered { state.skipped.removeAll() }
+                state.skipped[entry.key, default: 0] += 1
+                return false
+            }
+        }
+    }
+
+    /// Deliveries Redis counted for `key` while it was in flight here and
+    /// that nobody handled.
+    func skippedDeliveries(of key: StreamEntry.Key) -> Int {
+        self.state.withLock { $0.skipped[key] ?? 0 }
+    }
+
+    /// Ends what ``begin(_:)`` returned.
+    func end(_ entries: [StreamEntry]) {
+        self.state.withLock { state in
+            for entry in entries { state.keys.remove(entry.key) }
+        }
+    }
+
+    /// Forgets the skipped deliveries of entries acked or dead-lettered.
+    func settled(_ keys: [StreamEntry.Key]) {
+        self.state.withLock { state in
+            guard !state.skipped.isEmpty else { return }
+            for key in keys { state.skipped[key] = nil }
+        }
+    }
+}
