@@ -40,7 +40,10 @@ struct ConsumerGroupServiceTests {
         try await fixture.add(5)
 
         try await whileRunning(service) {
-            try await eventually("the handler to fail several times") { failedCalls.value >= 15 }
+            // Only the read loop retries the batch (the claim loop leaves
+            // entries in flight alone), every ≤ 200 ms; a starved machine
+            // stretches that, hence the long wait for fifteen calls.
+            try await eventually("the handler to fail several times", timeout: .seconds(120)) { failedCalls.value >= 15 }
             #expect(service.counters.snapshot.acked == 0)
             #expect(try await fixture.pending() == 5)
             storeIsDown.value = false
