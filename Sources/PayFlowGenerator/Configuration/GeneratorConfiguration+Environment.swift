@@ -1,14 +1,16 @@
 import Foundation
+import PayFlowDomain
 import PayFlowRuntime
 
 extension GeneratorConfiguration {
     /// The configuration `payflow generator` starts from: the defaults, with
-    /// `GENERATOR_RATE`, `GENERATOR_TOTAL`, `GENERATOR_SEED` and
-    /// `GENERATOR_ACCOUNTS` applied when set.
+    /// `GENERATOR_RATE`, `GENERATOR_TOTAL`, `GENERATOR_SEED`,
+    /// `GENERATOR_ACCOUNTS` and `GENERATOR_START_TIME` applied when set.
     ///
     /// A container is configured by its environment (compose's `env_file`),
     /// not by editing its command line, so these are what `.env` changes;
-    /// the command's flags still win over them.
+    /// the command's flags still win over them. A seed and a start time
+    /// together fix the events, so two runs can be compared.
     public init(environment: Environment) throws(ConfigurationError) {
         self.init()
         // 0 = as fast as possible, like `--unlimited`.
@@ -24,5 +26,11 @@ extension GeneratorConfiguration {
             self.seed = seed
         }
         self.accounts = try environment.integer("GENERATOR_ACCOUNTS", default: self.accounts, in: 10...1_000_000)
+        if let text = environment.values["GENERATOR_START_TIME"] {
+            guard let start = EventTimestamp(rfc3339: text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(variable: "GENERATOR_START_TIME", problem: "must be an RFC 3339 UTC time like 2026-01-05T09:00:00Z, got '\(text)'")
+            }
+            self.startTime = start
+        }
     }
 }
