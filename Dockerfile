@@ -25,7 +25,7 @@ FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libhiredis-dev libpq-dev pkg-config \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . .
@@ -49,7 +49,7 @@ FROM ${RUNTIME_IMAGE} AS runtime-base
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libhiredis0.14 libpq5 ca-certificates curl tzdata \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin payflow
 
 # `payflow migrate` reads its migrations from db/ under the working directory.
