@@ -16,7 +16,12 @@ LOCAL_SERVERS := scripts/local-servers
 RUN_DIR := var/run
 TEST_SERVERS_DIR := var/test-servers
 PYTHON ?= python3
-.PHONY: help build test test-faults bench run stop compose-check clean
+# Compose v2 (`docker compose`) where installed, else Compose 1.29 (`docker-compose`).
+# Debian's docker CLI first: a docker in /usr/local/bin may lack the buildx plugin
+# that its BuildKit builds need.
+DOCKER ?= $(shell if [ -x /usr/bin/docker ]; then echo /usr/bin/docker; else echo docker; fi)
+COMPOSE ?= $(shell if $(DOCKER) compose version >/dev/null 2>&1; then echo "$(DOCKER) compose"; else echo docker-compose; fi)
+.PHONY: help build test test-faults test-compose bench run stop up down logs ps compose-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -69,6 +74,27 @@ run: ## Run the whole platform natively with a live status (installs missing dep
 
 stop: ## Stop a run left in the background and the servers of var/run (data stays)
 	@scripts/run-platform stop
+
+# The container path (compose.yaml). Settings reach the containers from .env
+# (PAYFLOW_ENV_FILE), a copy of .env.example made on the first `make up`;
+# replicas from the *_REPLICAS there or in the environment.
+up: ## Start the platform in containers, detached (docker compose up -d; builds the image the first time)
+	@test -f "$${PAYFLOW_ENV_FILE:-.env}" || cp .env.example "$${PAYFLOW_ENV_FILE:-.env}"
+	$(COMPOSE) up -d
+
+down: ## Stop and remove the containers, network and volumes (docker compose down -v)
+	$(COMPOSE) --profile monitoring down -v --remove-orphans
+
+logs: ## The last lines of every container's log (docker compose logs -f follows)
+	$(COMPOSE) logs --no-color --tail=50
+
+ps: ## List the containers and their health
+	$(COMPOSE) ps
+
+# Builds local base images (no registry needed), the image of the debug binary
+# `make test` built, and runs the stack with faults: scripts/test-compose.
+test-compose: ## Run the platform in Docker with replicas, kill, scaling and monitoring checks (root; installs Docker)
+	@scripts/test-compose
 
 compose-check: ## Check compose.yaml statically (subcommands, variables, depends_on)
 	@$(PYTHON) scripts/check-compose.py

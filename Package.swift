@@ -343,6 +343,7 @@ let package = Package(
             name: "PayFlowGeneratorTests",
             dependencies: [
                 "PayFlowGenerator",
+                "PayFlowRuntime",
                 "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",

@@ -8,6 +8,7 @@
 - depends_on targets exist; service_healthy targets have a healthcheck;
   service_completed_successfully targets are one-shot (no restart policy);
 - files bind-mounted from the repository exist;
+- every service of the payflow image has an env_file (the settings of .env);
 - each payflow service's healthcheck calls its own HTTP_PORT on a path the
   binary serves, and its published container port is that HTTP_PORT;
 - the monitoring profile agrees: monitoring/prometheus.yml scrapes every
@@ -142,6 +143,9 @@ def check_services(services: dict, subcommands: set[str], source: str) -> None:
                 )
         elif runs_payflow_image(service):
             error(f"service {name}: uses the payflow image but its command does not run `payflow <subcommand>`")
+        if runs_payflow_image(service) and not service.get("env_file"):
+            # Without it the settings of .env (FRAUD_*, GENERATOR_*, ...) never reach the container.
+            error(f"service {name}: runs payflow without env_file, so the settings of .env do not reach it")
 
         check_depends_on(name, service, services)
         check_mounts(name, service)
