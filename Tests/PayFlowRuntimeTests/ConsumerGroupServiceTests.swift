@@ -132,9 +132,15 @@ struct ConsumerGroupServiceTests {
         let fixture = try await StreamFixture.make()
         let handler = ScriptedHandler(
             behaviour: { eventID, _ in eventID == "event-3" ? .retry(reason: "slow and failing") : .done },
-            beforeBatch: { try? await Task.sleep(for: .milliseconds(1500)) }
+            beforeBatch: { try? await Task.sleep(for: .milliseconds(3000)) }
         )
-        let service = fixture.service(handler)
+        // A batch three times the claim idle. The idle is 1 s, not the
+        // fixture's 300 ms: a batch read but not yet begun on a starved
+        // machine is invisible to the in-flight guard, and a claim in that
+        // gap is the at-least-once redelivery this test does not look at.
+        var configuration = fixture.configuration()
+        configuration.claimMinIdle = .seconds(1)
+        let service = fixture.service(handler, configuration)
         let ids = try await fixture.add(5)
 
         try await whileRunning(service) {
