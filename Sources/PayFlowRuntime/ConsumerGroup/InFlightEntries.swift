@@ -19,6 +19,12 @@ import Synchronization
 /// `MAX_DELIVERIES`. The count is kept until the entry is acked here
 /// (``settled(_:)``); one settled by another replica leaves a stale count,
 /// which the cap bounds.
+///
+/// What it cannot see: a batch the read loop has read but not yet begun. If
+/// that loop's task is not scheduled for longer than `claimMinIdle`, the
+/// claim loop may take, handle and ack the batch first, and the read loop
+/// then handles it again: an at-least-once redelivery, which idempotent
+/// handlers absorb. Closing it would cost an ownership check per batch.
 final class InFlightEntries: Sendable {
     private struct State {
         var keys: Set<StreamEntry.Key> = []
