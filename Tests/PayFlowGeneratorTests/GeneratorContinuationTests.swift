@@ -36,12 +36,15 @@ struct GeneratorContinuationTests {
         return logger
     }
 
-    /// One generator "process": made, run to the end of one run, shut down.
-    private static func oneRun(_ base: IntegrationFixture, _ configuration: GeneratorConfiguration) async throws {
+    /// One generator "process": made, run to the end of one run, shut down;
+    /// its status at the end.
+    @discardableResult
+    private static func oneRun(_ base: IntegrationFixture, _ configuration: GeneratorConfiguration) async throws -> GeneratorStatus {
         let generator = Generator(configuration: configuration, settings: Self.settings(base), logger: Self.logger)
-        try await withServicesRunning([generator]) {
+        return try await withServicesRunning([generator]) {
             try await generator.start()
             try await eventually("the run to complete", timeout: .seconds(120)) { await generator.status().state == .stopped }
+            return await generator.status()
         }
     }
 
@@ -80,7 +83,8 @@ struct GeneratorContinuationTests {
             // does, name none and continue the world they find.
             try await Self.oneRun(base, Self.configuration(seed: 11, total: 1000))
             try await Self.oneRun(base, Self.configuration(seed: nil, total: 1000))
-            try await Self.oneRun(base, Self.configuration(seed: nil, total: 1000))
+            let third = try await Self.oneRun(base, Self.configuration(seed: nil, total: 1000))
+            #expect(third.world == 1 && third.run == 3 && third.configuration.seed == 11, "the API names the world, run and seed continued")
             let continued = try await Self.streamEvents(base.redis)
             #expect(continued.count >= 3000)
             let common = min(continued.count, uninterrupted.value.count)
@@ -145,7 +149,8 @@ struct GeneratorContinuationTests {
     @Test func aConfigurationThatDoesNotFitTheWorldGetsANewWorldWithItsOwnAccounts() async throws {
         try await IntegrationFixture.with(redisDatabase: .generatorNewWorld) { base in
             try await Self.oneRun(base, Self.configuration(seed: 5, total: 300, accounts: 300))
-            try await Self.oneRun(base, Self.configuration(seed: nil, total: 300, accounts: 200))
+            let second = try await Self.oneRun(base, Self.configuration(seed: nil, total: 300, accounts: 200))
+            #expect(second.world == 2 && second.accountPrefix == "w2-acc-", "the API says a new world began")
             try await Self.oneRun(base, Self.configuration(seed: nil, total: 300, accounts: 200))
             let events = try await Self.streamEvents(base.redis)
             let firstWorld = events.filter { $0.account.hasPrefix("acc-") }

@@ -63,6 +63,8 @@ public final class Generator: GeneratorControl, Service {
         /// The current run (`generator_runs`); nil until the loop opens one
         /// after a start, or for a request between runs.
         var runID: Int?
+        /// The run the status names after a stop, until the next one opens.
+        var lastRunID: Int?
         var queue: [Request] = []
         var emittedByType: [EventType: Int] = [:]
         var emittedTotal = 0
@@ -100,7 +102,10 @@ public final class Generator: GeneratorControl, Service {
                 emittedTotal: state.emittedTotal,
                 achievedRate: seconds > 0 ? Double(state.runEmitted) / seconds : 0,
                 largestGroupLag: state.largestGroupLag,
-                maxLag: self.settings.maxLag
+                maxLag: self.settings.maxLag,
+                world: state.world?.world,
+                accountPrefix: state.world?.accountPrefix,
+                run: state.runID ?? state.lastRunID
             )
         }
     }
@@ -355,7 +360,10 @@ public final class Generator: GeneratorControl, Service {
             }
             guard let world = self.state.withLock({ $0.runID == nil ? $0.world : nil }) else { return true }
             let run = try await store.beginRun(world: world.world, seed: world.seed)
-            self.state.withLock { $0.runID = run }
+            self.state.withLock { state in
+                state.runID = run
+                state.lastRunID = run
+            }
             self.logger.info("Generator run \(run) begins", metadata: ["world": "\(world.world)", "seed": "\(world.seed)"])
             return true
         } catch {
