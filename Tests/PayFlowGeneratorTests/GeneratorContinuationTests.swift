@@ -106,6 +106,32 @@ struct GeneratorContinuationTests {
         }
     }
 
+    /// `POST /v1/generator/stop` then start, in one process: the world goes
+    /// on from where it stopped, and the second start is a run of its own.
+    @Test func aStopAndAStartContinueTheWorldAsANewRun() async throws {
+        try await IntegrationFixture.with(redisDatabase: .generatorStopStart) { base in
+            let generator = Generator(configuration: Self.configuration(seed: 13, total: 100_000), settings: Self.settings(base), logger: Self.logger)
+            try await withServicesRunning([generator]) {
+                for run in 1...2 {
+                    let before = await generator.status().emittedTotal
+                    try await generator.start()
+                    try await eventually("run \(run) to emit") { await generator.status().emittedTotal >= before + 1_000 }
+                    await generator.stop()
+                    #expect(await generator.status().run == run)
+                }
+            }
+            let stream = try await Self.streamEvents(base.redis)
+            let times = stream.map(\.occurredAt)
+            #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "business time went back at a start")
+            let runs = try await base.database.query("SELECT run_id, first_event_at, last_event_at FROM generator_runs ORDER BY run_id").rows
+            #expect(runs.count == 2)
+            let firstEnds = try #require(try runs[0].decode(2, as: Date?.self))
+            let secondBegins = try #require(try runs[1].decode(1, as: Date?.self))
+            #expect(firstEnds <= secondBegins, "the second run begins where the first ended")
+            try await Self.expectLedgerAndStreamAgree(base)
+        }
+    }
+
     /// The generator dies after its ledger commit and before (or during) its
     /// XADDs: here Redis is unreachable, so the batch commits and never gets
     /// on the stream, and the task is cancelled as `kill -9` would end it.

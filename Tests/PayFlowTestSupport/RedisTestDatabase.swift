@@ -36,6 +36,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorCrashWindow = 35
     /// A configuration that does not fit the stored world.
     case generatorNewWorld = 36
+    /// A stop and a start in one process.
+    case generatorStopStart = 39
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13
@@ -65,6 +67,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
 
     // MARK: - PayFlowProcessTests (child processes get `redis://host:port/N`)
     case generatorProcess = 4
+    /// `payflow generator` killed with SIGKILL and started again, several times.
+    case generatorKillNine = 38
     case demoConsumerSigterm = 11
     case demoConsumerClaim = 12
     case notificationProcess = 16
