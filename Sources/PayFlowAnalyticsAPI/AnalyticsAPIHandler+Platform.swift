@@ -25,18 +25,28 @@ extension AnalyticsAPIHandler {
     func getDetection(_ input: Operations.GetDetection.Input) async throws -> Operations.GetDetection.Output {
         let platform = try self.requirePlatform()
         let fraud = try await FraudReport.load(from: platform.database)
+        let currentRun = try await FraudReport.latestRun(in: platform.database)
+        var fraudCurrentRun: FraudReport?
+        if let currentRun {
+            fraudCurrentRun = try await FraudReport.load(from: platform.database, run: currentRun)
+        }
         let reconciliation = try await ReconciliationReport.load(from: platform.database)
+        func scores(_ report: FraudReport) -> Components.Schemas.FraudDetection {
+            .init(
+                alertedEvents: Int64(report.alertedEvents), labelledAlertedEvents: Int64(report.labelledAlertedEvents),
+                incidents: Int64(report.incidents), detectedIncidents: Int64(report.detectedIncidents),
+                fraudEvents: Int64(report.fraudEvents), alertedFraudEvents: Int64(report.alertedFraudEvents),
+                precision: report.precision, incidentRecall: report.incidentRecall, eventRecall: report.eventRecall
+            )
+        }
         return .ok(.init(body: .json(.init(
-            fraud: .init(
-                alertedEvents: Int64(fraud.alertedEvents), labelledAlertedEvents: Int64(fraud.labelledAlertedEvents),
-                incidents: Int64(fraud.incidents), detectedIncidents: Int64(fraud.detectedIncidents),
-                fraudEvents: Int64(fraud.fraudEvents), alertedFraudEvents: Int64(fraud.alertedFraudEvents),
-                precision: fraud.precision, incidentRecall: fraud.incidentRecall, eventRecall: fraud.eventRecall
-            ),
+            fraud: scores(fraud),
             reconciliation: .init(
                 injected: Int64(reconciliation.injected), found: Int64(reconciliation.found),
                 falsePositives: Int64(reconciliation.falsePositives), missed: Int64(reconciliation.missed)
-            )
+            ),
+            currentRun: currentRun.map(Int64.init),
+            fraudCurrentRun: fraudCurrentRun.map(scores)
         ))))
     }
 

@@ -70,9 +70,11 @@ enum DashboardPage {
       <section>
         <h2>Detection against the generator's ground truth</h2>
         <div class="tiles">
-          <div class="tile"><div class="value" id="precision">–</div><div class="label">fraud precision</div></div>
-          <div class="tile"><div class="value" id="incident-recall">–</div><div class="label">incident recall</div></div>
-          <div class="tile"><div class="value" id="event-recall">–</div><div class="label">event recall</div></div>
+          <div class="tile"><div class="value" id="run-precision">–</div><div class="label" id="run-precision-label">fraud precision, current run</div></div>
+          <div class="tile"><div class="value" id="run-incident-recall">–</div><div class="label" id="run-incident-recall-label">incident recall, current run</div></div>
+          <div class="tile"><div class="value" id="precision">–</div><div class="label">fraud precision, all runs</div></div>
+          <div class="tile"><div class="value" id="incident-recall">–</div><div class="label">incident recall, all runs</div></div>
+          <div class="tile"><div class="value" id="event-recall">–</div><div class="label">event recall, all runs</div></div>
           <div class="tile"><div class="value" id="reconciliation-found">–</div><div class="label">mismatches found / injected</div></div>
         </div>
       </section>
@@ -183,6 +185,13 @@ enum DashboardPage {
       document.getElementById("precision").textContent = pct(detection.fraud.precision);
       document.getElementById("incident-recall").textContent = pct(detection.fraud.incident_recall);
       document.getElementById("event-recall").textContent = pct(detection.fraud.event_recall);
+      // Per run as well as overall: a bad run cannot hide in the total, nor the total in a run.
+      const run = detection.fraud_current_run;
+      document.getElementById("run-precision").textContent = run ? pct(run.precision) : "–";
+      document.getElementById("run-incident-recall").textContent = run ? pct(run.incident_recall) : "–";
+      const runName = detection.current_run == null ? "current run" : "run " + detection.current_run;
+      document.getElementById("run-precision-label").textContent = "fraud precision, " + runName;
+      document.getElementById("run-incident-recall-label").textContent = "incident recall, " + runName;
       document.getElementById("reconciliation-found").textContent =
         fmt(detection.reconciliation.found) + " / " + fmt(detection.reconciliation.injected);
     }

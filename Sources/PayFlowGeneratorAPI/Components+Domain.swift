@@ -103,7 +103,10 @@ extension Components.Schemas.GeneratorStatus {
             emittedTotal: status.emittedTotal,
             achievedRate: status.achievedRate,
             largestGroupLag: status.largestGroupLag,
-            maxLag: status.maxLag
+            maxLag: status.maxLag,
+            world: status.world,
+            accountPrefix: status.accountPrefix,
+            run: status.run
         )
     }
 }

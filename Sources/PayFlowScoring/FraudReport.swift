@@ -32,6 +32,9 @@ public struct FraudReport: Sendable, Equatable {
         public var eventRecall: Double? { FraudReport.ratio(self.alertedEvents, self.events) }
     }
 
+    /// The generator run scored (`generator_runs.run_id`), or nil for all
+    /// runs together.
+    public var run: Int?
     public var rules: [RuleLine]
     public var scenarios: [ScenarioLine]
     /// Over all rules: distinct alerted events, and how many are labelled fraud.
@@ -52,12 +55,28 @@ public struct FraudReport: Sendable, Equatable {
 
     // MARK: - Loading
 
-    public static func load(from database: PostgresConnection) async throws -> FraudReport {
+    /// The latest generator run, or nil when no run is recorded.
+    public static func latestRun(in database: PostgresConnection) async throws -> Int? {
+        try await database.query("SELECT max(run_id) FROM generator_runs").rows.first?.decode(0, as: Int?.self)
+    }
+
+    /// Scores `run` only, or every alert and label when `run` is nil.
+    ///
+    /// A run's alerts are the alerts on the events it wrote to the ledger
+    /// (`reference_transactions.run_id`), its labels those it wrote
+    /// (`generator_ground_truth.run_id`). Scores per run keep a bad run from
+    /// hiding in the total and the total from hiding in one run. An alert on
+    /// an event without a ledger row (an injected `missing_in_reference`, an
+    /// event injected through the API) counts over all runs only.
+    public static func load(from database: PostgresConnection, run: Int? = nil) async throws -> FraudReport {
+        // Integers only ever: the run is an Int, not text.
+        let alerts = run.map { "(SELECT * FROM fraud_alerts WHERE event_id IN (SELECT transaction_id FROM reference_transactions WHERE run_id = \($0)))" } ?? "fraud_alerts"
+        let labels = run.map { "(SELECT * FROM generator_ground_truth WHERE run_id = \($0))" } ?? "generator_ground_truth"
         let rules = try await database.query(
             """
             SELECT a.rule, count(DISTINCT a.event_id) AS alerted,
                    count(DISTINCT a.event_id) FILTER (WHERE f.transaction_id IS NOT NULL) AS labelled
-            FROM fraud_alerts a
+            FROM \(alerts) a
             LEFT JOIN (SELECT DISTINCT transaction_id FROM generator_ground_truth WHERE category = 'fraud') f
                    ON f.transaction_id = a.event_id
             GROUP BY a.rule ORDER BY a.rule
@@ -75,7 +94,7 @@ public struct FraudReport: Sendable, Equatable {
                    count(DISTINCT a.event_id) FILTER (WHERE EXISTS (
                        SELECT 1 FROM generator_ground_truth g WHERE g.category = 'fraud' AND g.transaction_id = a.event_id
                    )) AS labelled
-            FROM fraud_alerts a
+            FROM \(alerts) a
             """
         ).rows[0]
         let scenarioSQL = """
@@ -91,7 +110,7 @@ public struct FraudReport: Sendable, Equatable {
                    count(DISTINCT g.transaction_id) AS events,
                    count(DISTINCT g.transaction_id) FILTER (WHERE EXISTS (
                        SELECT 1 FROM fraud_alerts a WHERE a.event_id = g.transaction_id)) AS alerted
-            FROM generator_ground_truth g
+            FROM \(labels) g
             WHERE g.category = 'fraud'
             """
         let scenarios = try await database.query(scenarioSQL + " GROUP BY g.name ORDER BY g.name").rows.map { row in
@@ -113,11 +132,12 @@ public struct FraudReport: Sendable, Equatable {
                    count(DISTINCT g.transaction_id) AS events,
                    count(DISTINCT g.transaction_id) FILTER (WHERE EXISTS (
                        SELECT 1 FROM fraud_alerts a WHERE a.event_id = g.transaction_id)) AS alerted
-            FROM generator_ground_truth g
+            FROM \(labels) g
             WHERE g.category = 'fraud'
             """
         ).rows[0]
         return FraudReport(
+            run: run,
             rules: rules,
             scenarios: scenarios,
             alertedEvents: try overall.decode("alerted", as: Int.self),
@@ -153,7 +173,7 @@ public struct FraudReport: Sendable, Equatable {
             return text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
         }
         var lines: [String] = []
-        lines.append("Fraud detection scored against generator_ground_truth (category 'fraud')")
+        lines.append("Fraud detection scored against generator_ground_truth (category 'fraud'), " + (self.run.map { "generator run \($0)" } ?? "all runs"))
         lines.append("  precision       = alerted events labelled fraud (any scenario) / alerted events")
         lines.append("  incident recall = labelled incidents with at least one alerted event / labelled incidents")
         lines.append("  event recall    = labelled fraud events with an alert / labelled fraud events")

@@ -19,6 +19,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     // MARK: - PayFlowAntiFraudTests (real stream names)
     case antiFraudTwoReplicas = 1
     case antiFraudSeededScoring = 2
+    /// Three generator runs back to back on the same data, scored.
+    case antiFraudThreeRuns = 37
 
     // MARK: - PayFlowGeneratorTests (`payflow:events` is fixed)
     case generatorConsistency = 5
@@ -28,6 +30,14 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorInjection = 8
     case generatorLagPause = 9
     case generatorRate = 10
+    /// Runs continued across generator instances, and the one uninterrupted run they are compared with.
+    case generatorContinuation = 34
+    /// A batch committed in PostgreSQL whose XADD never happened.
+    case generatorCrashWindow = 35
+    /// A configuration that does not fit the stored world.
+    case generatorNewWorld = 36
+    /// A stop and a start in one process.
+    case generatorStopStart = 39
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13
@@ -57,6 +67,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
 
     // MARK: - PayFlowProcessTests (child processes get `redis://host:port/N`)
     case generatorProcess = 4
+    /// `payflow generator` killed with SIGKILL and started again, several times.
+    case generatorKillNine = 38
     case demoConsumerSigterm = 11
     case demoConsumerClaim = 12
     case notificationProcess = 16

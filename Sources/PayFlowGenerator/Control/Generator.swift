@@ -58,6 +58,13 @@ public final class Generator: GeneratorControl, Service {
         var simulator: TrafficSimulator?
         var simulatorConfiguration: GeneratorConfiguration?
         var resolvedSeed: UInt64?
+        /// The world the simulator continues (`generator_worlds`).
+        var world: WorldIdentity?
+        /// The current run (`generator_runs`); nil until the loop opens one
+        /// after a start, or for a request between runs.
+        var runID: Int?
+        /// The run the status names after a stop, until the next one opens.
+        var lastRunID: Int?
         var queue: [Request] = []
         var emittedByType: [EventType: Int] = [:]
         var emittedTotal = 0
@@ -95,7 +102,10 @@ public final class Generator: GeneratorControl, Service {
                 emittedTotal: state.emittedTotal,
                 achievedRate: seconds > 0 ? Double(state.runEmitted) / seconds : 0,
                 largestGroupLag: state.largestGroupLag,
-                maxLag: self.settings.maxLag
+                maxLag: self.settings.maxLag,
+                world: state.world?.world,
+                accountPrefix: state.world?.accountPrefix,
+                run: state.runID ?? state.lastRunID
             )
         }
     }
@@ -114,6 +124,7 @@ public final class Generator: GeneratorControl, Service {
             state.runEmitted = 0
             state.runStarted = .now
             state.runStopped = nil
+            state.runID = nil
         }
         self.wakeUp.yield()
     }
@@ -162,10 +173,14 @@ public final class Generator: GeneratorControl, Service {
         let lagProbe = RedisConnection(configuration: self.settings.redis, logger: self.logger)
         let database = try await self.connectDatabase()
         let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: self.settings.streamMaxLength))
+        let store = WorldStore(database: database)
         var pacer = Pacer()
         var lastLagCheck = ContinuousClock.now - .seconds(10)
 
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if self.state.withLock({ $0.running || !$0.queue.isEmpty }) {
+                guard await self.prepareWorld(store: store, emitter: emitter) else { continue }
+            }
             for request in self.state.withLock({ state in defer { state.queue.removeAll() }; return state.queue }) {
                 await self.answer(request, emitter: emitter)
             }
@@ -249,8 +264,8 @@ public final class Generator: GeneratorControl, Service {
 
     private func emitBatch(size: Int, emitter: EventEmitter, pacer: inout Pacer) async {
         var batch: [SimulatedEvent] = []
-        self.state.withLock { state in
-            var simulator = self.simulator(&state)
+        let after = self.state.withLock { state -> (TrafficSimulator, WorldIdentity, Int)? in
+            guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
             while batch.count < size {
                 let step = simulator.next()
                 guard !step.isEmpty else {
@@ -263,21 +278,39 @@ public final class Generator: GeneratorControl, Service {
                 batch += step
             }
             state.simulator = simulator
+            return (simulator, world, run)
         }
-        guard !batch.isEmpty else { return }
-        await self.write(batch, emitter: emitter)
+        guard !batch.isEmpty, let after else { return }
+        await self.write(batch, checkpoint: self.checkpoint(after: batch, simulator: after.0, world: after.1, run: after.2), emitter: emitter)
         pacer.record(batch.count)
+    }
+
+    /// The world after `batch`, to commit with it.
+    private func checkpoint(after batch: [SimulatedEvent], simulator: TrafficSimulator, world: WorldIdentity, run: Int) -> BatchCheckpoint? {
+        guard let first = batch.first?.event.occurredAt, let last = batch.map(\.event.occurredAt).max() else { return nil }
+        do {
+            return BatchCheckpoint(
+                world: world.world, run: run, simulation: try simulator.snapshot().encoded(),
+                accounts: try simulator.accountStates(of: batch), firstEventAt: first, lastEventAt: last
+            )
+        } catch {
+            // JSON encoding of plain values does not fail; if it ever did, the
+            // batch still goes out and the next process replays from the last
+            // checkpoint that did commit.
+            self.logger.error("Cannot encode the simulated world; this batch is written without it", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Writes a batch, retrying with backoff while Redis or PostgreSQL are
     /// down: a generated batch is never dropped, not even on graceful
     /// shutdown; only cancellation gives it up.
-    private func write(_ batch: [SimulatedEvent], emitter: EventEmitter) async {
+    private func write(_ batch: [SimulatedEvent], checkpoint: BatchCheckpoint?, emitter: EventEmitter) async {
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
         let written: Void? = try? await backoff.retry(
             "Emitting a batch of \(batch.count)", logger: self.logger, giveUp: { Task.isCancelled }, pauseThroughShutdown: true
         ) {
-            _ = try await emitter.emit(batch)
+            _ = try await emitter.emit(batch, checkpoint: checkpoint)
         }
         if written != nil {
             self.count(batch)
@@ -301,33 +334,104 @@ public final class Generator: GeneratorControl, Service {
         }
     }
 
-    /// The simulator for the current configuration, made anew when the
-    /// configuration changed since the last run.
-    private func simulator(_ state: inout State) -> TrafficSimulator {
-        if let simulator = state.simulator, state.simulatorConfiguration == state.configuration {
-            return simulator
+    /// Makes the simulator continue the stored world (or start a new one) and
+    /// opens a run, before anything is generated; false when PostgreSQL
+    /// cannot be read now (the loop tries again after a pause).
+    ///
+    /// The simulator is made anew when the configuration changed since it was
+    /// made, as before; what is new is where it starts: from the world the
+    /// last committed batch saved, not from the seed's beginning. A batch
+    /// committed but not wholly on the stream (the process died between its
+    /// commit and its XADD) is published first, exactly once.
+    private func prepareWorld(store: WorldStore, emitter: EventEmitter) async -> Bool {
+        do {
+            let needed = self.state.withLock { state in
+                state.simulator == nil || state.simulatorConfiguration != state.configuration ? state.configuration : nil
+            }
+            if let configuration = needed {
+                let (identity, simulator) = try await self.loadWorld(for: configuration, store: store, emitter: emitter)
+                self.state.withLock { state in
+                    if state.world != identity { state.runID = nil }
+                    state.simulator = simulator
+                    state.simulatorConfiguration = configuration
+                    state.resolvedSeed = identity.seed
+                    state.world = identity
+                }
+            }
+            guard let world = self.state.withLock({ $0.runID == nil ? $0.world : nil }) else { return true }
+            let run = try await store.beginRun(world: world.world, seed: world.seed)
+            self.state.withLock { state in
+                state.runID = run
+                state.lastRunID = run
+            }
+            self.logger.info("Generator run \(run) begins", metadata: ["world": "\(world.world)", "seed": "\(world.seed)"])
+            return true
+        } catch {
+            self.logger.warning("Cannot read or open the simulated world; retrying", metadata: ["error": "\(error)"])
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            return false
         }
-        let seed = state.configuration.seed ?? UInt64.random(in: 0...UInt64.max)
-        state.resolvedSeed = seed
-        state.simulatorConfiguration = state.configuration
-        return TrafficSimulator(configuration: state.configuration, seed: seed, startTime: state.configuration.startTime ?? .now())
+    }
+
+    private func loadWorld(
+        for configuration: GeneratorConfiguration, store: WorldStore, emitter: EventEmitter
+    ) async throws -> (WorldIdentity, TrafficSimulator) {
+        let stored = try await store.latest()
+        if let stored, let pending = stored.pending {
+            try await emitter.recover(pending: pending, world: stored.identity.world, above: stored.streamFloor)
+            self.logger.notice("Published what the stream lacked of the last committed batch", metadata: ["world": "\(stored.identity.world)"])
+        }
+        if let stored, stored.identity.fits(configuration) {
+            let identity = stored.identity
+            var simulator = TrafficSimulator(
+                configuration: configuration, seed: identity.seed, startTime: configuration.startTime ?? .now(),
+                accountPrefix: identity.accountPrefix
+            )
+            if let simulation = stored.simulation {
+                try simulator.restore(SimulationSnapshot.decoded(simulation), accounts: try await store.accounts(of: identity.world))
+                self.logger.info("Continuing the simulated world", metadata: [
+                    "world": "\(identity.world)", "seed": "\(identity.seed)", "business_time": "\(simulator.businessTime)",
+                ])
+            }
+            return (identity, simulator)
+        }
+        let identity = WorldIdentity(
+            world: (stored?.identity.world ?? 0) + 1, seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max),
+            accounts: configuration.accounts, currencies: configuration.currencies
+        )
+        try await store.create(identity)
+        if let stored {
+            self.logger.notice("The configuration does not fit the stored world; starting a new world with its own accounts", metadata: [
+                "world": "\(identity.world)", "previous_world": "\(stored.identity.world)", "account_prefix": "\(identity.accountPrefix)",
+            ])
+        }
+        let simulator = TrafficSimulator(
+            configuration: configuration, seed: identity.seed, startTime: configuration.startTime ?? .now(),
+            accountPrefix: identity.accountPrefix
+        )
+        return (identity, simulator)
     }
 
     private func answer(_ request: Request, emitter: EventEmitter) async {
         switch request {
         case .scenario(let scenario, let parameters, let continuation):
             let events: [SimulatedEvent]
+            let after: (TrafficSimulator, WorldIdentity, Int)
             do {
-                events = try self.state.withLock { state throws(GeneratorControlError) in
-                    var simulator = self.simulator(&state)
+                (events, after) = try self.state.withLock { state throws(GeneratorControlError) in
+                    guard var simulator = state.simulator, let world = state.world, let run = state.runID else {
+                        throw GeneratorControlError.unavailable("the simulated world could not be loaded from PostgreSQL")
+                    }
                     defer { state.simulator = simulator }
-                    return try simulator.scenario(scenario, parameters: parameters)
+                    let events = try simulator.scenario(scenario, parameters: parameters)
+                    return (events, (simulator, world, run))
                 }
             } catch {
                 continuation.resume(throwing: error)
                 return
             }
-            await self.write(events, emitter: emitter)
+            let checkpoint = self.checkpoint(after: events, simulator: after.0, world: after.1, run: after.2)
+            await self.write(events, checkpoint: checkpoint, emitter: emitter)
             continuation.resume(returning: events.filter { $0.emissions > 0 }.map(\.event))
         case .inject(let event, let continuation):
             let simulated = SimulatedEvent(event: event, ledger: event.type.isTransaction ? LedgerRecord(matching: event) : nil)

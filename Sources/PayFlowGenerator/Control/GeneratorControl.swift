@@ -56,6 +56,12 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
     /// The largest lag of a consumer group on `payflow:events`, last seen.
     public var largestGroupLag: Int?
     public var maxLag: Int?
+    /// The simulated world continued (`generator_worlds`); nil until loaded.
+    public var world: Int?
+    /// `acc-` for world 1, `w<N>-acc-` after: a new world never reuses an account.
+    public var accountPrefix: String?
+    /// The current (or last) run (`generator_runs`).
+    public var run: Int?
 
     public init(
         state: State,
@@ -64,7 +70,10 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         emittedTotal: Int,
         achievedRate: Double,
         largestGroupLag: Int?,
-        maxLag: Int?
+        maxLag: Int?,
+        world: Int? = nil,
+        accountPrefix: String? = nil,
+        run: Int? = nil
     ) {
         self.state = state
         self.configuration = configuration
@@ -73,6 +82,9 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         self.achievedRate = achievedRate
         self.largestGroupLag = largestGroupLag
         self.maxLag = maxLag
+        self.world = world
+        self.accountPrefix = accountPrefix
+        self.run = run
     }
 
     enum CodingKeys: String, CodingKey {
@@ -83,5 +95,8 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         case achievedRate = "achieved_rate"
         case largestGroupLag = "largest_group_lag"
         case maxLag = "max_lag"
+        case world
+        case accountPrefix = "account_prefix"
+        case run
     }
 }

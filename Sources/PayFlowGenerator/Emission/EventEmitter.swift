@@ -25,31 +25,15 @@ struct EventEmitter: Sendable {
     }
 
     /// Emits a batch and returns one stream entry id per emission, in order.
-    func emit(_ batch: [SimulatedEvent]) async throws -> [StreamEntryID] {
+    ///
+    /// With a checkpoint (every simulated batch), the world after the batch
+    /// and the batch's stream messages (the outbox) commit with its ledger
+    /// rows; once the messages are on the stream the outbox is cleared. A
+    /// failure to clear it is only logged by the caller's next restart: the
+    /// restart finds the messages on the stream and sends none again.
+    func emit(_ batch: [SimulatedEvent], checkpoint: BatchCheckpoint? = nil) async throws -> [StreamEntryID] {
         let ledger = batch.compactMap(\.ledger)
         let labels = batch.flatMap(\.labels)
-        if !ledger.isEmpty || !labels.isEmpty {
-            try await self.database.withTransaction { connection in
-                if !ledger.isEmpty {
-                    try await connection.insertRows(
-                        into: "reference_transactions",
-                        columns: ["transaction_id", "account", "type", "amount", "currency", "occurred_at"],
-                        rows: ledger.map { record -> [(any PostgresEncodable)?] in
-                            [record.transactionID, record.account, record.type.rawValue, record.amount, record.currency.code, record.occurredAt.description]
-                        },
-                        onConflict: "ON CONFLICT (transaction_id) DO NOTHING"
-                    )
-                }
-                if !labels.isEmpty {
-                    try await connection.insertRows(
-                        into: "generator_ground_truth",
-                        columns: ["category", "name", "transaction_id", "incident_id"],
-                        rows: labels.map { label -> [(any PostgresEncodable)?] in [label.category, label.name, label.transactionID, label.incidentID] },
-                        onConflict: "ON CONFLICT (category, name, transaction_id) DO NOTHING"
-                    )
-                }
-            }
-        }
         var messages: [RetrySafeAppender.Fields] = []
         for simulated in batch {
             let fields = simulated.event.fields
@@ -57,6 +41,57 @@ struct EventEmitter: Sendable {
                 messages.append(fields)
             }
         }
-        return try await self.appender.append(messages)
+        let run = checkpoint?.run
+        if !ledger.isEmpty || !labels.isEmpty || checkpoint != nil {
+            let pending = try checkpoint.map { _ in try BatchCheckpoint.encodePending(messages) }
+            try await self.database.withTransaction { connection in
+                if !ledger.isEmpty {
+                    try await connection.insertRows(
+                        into: "reference_transactions",
+                        columns: ["transaction_id", "account", "type", "amount", "currency", "occurred_at", "run_id"],
+                        rows: ledger.map { record -> [(any PostgresEncodable)?] in
+                            [record.transactionID, record.account, record.type.rawValue, record.amount, record.currency.code, record.occurredAt.description, run]
+                        },
+                        onConflict: "ON CONFLICT (transaction_id) DO NOTHING"
+                    )
+                }
+                if !labels.isEmpty {
+                    try await connection.insertRows(
+                        into: "generator_ground_truth",
+                        columns: ["category", "name", "transaction_id", "incident_id", "run_id"],
+                        rows: labels.map { label -> [(any PostgresEncodable)?] in [label.category, label.name, label.transactionID, label.incidentID, run] },
+                        onConflict: "ON CONFLICT (category, name, transaction_id) DO NOTHING"
+                    )
+                }
+                if let checkpoint, let pending {
+                    try await WorldStore.write(checkpoint, pending: pending, on: connection)
+                }
+            }
+        }
+        let ids = try await self.appender.append(messages)
+        if let checkpoint {
+            // Best effort: should this fail, the restart's recovery finds the
+            // messages above the older floor and sends none of them again.
+            // Throwing here would retry the batch and XADD it twice.
+            if let floor = ids.max() {
+                try? await WorldStore(database: self.database).clearPending(world: checkpoint.world, streamFloor: floor)
+            } else {
+                try? await self.database.query("UPDATE generator_worlds SET pending = NULL WHERE world = $1", [checkpoint.world])
+            }
+        }
+        return ids
+    }
+
+    /// Publishes a committed batch a previous process may not have put (wholly)
+    /// on the stream: what the stream holds above `floor` is not sent again;
+    /// then clears the outbox.
+    func recover(pending: String, world: Int, above floor: StreamEntryID?) async throws {
+        let messages = try BatchCheckpoint.decodePending(pending)
+        let ids = messages.isEmpty ? [] : try await self.appender.appendRecovering(messages, above: floor ?? .zero)
+        if let top = ids.max() {
+            try await WorldStore(database: self.database).clearPending(world: world, streamFloor: top)
+        } else {
+            try await self.database.query("UPDATE generator_worlds SET pending = NULL WHERE world = $1", [world])
+        }
     }
 }

@@ -4,7 +4,7 @@ import PayFlowDomain
 /// One simulated card holder: a fixed profile (who they are, how they spend)
 /// and the state the simulation keeps so clean traffic stays clean (balance,
 /// block, recent payments and top-ups, refundable payments).
-struct Account: Sendable {
+struct Account: Sendable, Codable {
     // MARK: - Profile
 
     let id: String
@@ -34,14 +34,14 @@ struct Account: Sendable {
     var payments: [PastPayment] = []
 
     /// A top-up and how much was spent since.
-    struct RecentTopup: Sendable {
+    struct RecentTopup: Sendable, Codable {
         var time: EventTimestamp
         var amount: Int64
         var spentSince: Int64
     }
 
     /// A payment that a refund may refer to.
-    struct PastPayment: Sendable {
+    struct PastPayment: Sendable, Codable {
         var id: UUID
         var merchant: String
         var amount: Int64

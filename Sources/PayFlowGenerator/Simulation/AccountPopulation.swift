@@ -14,10 +14,16 @@ struct AccountPopulation: Sendable {
     /// Indices of blocked accounts, in the order they were blocked (an array,
     /// not a set, so picks from it replay exactly).
     private(set) var blocked: [Int] = []
+    /// What every account id of this population starts with: `acc-` for the
+    /// first world, `w<N>-acc-` for a later one (see ``WorldIdentity``), so two
+    /// worlds on the same data never share an account.
+    let accountPrefix: String
 
     static let merchantCount = 3_000
+    static let defaultAccountPrefix = "acc-"
 
-    init(size: Int, currencies: [Currency], using random: inout SeededRandom) {
+    init(size: Int, currencies: [Currency], accountPrefix: String = Self.defaultAccountPrefix, using random: inout SeededRandom) {
+        self.accountPrefix = accountPrefix
         self.merchants = (1...Self.merchantCount).map { "m-" + Self.padded($0, width: 4) }
         let currencies = currencies.isEmpty ? [Currency.eur] : currencies
         var accounts: [Account] = []
@@ -38,7 +44,7 @@ struct AccountPopulation: Sendable {
             // that even the busiest stays under the clean velocity limit.
             let weight = min(40, random.nextPareto(scale: 1, shape: 1.6))
             accounts.append(Account(
-                id: Self.accountID(number),
+                id: Self.accountID(number, prefix: accountPrefix),
                 homeCountry: random.pick(Geography.homeCountries(for: currency)),
                 currency: currency,
                 usualMerchants: usual,
@@ -57,18 +63,18 @@ struct AccountPopulation: Sendable {
 
     // MARK: - Identifiers
 
-    /// `acc-` and the 1-based number, zero-padded to six digits.
-    static func accountID(_ number: Int) -> String {
-        "acc-" + Self.padded(number, width: 6)
+    /// The prefix (`acc-`) and the 1-based number, zero-padded to six digits.
+    static func accountID(_ number: Int, prefix: String = Self.defaultAccountPrefix) -> String {
+        prefix + Self.padded(number, width: 6)
     }
 
     /// The index of an account id, or nil if no such account exists.
     func index(of id: String) -> Int? {
-        guard id.hasPrefix("acc-") else { return nil }
-        let digits = id.dropFirst(4)
+        guard id.hasPrefix(self.accountPrefix) else { return nil }
+        let digits = id.dropFirst(self.accountPrefix.count)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }),
               let number = Int(digits), (1...self.accounts.count).contains(number),
-              Self.accountID(number) == id
+              Self.accountID(number, prefix: self.accountPrefix) == id
         else { return nil }
         return number - 1
     }
@@ -111,5 +117,16 @@ struct AccountPopulation: Sendable {
         guard self.accounts[index].isBlocked else { return }
         self.accounts[index].isBlocked = false
         self.blocked.removeAll { $0 == index }
+    }
+
+    // MARK: - Restoring
+
+    /// Lays saved account states over the profiles the seed rebuilt, and the
+    /// saved order of blocked accounts (picks from it must replay).
+    mutating func restore(accounts saved: [Int: Account], blocked: [Int]) {
+        for (index, account) in saved where self.accounts.indices.contains(index) {
+            self.accounts[index] = account
+        }
+        self.blocked = blocked.filter { self.accounts.indices.contains($0) && self.accounts[$0].isBlocked }
     }
 }

@@ -16,7 +16,7 @@ import PayFlowDomain
 /// day. That holds while scenarios take less than three quarters of business
 /// time (the defaults use about 40 %); at higher fraud rates or much larger
 /// populations the debt grows and per-account activity per day drops.
-struct BusinessClock: Sendable {
+struct BusinessClock: Sendable, Codable {
     /// The time of the latest event.
     private(set) var now: EventTimestamp
     /// Mean inter-arrival, in microseconds, at a rhythm intensity of 1.

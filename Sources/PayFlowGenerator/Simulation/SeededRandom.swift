@@ -8,7 +8,7 @@ import Foundation
 /// standard library documents no algorithm for `SystemRandomNumberGenerator`
 /// nor for `Int.random(in:using:)`, so every draw the simulation makes goes
 /// through the helpers below, whose arithmetic is spelled out.
-struct SeededRandom: RandomNumberGenerator, Sendable {
+struct SeededRandom: RandomNumberGenerator, Sendable, Codable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64

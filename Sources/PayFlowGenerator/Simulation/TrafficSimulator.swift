@@ -28,10 +28,13 @@ public struct TrafficSimulator: Sendable {
     let typeWeights: [(type: EventType, cumulative: Double)]
 
     /// `seed` is resolved by the caller (configuration.seed ?? random); startTime is the business time of the first event.
-    public init(configuration: GeneratorConfiguration, seed: UInt64, startTime: EventTimestamp) {
+    /// `accountPrefix` names the world's accounts (`acc-` for the first world; see ``WorldIdentity``).
+    public init(configuration: GeneratorConfiguration, seed: UInt64, startTime: EventTimestamp, accountPrefix: String = "acc-") {
         self.configuration = configuration
         var random = SeededRandom(seed: seed)
-        self.population = AccountPopulation(size: configuration.accounts, currencies: configuration.currencies, using: &random)
+        self.population = AccountPopulation(
+            size: configuration.accounts, currencies: configuration.currencies, accountPrefix: accountPrefix, using: &random
+        )
         self.random = random
         self.clock = BusinessClock(start: startTime, accounts: configuration.accounts)
         var weights: [(type: EventType, cumulative: Double)] = []

@@ -88,6 +88,20 @@ public final class RetrySafeAppender: Sendable {
         return written
     }
 
+    /// Appends a batch that an earlier *process* may have partly or wholly
+    /// written: the messages found on the stream above `floor` (the last
+    /// entry that process knew it wrote) are not sent again. This is the
+    /// restart after a crash between a durable commit and its `XADD`s, where
+    /// this appender's memory of the previous attempt died with the process.
+    @discardableResult
+    public func appendRecovering(_ messages: [Fields], above floor: StreamEntryID) async throws(RedisError) -> [StreamEntryID] {
+        self.state.withLock { state in
+            state.floor = floor
+            state.lastAppendFailed = true
+        }
+        return try await self.append(messages)
+    }
+
     /// Fills in the ids of the messages already on the stream above `floor`.
     /// A cut pipeline applies a prefix of the batch in order, so the k copies
     /// of a key found there are the first k messages carrying it.

@@ -1,0 +1,72 @@
+import Foundation
+import PayFlowDomain
+
+/// The simulation's state as data, so a generator process can stop (or be
+/// killed) and the next one continue the same world: the business clock
+/// resumes after the last event emitted, and every account keeps its
+/// balance, block, recent activity and refundable payments.
+///
+/// The account *profiles* (home country, habit, merchants, device) are not
+/// saved: they follow from the seed, population size and currencies, so a
+/// restore rebuilds them with ``TrafficSimulator/init(configuration:seed:startTime:accountPrefix:)``
+/// and lays the saved state over them. What is saved is what changes: the
+/// random generator's position, the clock, the order of blocked accounts,
+/// and the accounts a batch touched (each one's whole record, so a field
+/// added to ``Account`` is saved without touching this file, as long as it is
+/// `Codable`).
+public struct SimulationSnapshot: Sendable, Codable {
+    var random: SeededRandom
+    var clock: BusinessClock
+    var blocked: [Int]
+
+    /// The JSON kept in `generator_worlds.simulation`.
+    public func encoded() throws -> String {
+        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+    }
+
+    public static func decoded(_ text: String) throws -> SimulationSnapshot {
+        try JSONDecoder().decode(SimulationSnapshot.self, from: Data(text.utf8))
+    }
+}
+
+extension TrafficSimulator {
+    /// The simulation after everything returned so far.
+    public func snapshot() -> SimulationSnapshot {
+        SimulationSnapshot(random: self.random, clock: self.clock, blocked: self.population.blocked)
+    }
+
+    /// The saved state of the accounts these events are about, as JSON by
+    /// account index: what a batch must save with its ledger rows. Every
+    /// change the simulation makes to an account comes with an event of that
+    /// account (``TrafficSimulator+Events``), so the events name every
+    /// account a batch changed.
+    public func accountStates(of events: [SimulatedEvent]) throws -> [(index: Int, state: String)] {
+        var indices: [Int] = []
+        var seen = Set<Int>()
+        for simulated in events {
+            guard let index = self.population.index(of: simulated.event.account), seen.insert(index).inserted else { continue }
+            indices.append(index)
+        }
+        let encoder = JSONEncoder()
+        return try indices.map { index in
+            (index, String(decoding: try encoder.encode(self.population.accounts[index]), as: UTF8.self))
+        }
+    }
+
+    /// Continues from a snapshot and the saved accounts (JSON by index).
+    public mutating func restore(_ snapshot: SimulationSnapshot, accounts: [Int: String]) throws {
+        let decoder = JSONDecoder()
+        var saved: [Int: Account] = [:]
+        for (index, text) in accounts {
+            saved[index] = try decoder.decode(Account.self, from: Data(text.utf8))
+        }
+        self.random = snapshot.random
+        self.clock = snapshot.clock
+        self.population.restore(accounts: saved, blocked: snapshot.blocked)
+    }
+
+    /// The business time of the latest event: where a continued run resumes.
+    public var businessTime: EventTimestamp {
+        self.clock.now
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import PayFlowDomain
+import PayFlowPostgres
+import PayFlowRedis
+
+/// The generator's world in PostgreSQL (`db/0010_generator_world.sql`): read
+/// at the start of a process, written with every batch.
+///
+/// One generator writes one database: two generators on the same data would
+/// write the same world, as they would write the same ledger.
+struct WorldStore: Sendable {
+    let database: PostgresConnection
+
+    /// The latest world and what it needs to continue.
+    struct Stored: Sendable {
+        var identity: WorldIdentity
+        /// nil until the world's first batch committed.
+        var simulation: String?
+        /// Stream messages of a batch committed but maybe not on the stream.
+        var pending: String?
+        var streamFloor: StreamEntryID?
+    }
+
+    func latest() async throws -> Stored? {
+        let rows = try await self.database.query(
+            "SELECT world, seed, accounts, currencies, simulation, pending, stream_floor FROM generator_worlds ORDER BY world DESC LIMIT 1"
+        ).rows
+        guard let row = rows.first else { return nil }
+        let seedText = try row.decode("seed", as: String.self)
+        guard let seed = UInt64(seedText) else {
+            throw WorldStoreError("generator_worlds.seed is not a 64-bit unsigned integer: \(seedText)")
+        }
+        let codes = try row.decode("currencies", as: String.self).split(separator: ",").map(String.init)
+        let currencies = try codes.map { code in
+            guard let currency = Currency(code: code) else { throw WorldStoreError("generator_worlds.currencies has an unknown code: \(code)") }
+            return currency
+        }
+        return Stored(
+            identity: WorldIdentity(
+                world: try row.decode("world", as: Int.self), seed: seed,
+                accounts: try row.decode("accounts", as: Int.self), currencies: currencies
+            ),
+            simulation: try row.decode("simulation", as: String?.self),
+            pending: try row.decode("pending", as: String?.self),
+            streamFloor: try row.decode("stream_floor", as: String?.self).flatMap { StreamEntryID($0) }
+        )
+    }
+
+    /// The saved accounts of a world, JSON by index.
+    func accounts(of world: Int) async throws -> [Int: String] {
+        var states: [Int: String] = [:]
+        for row in try await self.database.query(
+            "SELECT account_index, state FROM generator_world_accounts WHERE world = $1", [world]
+        ).rows {
+            states[try row.decode(0, as: Int.self)] = try row.decode(1, as: String.self)
+        }
+        return states
+    }
+
+    func create(_ identity: WorldIdentity) async throws {
+        try await self.database.query(
+            """
+            INSERT INTO generator_worlds (world, seed, accounts, currencies, account_prefix)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (world) DO NOTHING
+            """,
+            [identity.world, String(identity.seed), identity.accounts, identity.currencyList, identity.accountPrefix]
+        )
+    }
+
+    /// A new run of `world`: the next run number.
+    func beginRun(world: Int, seed: UInt64) async throws -> Int {
+        let rows = try await self.database.query(
+            """
+            INSERT INTO generator_runs (run_id, world, seed)
+            SELECT coalesce(max(run_id), 0) + 1, $1, $2 FROM generator_runs
+            RETURNING run_id
+            """,
+            [world, String(seed)]
+        ).rows
+        return try rows[0].decode(0, as: Int.self)
+    }
+
+    /// Writes a batch's checkpoint on `connection`, inside the batch's transaction.
+    static func write(_ checkpoint: BatchCheckpoint, pending: String, on connection: PostgresConnection) async throws {
+        if !checkpoint.accounts.isEmpty {
+            try await connection.insertRows(
+                into: "generator_world_accounts",
+                columns: ["world", "account_index", "state"],
+                rows: checkpoint.accounts.map { account -> [(any PostgresEncodable)?] in [checkpoint.world, account.index, account.state] },
+                onConflict: "ON CONFLICT (world, account_index) DO UPDATE SET state = EXCLUDED.state"
+            )
+        }
+        try await connection.query(
+            "UPDATE generator_worlds SET simulation = $2, pending = $3, updated_at = now() WHERE world = $1",
+            [checkpoint.world, checkpoint.simulation, pending]
+        )
+        try await connection.query(
+            """
+            UPDATE generator_runs
+            SET first_event_at = coalesce(first_event_at, $2::timestamptz), last_event_at = greatest(last_event_at, $3::timestamptz)
+            WHERE run_id = $1
+            """,
+            [checkpoint.run, checkpoint.firstEventAt.description, checkpoint.lastEventAt.description]
+        )
+    }
+
+    /// The outbox is on the stream: forget it, remember where it ended.
+    func clearPending(world: Int, streamFloor: StreamEntryID) async throws {
+        try await self.database.query(
+            "UPDATE generator_worlds SET pending = NULL, stream_floor = $2 WHERE world = $1",
+            [world, streamFloor.description]
+        )
+    }
+}
+
+/// The stored world cannot be read back.
+struct WorldStoreError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
