@@ -21,7 +21,7 @@ PYTHON ?= python3
 # that its BuildKit builds need.
 DOCKER ?= $(shell if [ -x /usr/bin/docker ]; then echo /usr/bin/docker; else echo docker; fi)
 COMPOSE ?= $(shell if $(DOCKER) compose version >/dev/null 2>&1; then echo "$(DOCKER) compose"; else echo docker-compose; fi)
-.PHONY: help build test test-faults test-compose bench run stop up down logs ps compose-check clean
+.PHONY: help build test test-faults test-compose bench run stop up down logs ps compose-check monitoring-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -46,7 +46,7 @@ if [[ -z "$${REDIS_URL:-}" || -z "$${DATABASE_URL:-}" ]]; then \
 	fi;
 endef
 
-test: compose-check ## Build and run the tests (own throw-away servers unless REDIS_URL and DATABASE_URL are set)
+test: compose-check monitoring-check ## Build and run the tests (own throw-away servers unless REDIS_URL and DATABASE_URL are set)
 	@set -euo pipefail; \
 	$(start_test_servers_unless_given) \
 	echo "make test: REDIS_URL=$$REDIS_URL DATABASE_URL=$$DATABASE_URL"; \
@@ -98,6 +98,10 @@ test-compose: ## Run the platform in Docker with replicas, kill, scaling and mon
 
 compose-check: ## Check compose.yaml statically (subcommands, variables, depends_on)
 	@$(PYTHON) scripts/check-compose.py
+
+monitoring-check: ## Check the alert rules and replay their unit tests (promtool)
+	@promtool check rules monitoring/alerts.yml
+	@cd monitoring && promtool test rules alerts.test.yml
 
 clean: ## Remove build products and leftover test servers (keeps var/run data)
 	@for dir in $(TEST_SERVERS_DIR)/*/; do \

@@ -44,7 +44,7 @@ struct MetricsProcessTests {
             for reply in try await redis.pipeline(commands) { try reply.orThrow() }
 
             let process = try PayFlowProcess([service], environment: [
-                "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": "0", "LOG_LEVEL": "info",
+                "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": "0", "LOG_LEVEL": "info", "LOG_FORMAT": "json",
                 "STREAM_BLOCK_MS": "200", "CLAIM_INTERVAL_MS": "200",
             ])
             var port: Int?
@@ -74,9 +74,20 @@ struct MetricsProcessTests {
             #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
 
             for name in ["payflow_stream_entries_total", "payflow_batch_size_bucket", "payflow_batch_handle_duration_seconds_bucket",
-                         "payflow_entry_latency_seconds_bucket", "payflow_group_pending"] {
+                         "payflow_entry_latency_seconds_bucket", "payflow_group_pending", "payflow_group_oldest_pending_age_seconds"] {
                 #expect(page.contains(name), "\(service): no \(name) in /metrics")
             }
+            // LOG_FORMAT=json: every line the process wrote is one JSON object
+            // with the fields a log collector indexes.
+            let lines = process.output.split(separator: "\n")
+            #expect(lines.count >= 3, "\(service) logged: \(process.output)")
+            for line in lines {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object != nil && ["time", "level", "service", "message"].allSatisfy { object?[$0] is String },
+                        "\(service): not a JSON log line: \(line)")
+            }
+            #expect(lines.contains { $0.contains(#""consumer":"#) && $0.contains(#""group":"\#(service)""#) },
+                    "\(service): no line carries its consumer and group")
             let check = try Self.promtoolCheck(page, promtool: promtool)
             #expect(check.status == 0, "\(service): promtool check metrics failed:\n\(check.output)")
         }

@@ -20,7 +20,7 @@ public struct ProcessContext: Sendable {
         self.registry = registry
     }
 
-    /// Reads `LOG_LEVEL`, installs logging and the Prometheus metrics backend
+    /// Reads `LOG_LEVEL` and `LOG_FORMAT`, installs logging and the Prometheus metrics backend
     /// for the whole process. Call once, first thing. A bad value throws a
     /// ``ConfigurationError`` naming the variable, which the command prints
     /// before exiting non-zero.
@@ -30,10 +30,19 @@ public struct ProcessContext: Sendable {
     public static func bootstrap(label: String, defaultLogLevel: Logger.Level = .info, metrics: Bool = false) throws -> ProcessContext {
         let environment = Environment()
         let level = try environment.logLevel(default: defaultLogLevel)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch try environment.logFormat() {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let registry = metrics ? OperationsServer.bootstrapMetrics() : PrometheusCollectorRegistry()
         return ProcessContext(environment: environment, logger: Logger(label: label), registry: registry)

@@ -10,9 +10,9 @@ import PayFlowRedis
 /// Names (Prometheus): `payflow_batch_size` and
 /// `payflow_batch_handle_duration_seconds` (histograms, per group),
 /// `payflow_entry_latency_seconds` (histogram, per group and stream: from the
-/// entry's XADD time, its id, to its ack), `payflow_group_lag` and
-/// `payflow_group_pending` (gauges, per group and stream, sampled by the
-/// claim loop). The XADD-to-ack latency also goes to
+/// entry's XADD time, its id, to its ack), `payflow_group_lag`,
+/// `payflow_group_pending` and `payflow_group_oldest_pending_age_seconds`
+/// (gauges, per group and stream, sampled by the claim loop). The XADD-to-ack latency also goes to
 /// ``EntryLatencyHistograms``, for a p99 and max finer than the buckets.
 struct ConsumerGroupMetrics: Sendable {
     let group: String
@@ -52,11 +52,17 @@ struct ConsumerGroupMetrics: Sendable {
         }
     }
 
-    func recordBacklog(stream: String, lag: Int?, pending: Int) {
-        Gauge(label: "payflow_group_pending", dimensions: [("group", self.group), ("stream", stream)]).record(pending)
+    /// `oldestPending`: the id of the oldest entry delivered and not acked, nil
+    /// when none is; its age (from the millisecond in the id, so from its
+    /// XADD) is 0 then, so an alert on the age clears once the entry settles.
+    func recordBacklog(stream: String, lag: Int?, pending: Int, oldestPending: StreamEntryID?, at now: Date = Date()) {
+        let dimensions = [("group", self.group), ("stream", stream)]
+        Gauge(label: "payflow_group_pending", dimensions: dimensions).record(pending)
         if let lag {
-            Gauge(label: "payflow_group_lag", dimensions: [("group", self.group), ("stream", stream)]).record(lag)
+            Gauge(label: "payflow_group_lag", dimensions: dimensions).record(lag)
         }
+        let ageMilliseconds = oldestPending.map { max(0, Int64(now.timeIntervalSince1970 * 1000) - Int64(clamping: $0.milliseconds)) } ?? 0
+        Gauge(label: "payflow_group_oldest_pending_age_seconds", dimensions: dimensions).record(Double(ageMilliseconds) / 1000)
     }
 }
 

@@ -193,11 +193,16 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         }
     }
 
-    /// Lag and pending of this group on each stream, as gauges.
+    /// Lag, pending and the oldest pending entry's age of this group on each
+    /// stream, as gauges: the age is what tells a stuck entry (it grows) from
+    /// a busy group (it stays small while pending is large).
     private func sampleBacklog(_ connection: RedisConnection) async throws(RedisError) {
         for stream in self.configuration.streams {
             if let group = try await connection.groups(of: stream).first(where: { $0.name == self.configuration.group }) {
-                self.metrics.recordBacklog(stream: stream, lag: group.lag, pending: group.pending)
+                let oldestPending = group.pending > 0
+                    ? try await connection.pendingSummary(stream: stream, group: self.configuration.group).oldestID
+                    : nil
+                self.metrics.recordBacklog(stream: stream, lag: group.lag, pending: group.pending, oldestPending: oldestPending)
             }
         }
     }

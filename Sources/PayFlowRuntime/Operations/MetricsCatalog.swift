@@ -9,6 +9,7 @@ public enum MetricsCatalog {
         "payflow_entry_latency_seconds": "Time from an entry's XADD (its id) to its ack by the group.",
         "payflow_group_lag": "Entries of the stream not yet delivered to the group (XINFO GROUPS lag).",
         "payflow_group_pending": "Entries delivered to the group and not yet acked (XPENDING).",
+        "payflow_group_oldest_pending_age_seconds": "Age (since its XADD) of the oldest entry delivered to the group and not yet acked; 0 when none is.",
         // Generator
         "payflow_generator_events_total": "Events the generator added to the stream, by type.",
         // Anti-fraud
