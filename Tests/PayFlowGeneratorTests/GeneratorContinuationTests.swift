@@ -115,7 +115,7 @@ struct GeneratorContinuationTests {
                 for run in 1...2 {
                     let before = await generator.status().emittedTotal
                     try await generator.start()
-                    try await eventually("run \(run) to emit") { await generator.status().emittedTotal >= before + 1_000 }
+                    try await eventually("run \(run) to emit", timeout: .seconds(120)) { await generator.status().emittedTotal >= before + 1_000 }
                     await generator.stop()
                     #expect(await generator.status().run == run)
                 }
