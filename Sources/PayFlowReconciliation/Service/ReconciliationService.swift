@@ -18,7 +18,6 @@ public enum ReconciliationService {
         let environment = context.environment
         let group = try ConsumerGroupConfiguration(group: Self.group.name, streams: Self.group.streams, environment: environment)
         let settings = try ReconciliationSettings(environment: environment)
-        let streamMaxLength = try environment.streamMaxLength()
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         // The handler's statements and the sweep's transactions each get a
@@ -32,12 +31,13 @@ public enum ReconciliationService {
             settings: settings,
             logger: context.logger
         )
-        let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis, streamMaxLength: streamMaxLength)
+        let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis)
         // One pass: sweep, then publish what is unpublished (the handler's mismatches too).
         application.workers.append(PeriodicTask(name: "Reconciliation sweep", interval: settings.sweepInterval, logger: context.logger) {
             try await sweeper.sweep()
             try await publisher.publishPending()
         })
+        application.trimStreams([StreamTrimmer.Target(stream: StreamNames.mismatches)])
         return application
     }
 }
