@@ -92,6 +92,21 @@ public struct PayFlowApplication {
         return redis
     }
 
+    /// Runs `purge` every ``RetentionPurge/interval`` on a PostgreSQL session
+    /// of its own, so its deletes never queue behind (or ahead of) the
+    /// handler's statements. Nil: the retention setting is 0, keep everything.
+    public mutating func addRetentionPurge(_ purge: RetentionPurge?) async throws {
+        guard let purge else { return }
+        let database = try await self.connectDatabase()
+        let logger = self.logger
+        self.workers.append(PeriodicTask(name: "Purging \(purge.name)", interval: purge.interval, logger: logger) {
+            let deleted = try await purge.purge(database)
+            if deleted > 0 {
+                logger.info("Purged rows past their retention", metadata: ["purge": "\(purge.name)", "rows": "\(deleted)"])
+            }
+        })
+    }
+
     /// Registers something else to release once the workers are done.
     public mutating func onClose(_ closer: @escaping Closer) {
         self.closers.append(closer)
