@@ -16,9 +16,10 @@ struct InFlightClaimTests {
     @Test func aBatchSlowerThanTheClaimIdleIsNotSentTwiceByAnotherReplica() async throws {
         try await WebhookReceiver.withReceiver { receiver in
             try await Fixture.with { fixture in
-                // Six deliveries of 0.8 s one at a time: a 4.8 s batch against a 1.5 s claim
-                // idle, claimed by the other replica's claim loop (every 100 ms) unless renewed.
-                receiver.state.withLock { $0.delay = .milliseconds(800) }
+                // Six deliveries of 1.5 s one at a time: a 9 s batch against a 4 s claim idle,
+                // claimed by the other replica's claim loop (every 100 ms) unless renewed. The
+                // renewals come every 1.3 s: 2.7 s of margin for a starved CI machine.
+                receiver.state.withLock { $0.delay = .milliseconds(1500) }
                 let count = 6
                 for index in 0..<count { try await fixture.xadd(Fixture.event(.payment, account: "acc-\(index)")) }
                 var consumers: [ConsumerGroupService<NotificationHandler>] = []
@@ -27,7 +28,7 @@ struct InFlightClaimTests {
                     let (handler, connection) = try await fixture.handler(
                         channel: fixture.webhookChannel(url: receiver.url, secret: receiver.secret), concurrency: 1
                     )
-                    var configuration = fixture.groupConfiguration(claimMinIdle: .milliseconds(1500))
+                    var configuration = fixture.groupConfiguration(claimMinIdle: .seconds(4))
                     configuration.consumerName = name
                     consumers.append(ConsumerGroupService(
                         configuration: configuration, redis: fixture.redisConfiguration, handler: handler, logger: Fixture.quietLogger

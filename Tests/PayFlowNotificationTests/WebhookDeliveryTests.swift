@@ -150,7 +150,8 @@ struct WebhookDeliveryTests {
             // (AsyncHTTPClient keeps trying to connect until the attempt's deadline.)
             let channel = fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", maxAttempts: 2, timeout: .milliseconds(200))
             try await fixture.whileRunning(channel: channel, claimMinIdle: .seconds(1), maxDeliveries: 3) { consumer in
-                try await eventually("every entry dead-lettered") { try await fixture.deadLetters().count == expected }
+                // Three deliveries a claim idle apart: generous for a loaded 2-core machine.
+                try await eventually("every entry dead-lettered", timeout: .seconds(90)) { try await fixture.deadLetters().count == expected }
                 try await eventually("nothing left pending") { try await fixture.pendingCount() == 0 }
                 // The counter moves just after the MULTI/EXEC that wrote the letters returns.
                 try await eventually("every dead letter counted") { consumer.counters.snapshot.deadLettered == expected }
