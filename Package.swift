@@ -254,6 +254,8 @@ let package = Package(
             dependencies: [
                 // DrainWatch's "audit exact" covers every stream the audit log copies.
                 "PayFlowAuditLog",
+                // The slow webhook receiver verifies signatures as a customer would.
+                "PayFlowNotification",
                 "PayFlowRuntime",
                 "PayFlowRedis",
                 "PayFlowPostgres",

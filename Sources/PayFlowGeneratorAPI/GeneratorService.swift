@@ -1,4 +1,5 @@
 import Logging
+import PayFlowDomain
 import PayFlowGenerator
 import PayFlowRuntime
 
@@ -37,6 +38,9 @@ public enum GeneratorService {
             try await generator.start()
         }
         application.workers.append(generator)
+        // The generator appends without MAXLEN; its process trims the stream
+        // to what the groups still need.
+        application.trimStreams([StreamTrimmer.Target(stream: StreamNames.events)])
         return application
     }
 }

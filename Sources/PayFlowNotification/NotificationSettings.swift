@@ -40,8 +40,8 @@ public struct NotificationSettings: Sendable {
 public struct WebhookSettings: Sendable {
     /// `WEBHOOK_URL`: http or https.
     public var url: String
-    /// `WEBHOOK_SECRET`: the HMAC key of `X-PayFlow-Signature`.
-    public var secret: String
+    /// `WEBHOOK_SECRET`: `whsec_<base64>`, the key of `webhook-signature`.
+    public var secret: WebhookSecret
     /// `WEBHOOK_TIMEOUT_MS`: the deadline of one attempt, connection included.
     public var timeout: Duration = .milliseconds(2000)
     /// `WEBHOOK_MAX_ATTEMPTS`: attempts within one delivery before the entry
@@ -51,7 +51,7 @@ public struct WebhookSettings: Sendable {
     /// after each further one.
     public var backoff: Duration = .milliseconds(100)
 
-    public init(url: String, secret: String, timeout: Duration = .milliseconds(2000), maxAttempts: Int = 3, backoff: Duration = .milliseconds(100)) {
+    public init(url: String, secret: WebhookSecret, timeout: Duration = .milliseconds(2000), maxAttempts: Int = 3, backoff: Duration = .milliseconds(100)) {
         self.url = url
         self.secret = secret
         self.timeout = timeout
@@ -74,7 +74,10 @@ public struct WebhookSettings: Sendable {
         guard !secret.isEmpty else {
             throw ConfigurationError(variable: "WEBHOOK_SECRET", problem: "is set but empty")
         }
-        self.init(url: url, secret: secret)
+        guard let key = WebhookSecret(secret) else {
+            throw ConfigurationError(variable: "WEBHOOK_SECRET", problem: WebhookSecret.problem(with: secret) ?? "is not a webhook secret")
+        }
+        self.init(url: url, secret: key)
         self.timeout = try environment.milliseconds("WEBHOOK_TIMEOUT_MS", default: 2000, in: 1...600_000)
         self.maxAttempts = try environment.integer("WEBHOOK_MAX_ATTEMPTS", default: 3, in: 1...100)
         self.backoff = try environment.milliseconds("WEBHOOK_BACKOFF_MS", default: 100, in: 0...60_000)

@@ -19,11 +19,11 @@ public struct MismatchPublisher: Sendable {
     let outbox: StreamOutbox
     let batchSize: Int
 
-    public init(database: PostgresConnection, redis: RedisConnection, streamMaxLength: Int?, batchSize: Int = 500) {
+    public init(database: PostgresConnection, redis: RedisConnection, batchSize: Int = 500) {
         self.database = database
         self.outbox = StreamOutbox(
             table: "reconciliation_mismatches", keyColumn: "mismatch_id", keyType: "uuid",
-            stream: StreamNames.mismatches, redis: redis, streamMaxLength: streamMaxLength
+            stream: StreamNames.mismatches, redis: redis
         )
         self.batchSize = batchSize
     }

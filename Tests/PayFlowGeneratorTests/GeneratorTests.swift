@@ -50,7 +50,7 @@ struct GeneratorTests {
         _ body: @Sendable (Generator, Setup) async throws -> Void
     ) async throws {
         try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
-            let settings = Generator.Settings(redis: base.redisConfiguration, databaseURL: base.databaseURL, streamMaxLength: nil, maxLag: maxLag)
+            let settings = Generator.Settings(redis: base.redisConfiguration, databaseURL: base.databaseURL, maxLag: maxLag)
             var logger = Logger(label: "test.generator")
             logger.logLevel = .warning
             let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)

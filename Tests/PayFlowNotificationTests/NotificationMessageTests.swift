@@ -49,16 +49,37 @@ struct NotificationMessageTests {
         #expect(id.uuidString.lowercased().dropFirst(14).first == "8")
     }
 
-    @Test func theSignatureIsHMACSHA256OfTheBodyInHex() {
-        // RFC 4231, test case 2.
-        let signature = WebhookSignature.sign(Array("what do ya want for nothing?".utf8), secret: "Jefe")
-        #expect(signature == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        let body = Array(#"{"a":1}"#.utf8)
-        let header = WebhookSignature.sign(body, secret: "s3cret")
-        #expect(WebhookSignature.isValid(header, body: body, secret: "s3cret"))
-        #expect(!WebhookSignature.isValid(header, body: body, secret: "other"))
-        #expect(!WebhookSignature.isValid(header, body: Array(#"{"a":2}"#.utf8), secret: "s3cret"))
-        #expect(!WebhookSignature.isValid("sha256=zz", body: body, secret: "s3cret"))
+    /// The Standard Webhooks specification's own example (its reference
+    /// libraries' tests): secret, id, timestamp, body and the signature.
+    @Test func theSignatureIsTheStandardWebhooksOne() throws {
+        let secret = try #require(WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let signature = WebhookSignature.sign(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, secret: secret)
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+
+        let then = Date(timeIntervalSince1970: 1_614_265_330)
+        func verify(id: String = "msg_p5jXN8AQM9LWM0D4loKWxJek", signature: String = signature, body: [UInt8] = body,
+                    secret: WebhookSecret = secret, now: Date = then) -> WebhookSignature.Verification {
+            WebhookSignature.verify(id: id, timestamp: "1614265330", signature: signature, body: body, secret: secret, now: now)
+        }
+        #expect(verify() == .valid)
+        #expect(verify(signature: "v1,bm90IGl0 " + signature) == .valid, "one valid signature among several is enough")
+        #expect(verify(now: then.addingTimeInterval(299)) == .valid)
+        #expect(verify(now: then.addingTimeInterval(301)) == .staleTimestamp, "a replay five minutes later")
+        #expect(verify(now: then.addingTimeInterval(-301)) == .staleTimestamp)
+        #expect(verify(id: "msg_other") == .badSignature)
+        #expect(verify(body: Array(#"{"test": 2432232315}"#.utf8)) == .badSignature)
+        #expect(verify(secret: .random()) == .badSignature)
+        #expect(verify(signature: "v2," + signature.dropFirst(3)) == .badSignature)
+        #expect(WebhookSignature.verify(id: nil, timestamp: "1", signature: signature, body: body, secret: secret) == .missingHeaders)
+    }
+
+    @Test func secretsAreWhsecBase64Of24To64Bytes() throws {
+        #expect(WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?.text == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        #expect(WebhookSecret("change-me") == nil)
+        #expect(WebhookSecret("whsec_not base64!") == nil)
+        #expect(WebhookSecret("whsec_c2hvcnQ=") == nil, "5 bytes")
+        #expect(WebhookSecret.problem(with: "change-me")?.contains("whsec_") == true)
     }
 
     @Test func thePayloadIsTheSameBytesEveryTime() throws {
@@ -82,9 +103,11 @@ struct NotificationMessageTests {
         #expect(settings.webhook == nil)
     }
 
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
     @Test func theWebhookChannelReadsItsSettings() throws {
         let settings = try NotificationSettings(environment: Environment([
-            "NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "https://hooks.example/payflow", "WEBHOOK_SECRET": "s",
+            "NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "https://hooks.example/payflow", "WEBHOOK_SECRET": Self.secret,
             "WEBHOOK_TIMEOUT_MS": "500", "WEBHOOK_MAX_ATTEMPTS": "5", "NOTIFICATION_CONCURRENCY": "4",
         ]))
         #expect(settings.channel == .webhook)
@@ -100,7 +123,8 @@ struct NotificationMessageTests {
         (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "http://127.0.0.1:9/x"], "WEBHOOK_SECRET"),
         (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "ftp://host/x", "WEBHOOK_SECRET": "s"], "WEBHOOK_URL"),
         (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "http://h/x", "WEBHOOK_SECRET": ""], "WEBHOOK_SECRET"),
-        (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "http://h/x", "WEBHOOK_SECRET": "s", "WEBHOOK_TIMEOUT_MS": "x"], "WEBHOOK_TIMEOUT_MS"),
+        (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "http://h/x", "WEBHOOK_SECRET": "change-me"], "WEBHOOK_SECRET"),
+        (["NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": "http://h/x", "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "WEBHOOK_TIMEOUT_MS": "x"], "WEBHOOK_TIMEOUT_MS"),
         (["NOTIFICATION_CHANNEL": "sms"], "NOTIFICATION_CHANNEL"),
         (["NOTIFICATION_CONCURRENCY": "0"], "NOTIFICATION_CONCURRENCY"),
     ])

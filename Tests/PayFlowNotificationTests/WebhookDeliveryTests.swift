@@ -148,9 +148,10 @@ struct WebhookDeliveryTests {
 
             // Nothing listens on port 1 of the loopback: every connection is refused.
             // (AsyncHTTPClient keeps trying to connect until the attempt's deadline.)
-            let channel = fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", secret: "s", maxAttempts: 2, timeout: .milliseconds(200))
+            let channel = fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", maxAttempts: 2, timeout: .milliseconds(200))
             try await fixture.whileRunning(channel: channel, claimMinIdle: .seconds(1), maxDeliveries: 3) { consumer in
-                try await eventually("every entry dead-lettered") { try await fixture.deadLetters().count == expected }
+                // Three deliveries a claim idle apart: generous for a loaded 2-core machine.
+                try await eventually("every entry dead-lettered", timeout: .seconds(90)) { try await fixture.deadLetters().count == expected }
                 try await eventually("nothing left pending") { try await fixture.pendingCount() == 0 }
                 // The counter moves just after the MULTI/EXEC that wrote the letters returns.
                 try await eventually("every dead letter counted") { consumer.counters.snapshot.deadLettered == expected }
@@ -178,7 +179,7 @@ struct WebhookDeliveryTests {
                 let events = [Fixture.event(.payment), Fixture.event(.topup)]
                 for event in events { try await fixture.xadd(event) }
 
-                let channel = fixture.webhookChannel(url: receiver.url, secret: receiver.secret + "-wrong")
+                let channel = fixture.webhookChannel(url: receiver.url, secret: .random())
                 try await fixture.whileRunning(channel: channel, claimMinIdle: .seconds(30), maxDeliveries: 5) { _ in
                     try await eventually("both entries dead-lettered") { try await fixture.deadLetters().count == events.count }
                 }
@@ -222,7 +223,7 @@ struct WebhookDeliveryTests {
             var alert = Fixture.alert().fields
             alert[1] = ("event_id", "not-a-uuid")
             try await fixture.xadd(stream: fixture.alertsStream, fields: alert)
-            try await fixture.whileRunning(channel: fixture.webhookChannel(url: "http://127.0.0.1:1/hooks", secret: "s")) { _ in
+            try await fixture.whileRunning(channel: fixture.webhookChannel(url: "http://127.0.0.1:1/hooks")) { _ in
                 try await eventually("both entries dead-lettered") { try await fixture.deadLetters().count == 2 }
             }
             let reasons = try await fixture.deadLetters().compactMap { $0["reason"] }

@@ -20,7 +20,7 @@ extension ReconciliationTests {
             logger.logLevel = .warning
             let generator = Generator(
                 configuration: GeneratorConfiguration(),
-                settings: Generator.Settings(redis: fixture.redisConfiguration, databaseURL: fixture.databaseURL, streamMaxLength: nil, maxLag: nil),
+                settings: Generator.Settings(redis: fixture.redisConfiguration, databaseURL: fixture.databaseURL, maxLag: nil),
                 logger: logger
             )
             try await fixture.whileRunning(alongside: [generator]) {

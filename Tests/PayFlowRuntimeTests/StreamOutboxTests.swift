@@ -16,7 +16,7 @@ struct StreamOutboxTests {
             try await database.execute("UPDATE findings SET published_at = '2026-01-01T00:00:00Z' WHERE finding_id = 'f-2'")
             let outbox = StreamOutbox(
                 table: "findings", keyColumn: "finding_id", keyType: "text",
-                stream: fixture.stream, redis: fixture.redis, streamMaxLength: 1_000
+                stream: fixture.stream, redis: fixture.redis
             )
 
             let unpublished = try await outbox.unpublished(among: ["f-1", "f-2", "f-3", "f-absent"], in: database)

@@ -87,6 +87,10 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     /// The five services' builders in-process, with entries their stores refuse.
     case faultStoreRefusals = 3
 
+    // Stream trimming and webhooks (40-45).
+    /// A group stopped while the stream grows, with the audit log on the real names.
+    case trimmingLaggingGroup = 40
+
     /// The database number, as `SELECT` and a Redis URL's path take it.
     public var number: Int { self.rawValue }
 

@@ -21,11 +21,11 @@ public struct FraudAlertStore: Sendable {
     private let outbox: StreamOutbox
 
     /// `stream` is `payflow:alerts`; tests pass a name of their own.
-    public init(database: PostgresConnection, redis: RedisConnection, streamMaxLength: Int, stream: String = StreamNames.alerts) {
+    public init(database: PostgresConnection, redis: RedisConnection, stream: String = StreamNames.alerts) {
         self.database = database
         self.outbox = StreamOutbox(
             table: "fraud_alerts", keyColumn: "alert_id", keyType: "text",
-            stream: stream, redis: redis, streamMaxLength: streamMaxLength
+            stream: stream, redis: redis
         )
     }
 

@@ -56,9 +56,6 @@ public struct AntiFraudConfiguration: Sendable, Equatable {
     public var topupDrainPercent = 80
     public var topupDrainMinTopup: Int64 = 75_000
 
-    /// `MAXLEN ~` of `payflow:alerts`.
-    public var alertStreamMaxLength = 1_000_000
-
     public init() {}
 
     /// How far after an event its arrival can change another event's verdict:
@@ -101,7 +98,6 @@ extension AntiFraudConfiguration {
         self.topupDrainPercent = try environment.integer("FRAUD_TOPUP_DRAIN_PERCENT", default: self.topupDrainPercent, in: 1...100)
         self.topupDrainMinTopup = Int64(try environment.integer("FRAUD_TOPUP_DRAIN_MIN_TOPUP", default: 75_000, in: 0...Int(Int32.max)))
 
-        self.alertStreamMaxLength = try environment.integer("ALERT_STREAM_MAXLEN", default: self.alertStreamMaxLength, in: 1_000...1_000_000_000)
     }
 
     private static func seconds(_ environment: Environment, _ name: String, default value: Int) throws(ConfigurationError) -> Int64 {

@@ -27,9 +27,10 @@ public enum AntiFraudService {
         let database = try await application.connectDatabase()
         let redis = application.makeRedisConnection()
         let state = AccountStateStore(configuration: rules, redis: redis)
-        let alerts = FraudAlertStore(database: database, redis: redis, streamMaxLength: rules.alertStreamMaxLength)
+        let alerts = FraudAlertStore(database: database, redis: redis)
         let provisional = ProvisionalVerdictStore(database: database)
         application.addConsumerGroup(group, handler: AntiFraudHandler(state: state, alerts: alerts, provisional: provisional))
+        application.trimStreams([StreamTrimmer.Target(stream: StreamNames.alerts)])
 
         let settler = ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts)
         let progress = GroupProgress(of: group, stream: StreamNames.events, redis: redis)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PayFlowBench
 import PayFlowDomain
+import PayFlowNotification
 import PayFlowRedis
 import PayFlowRuntime
 
@@ -159,9 +160,15 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Delay before each answer, in milliseconds.")
         var delayMs: Int = 5
 
+        @Option(help: "The notification service's WEBHOOK_SECRET (whsec_<base64>); requests not signed with it, or older than 5 min, get 401.")
+        var secret: String
+
         func run() async throws {
             let context = try ProcessContext.bootstrap(label: "payflow.bench.webhook", defaultLogLevel: .warning)
-            try await SlowWebhookReceiver(host: "127.0.0.1", port: self.port, delay: .milliseconds(self.delayMs), logger: context.logger).run()
+            guard let secret = WebhookSecret(self.secret) else {
+                throw ValidationError("--secret: \(WebhookSecret.problem(with: self.secret) ?? "not a webhook secret")")
+            }
+            try await SlowWebhookReceiver(host: "127.0.0.1", port: self.port, delay: .milliseconds(self.delayMs), secret: secret, logger: context.logger).run()
         }
     }
 }

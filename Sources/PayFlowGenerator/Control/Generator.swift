@@ -20,27 +20,23 @@ public final class Generator: GeneratorControl, Service {
     public struct Settings: Sendable {
         public var redis: RedisConfiguration
         public var databaseURL: String
-        /// `MAXLEN ~` of `payflow:events`; nil keeps everything.
-        public var streamMaxLength: Int?
         /// Pause while a consumer group on `payflow:events` lags more than
         /// this many entries (`GENERATOR_MAX_LAG`); nil never pauses.
         public var maxLag: Int?
 
-        public init(redis: RedisConfiguration, databaseURL: String, streamMaxLength: Int?, maxLag: Int?) {
+        public init(redis: RedisConfiguration, databaseURL: String, maxLag: Int?) {
             self.redis = redis
             self.databaseURL = databaseURL
-            self.streamMaxLength = streamMaxLength
             self.maxLag = maxLag
         }
 
-        /// Reads `REDIS_URL`, `DATABASE_URL`, `STREAM_MAXLEN` and
+        /// Reads `REDIS_URL`, `DATABASE_URL` and
         /// `GENERATOR_MAX_LAG` (0 never pauses).
         public init(environment: Environment) throws(ConfigurationError) {
             let maxLag = try environment.integer("GENERATOR_MAX_LAG", default: 100_000, in: 0...Int.max)
             self.init(
                 redis: try environment.redisConfiguration(),
                 databaseURL: try environment.databaseURL(),
-                streamMaxLength: try environment.streamMaxLength(),
                 maxLag: maxLag == 0 ? nil : maxLag
             )
         }
@@ -172,7 +168,7 @@ public final class Generator: GeneratorControl, Service {
         let redis = RedisConnection(configuration: self.settings.redis, logger: self.logger)
         let lagProbe = RedisConnection(configuration: self.settings.redis, logger: self.logger)
         let database = try await self.connectDatabase()
-        let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: self.settings.streamMaxLength))
+        let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: nil))
         let store = WorldStore(database: database)
         var pacer = Pacer()
         var lastLagCheck = ContinuousClock.now - .seconds(10)

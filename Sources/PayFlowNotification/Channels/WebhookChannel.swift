@@ -6,8 +6,11 @@ import NIOHTTP1
 
 /// Delivers each notification as a signed JSON `POST` to `WEBHOOK_URL`.
 ///
-/// Every request carries `Idempotency-Key: <notification id>` and
-/// `X-PayFlow-Signature` (see ``WebhookSignature``). An attempt that times
+/// Every request carries the Standard Webhooks headers (`webhook-id`: the
+/// notification id, `webhook-timestamp`, `webhook-signature`; see
+/// ``WebhookSignature``), signed again for each attempt so that its
+/// timestamp is fresh, and `Idempotency-Key: <notification id>` for receivers
+/// that know that header rather than `webhook-id`. An attempt that times
 /// out, cannot connect, or is answered 5xx, 408 or 429 is tried again after
 /// `backoff`, `2 × backoff`, ... up to `maxAttempts`; what still fails is
 /// `.retryable` and goes back to the runtime (redelivery after
@@ -71,7 +74,6 @@ public struct WebhookChannel: NotificationChannel {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: message.idString)
-        request.headers.add(name: WebhookSignature.headerName, value: WebhookSignature.sign(body, secret: self.settings.secret))
         request.headers.add(name: "User-Agent", value: "payflow-notification")
         let bytes = ByteBuffer(bytes: body)
 
@@ -80,6 +82,9 @@ public struct WebhookChannel: NotificationChannel {
         while true {
             attempt += 1
             request.body = .bytes(bytes)
+            for header in WebhookSignature.headers(id: message.idString, body: body, secret: self.settings.secret) {
+                request.headers.replaceOrAdd(name: header.name, value: header.value)
+            }
             let status = await self.attempt(request)
             switch status {
             case .delivered, .permanent:

@@ -36,7 +36,25 @@ public enum NotificationService {
             alertsStream: StreamNames.alerts
         )
         application.addConsumerGroup(group, handler: handler)
+        try await application.addRetentionPurge(Self.retentionPurge(environment))
         return application
+    }
+
+    /// `NOTIFICATION_RETENTION_SECONDS` (30 days; 0 keeps every row): settled
+    /// rows (delivered or failed) whose last change is older go. A `pending`
+    /// row stays: its entry may still be in some consumer's hands. A purged
+    /// notification is no longer known, so an entry redelivered after that
+    /// (a `payflow dlq replay` of an old dead letter) is notified again;
+    /// streams are trimmed once acked, so nothing else comes back that late.
+    public static func retentionPurge(_ environment: Environment) throws(ConfigurationError) -> RetentionPurge? {
+        let seconds = try environment.integer("NOTIFICATION_RETENTION_SECONDS", default: 2_592_000, in: 0...Int(Int32.max))
+        guard seconds > 0 else { return nil }
+        return RetentionPurge(name: "notifications", retention: .seconds(seconds), deleteBatch: """
+            DELETE FROM notifications WHERE notification_id IN (
+                SELECT notification_id FROM notifications
+                WHERE status <> 'pending' AND updated_at < now() - $1::bigint * interval '1 second'
+                ORDER BY updated_at LIMIT $2)
+            """)
     }
 
     /// The channel the settings name. A webhook channel's HTTP client is shut

@@ -30,6 +30,9 @@ public struct PayFlowApplication {
     public let host: String
     public let port: Int
     public let logger: Logger
+    /// `STREAM_TRIM_INTERVAL_MS`, `STREAM_MAXLEN`, `DEAD_LETTER_RETENTION_SECONDS`:
+    /// how ``trimStreams(_:)`` trims.
+    public let trimming: StreamTrimmingSettings
     /// Run in reverse order by ``close()``, after the workers have returned:
     /// a worker may use a connection until its last batch is acked.
     private var closers: [Closer] = []
@@ -44,6 +47,7 @@ public struct PayFlowApplication {
         self.host = address.host
         self.port = address.port
         self.logger = context.logger
+        self.trimming = try StreamTrimmingSettings(environment: environment)
         let probe = HealthProbe(redis: self.redis, databaseURL: self.databaseURL, logger: context.logger)
         self.router = OperationsServer.makeRouter(registry: context.registry, health: { await probe.report() })
     }
@@ -51,9 +55,25 @@ public struct PayFlowApplication {
     // MARK: - Building
 
     /// Adds a consumer group that reads with `configuration` and hands its
-    /// batches to `handler`, on connections of its own.
+    /// batches to `handler`, on connections of its own, and the trimming of
+    /// its dead-letter stream, which the runtime writes (kept for
+    /// `DEAD_LETTER_RETENTION_SECONDS` and until every group has read it).
     public mutating func addConsumerGroup<Handler: ConsumerGroupHandler>(_ configuration: ConsumerGroupConfiguration, handler: Handler) {
         self.workers.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: handler, logger: self.logger))
+        self.trimStreams([StreamTrimmer.Target(stream: configuration.deadLetterStream, maxAge: self.trimming.deadLetterRetention)])
+    }
+
+    /// Trims streams this process writes, every `STREAM_TRIM_INTERVAL_MS`, up
+    /// to what their consumer groups still need (``StreamTrimmer``), on a
+    /// connection of its own. Replicas doing the same is harmless: each
+    /// trims only below what every group needs. Nothing when trimming is off.
+    public mutating func trimStreams(_ targets: [StreamTrimmer.Target]) {
+        guard let interval = self.trimming.interval, !targets.isEmpty else { return }
+        let trimmer = StreamTrimmer(redis: self.makeRedisConnection(), targets: targets, settings: self.trimming, logger: self.logger)
+        let names = targets.map(\.stream).joined(separator: ", ")
+        self.workers.append(PeriodicTask(name: "Trimming \(names)", interval: interval, logger: self.logger) {
+            try await trimmer.trimAll()
+        })
     }
 
     /// A PostgreSQL session for the process's own statements, closed by ``close()``.
@@ -70,6 +90,21 @@ public struct PayFlowApplication {
         let redis = RedisConnection(configuration: self.redis, logger: self.logger)
         self.onClose { await redis.close() }
         return redis
+    }
+
+    /// Runs `purge` every ``RetentionPurge/interval`` on a PostgreSQL session
+    /// of its own, so its deletes never queue behind (or ahead of) the
+    /// handler's statements. Nil: the retention setting is 0, keep everything.
+    public mutating func addRetentionPurge(_ purge: RetentionPurge?) async throws {
+        guard let purge else { return }
+        let database = try await self.connectDatabase()
+        let logger = self.logger
+        self.workers.append(PeriodicTask(name: "Purging \(purge.name)", interval: purge.interval, logger: logger) {
+            let deleted = try await purge.purge(database)
+            if deleted > 0 {
+                logger.info("Purged rows past their retention", metadata: ["purge": "\(purge.name)", "rows": "\(deleted)"])
+            }
+        })
     }
 
     /// Registers something else to release once the workers are done.

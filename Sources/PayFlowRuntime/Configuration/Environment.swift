@@ -55,8 +55,11 @@ public struct Environment: Sendable {
         }
     }
 
-    /// `STREAM_MAXLEN`: the approximate `MAXLEN ~` of the streams PayFlow
-    /// appends to (events, mismatches, demo entries); 0 keeps everything (nil).
+    /// `STREAM_MAXLEN`: the safety limit of every stream's length. Streams are
+    /// trimmed to what their groups still need (``StreamTrimmer``); past this
+    /// many entries they are cut anyway, unread entries included, and that is
+    /// logged as an error. `payflow demo-produce` passes it as `MAXLEN ~`.
+    /// 0: no limit (nil).
     public func streamMaxLength() throws(ConfigurationError) -> Int? {
         let length = try self.integer("STREAM_MAXLEN", default: 1_000_000, in: 0...Int.max)
         return length == 0 ? nil : length

@@ -235,7 +235,9 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         var processed: [StreamEntry.Key] = []
         // nil: shutting down while the handler kept throwing; leave them pending.
         let started = ContinuousClock.now
-        if let outcomes = await self.handleRetryingThrows(deliveries) {
+        // Renewed while the handler runs, so no other consumer claims the batch in flight.
+        let keepAlive = ClaimKeepAlive(configuration: self.configuration, logger: self.logger)
+        if let outcomes = await keepAlive.whileHandling(entries, connection: connection, { await self.handleRetryingThrows(deliveries) }) {
             if !deliveries.isEmpty {
                 self.metrics.recordBatch(size: deliveries.count, handledIn: ContinuousClock.now - started)
             }

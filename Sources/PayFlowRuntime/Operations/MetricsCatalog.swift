@@ -10,6 +10,7 @@ public enum MetricsCatalog {
         "payflow_group_lag": "Entries of the stream not yet delivered to the group (XINFO GROUPS lag).",
         "payflow_group_pending": "Entries delivered to the group and not yet acked (XPENDING).",
         "payflow_group_oldest_pending_age_seconds": "Age (since its XADD) of the oldest entry delivered to the group and not yet acked; 0 when none is.",
+        "payflow_stream_trimmed_total": "Entries trimmed from a stream (reason: no_longer_needed = every group had read and acked them or, on a dead-letter stream, past the retention; safety_limit = cut at STREAM_MAXLEN, possibly unread).",
         // Generator
         "payflow_generator_events_total": "Events the generator added to the stream, by type.",
         // Anti-fraud

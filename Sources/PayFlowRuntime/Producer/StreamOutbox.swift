@@ -49,11 +49,12 @@ public struct StreamOutbox: Sendable {
         keyColumn: String,
         keyType: String,
         stream: String,
-        redis: RedisConnection,
-        streamMaxLength: Int?
+        redis: RedisConnection
     ) {
         self.stream = stream
-        self.producer = StreamProducer(connection: redis, maxLength: streamMaxLength)
+        // No MAXLEN: the stream is trimmed to what its groups still need
+        // (``StreamTrimmer``), never blindly on append.
+        self.producer = StreamProducer(connection: redis, maxLength: nil)
         let table = PostgresIdentifier.quoted(table)
         let key = PostgresIdentifier.quoted(keyColumn)
         self.selectUnpublished =
@@ -69,8 +70,8 @@ public struct StreamOutbox: Sendable {
         return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 
-    /// Appends the entries to the stream in order, in one round trip (each
-    /// trimmed with `MAXLEN ~`), then marks their rows published. Throws
+    /// Appends the entries to the stream in order, in one round trip, then
+    /// marks their rows published. Throws
     /// before marking if any append failed. Pass the connection of the
     /// transaction that holds the rows when the caller claimed them.
     public func publish(_ entries: [Entry], in database: PostgresConnection) async throws {

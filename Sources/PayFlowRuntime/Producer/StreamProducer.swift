@@ -1,8 +1,11 @@
 import PayFlowRedis
 
-/// Appends entries to streams in batches: one pipeline of `XADD`s per call,
-/// each trimmed with `MAXLEN ~` so a stream cannot grow without bound while
-/// Redis trims only whole radix-tree nodes (cheap), never one entry at a time.
+/// Appends entries to streams in batches: one pipeline of `XADD`s per call.
+/// The services pass no `maxLength`: a blind `MAXLEN ~` drops entries a
+/// lagging group has not read, so their streams are trimmed by
+/// ``StreamTrimmer`` instead. `payflow demo-produce`, a one-shot tool with no
+/// trimmer, passes `STREAM_MAXLEN`; `MAXLEN ~` trims whole radix-tree nodes
+/// only (cheap).
 public struct StreamProducer: Sendable {
     /// One entry to append.
     public struct Message: Sendable {

@@ -19,7 +19,7 @@ struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
     var handler: AntiFraudHandler {
         AntiFraudHandler(
             state: AccountStateStore(configuration: self.configuration, redis: self.redis),
-            alerts: FraudAlertStore(database: self.database, redis: self.redis, streamMaxLength: 100_000, stream: self.alertStream),
+            alerts: FraudAlertStore(database: self.database, redis: self.redis, stream: self.alertStream),
             provisional: ProvisionalVerdictStore(database: self.database)
         )
     }

@@ -174,7 +174,7 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
     /// re-sent (same key), and on a loaded CI machine a 2 s deadline turned
     /// "exactly once" into "once, plus a re-send the receiver must dedupe".
     /// Tests about timeouts pass their own.
-    func webhookChannel(url: String, secret: String, maxAttempts: Int = 3, timeout: Duration = .seconds(30)) -> WebhookChannel {
+    func webhookChannel(url: String, secret: WebhookSecret = .random(), maxAttempts: Int = 3, timeout: Duration = .seconds(30)) -> WebhookChannel {
         WebhookChannel(
             settings: WebhookSettings(url: url, secret: secret, timeout: timeout, maxAttempts: maxAttempts, backoff: .milliseconds(10)),
             logger: Self.quietLogger

@@ -8,14 +8,18 @@ import PayFlowTestSupport
 import ServiceLifecycle
 
 /// A real HTTP receiver on 127.0.0.1 (a free port), standing for a customer's
-/// webhook endpoint: it checks `X-PayFlow-Signature` against its own copy of
-/// the secret (401 when wrong), can be told to fail with 500 or to answer
+/// webhook endpoint: it verifies the Standard Webhooks headers against its own
+/// copy of the secret (401 when the signature is wrong or the timestamp
+/// stale), can be told to fail with 500 or to answer
 /// slowly, and records every request it accepted with its Idempotency-Key.
 final class WebhookReceiver: Sendable {
     struct Accepted: Sendable {
         var idempotencyKey: String
         var payload: WebhookPayload
         var body: [UInt8]
+        /// `webhook-id`, `webhook-timestamp`, `webhook-signature`, as received.
+        var id: String
+        var timestamp: String
         var signature: String
     }
 
@@ -30,6 +34,7 @@ final class WebhookReceiver: Sendable {
         /// Time taken per accepted request (to observe concurrency).
         var delay: Duration?
         var requests = 0
+        /// Requests refused: bad signature, missing headers or a stale timestamp.
         var badSignatures = 0
         var failedOnPurpose = 0
         var accepted: [Accepted] = []
@@ -37,11 +42,11 @@ final class WebhookReceiver: Sendable {
         var maxInFlight = 0
     }
 
-    let secret: String
+    let secret: WebhookSecret
     let state = Shared(State())
     private let boundPort = Shared<Int?>(nil)
 
-    init(secret: String) {
+    init(secret: WebhookSecret) {
         self.secret = secret
     }
 
@@ -55,7 +60,7 @@ final class WebhookReceiver: Sendable {
     // MARK: - Running
 
     /// Runs the receiver while `body` runs, then shuts it down gracefully.
-    static func withReceiver(secret: String = "test-secret", _ body: @Sendable (WebhookReceiver) async throws -> Void) async throws {
+    static func withReceiver(secret: WebhookSecret = .random(), _ body: @Sendable (WebhookReceiver) async throws -> Void) async throws {
         let receiver = WebhookReceiver(secret: secret)
         var logger = Logger(label: "test.webhook-receiver")
         logger.logLevel = .error
@@ -76,9 +81,11 @@ final class WebhookReceiver: Sendable {
         router.post("/hooks") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let bytes = Array(body.readableBytesView)
-            let signature = request.headers[HTTPField.Name(WebhookSignature.headerName)!] ?? ""
+            let id = request.headers[HTTPField.Name(WebhookSignature.idHeader)!] ?? ""
+            let timestamp = request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!] ?? ""
+            let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!] ?? ""
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
-            let valid = WebhookSignature.isValid(signature, body: bytes, secret: self.secret)
+            let valid = WebhookSignature.verify(id: id, timestamp: timestamp, signature: signature, body: bytes, secret: self.secret) == .valid
             let (failing, scripted, delay) = self.state.withLock { state -> (Bool, (code: Int, body: String?)?, Duration?) in
                 state.requests += 1
                 if !valid { state.badSignatures += 1 }
@@ -101,7 +108,7 @@ final class WebhookReceiver: Sendable {
                 try await Task.sleep(for: delay)
                 self.state.withLock { $0.inFlight -= 1 }
             }
-            self.state.withLock { $0.accepted.append(Accepted(idempotencyKey: key, payload: payload, body: bytes, signature: signature)) }
+            self.state.withLock { $0.accepted.append(Accepted(idempotencyKey: key, payload: payload, body: bytes, id: id, timestamp: timestamp, signature: signature)) }
             return Response(status: .ok)
         }
         return router
