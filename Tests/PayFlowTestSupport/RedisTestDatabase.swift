@@ -74,6 +74,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultAPIFuzz = 24
     /// The five services' builders in-process, with entries their stores refuse.
     case faultStoreRefusals = 3
+    /// The fault-free run of the fault cases' seed, whose alerts they compare with.
+    case faultReference = 52
 
     /// The database number, as `SELECT` and a Redis URL's path take it.
     public var number: Int { self.rawValue }
