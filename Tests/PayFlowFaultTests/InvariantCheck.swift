@@ -132,6 +132,7 @@ struct InvariantCheck {
         if let reference = expected.reference {
             let difference = table.difference(from: reference)
             #expect(difference.isEmpty, "alerts differ from the fault-free run of the same seed: \(difference)", sourceLocation: sourceLocation)
+            print("fault check: \(table.toleratedExtras(over: reference)) extra amount_spike alerts against a mean, beside the \(reference.reasons.count) of the fault-free run")
         }
         print("fault check: \(generated) events, \(streamAlertIDs.count) alerts (\(alertDoubles) doubled on the stream), deliveries doubled: \(self.platform.deliveries.doubles)")
 
