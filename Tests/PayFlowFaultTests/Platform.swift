@@ -43,12 +43,16 @@ final class Platform: @unchecked Sendable {
 
 
     /// Short timings, so a fault case takes seconds: claims after 3 s idle,
-    /// a 3 s reconciliation grace, settles every 300 ms.
+    /// a 10 s reconciliation grace, settles every 300 ms. The grace must
+    /// outlast the generator's pause between committing a batch's ledger rows
+    /// and its XADDs (up to 1,000 events): on a starved machine (a soak and
+    /// the fault suite side by side) 3 s did not, and reconciliation, caught
+    /// up, reported 985 events of one batch `missing_in_stream`.
     var environment: [String: String] {
         [
             "REDIS_URL": self.redisURL, "DATABASE_URL": self.databaseURL, "HTTP_PORT": "0", "LOG_LEVEL": "info",
             "STREAM_BLOCK_MS": "200", "STREAM_BATCH_SIZE": "100", "CLAIM_MIN_IDLE_MS": "3000", "CLAIM_INTERVAL_MS": "500",
-            "RECONCILIATION_GRACE_MS": "3000", "RECONCILIATION_SWEEP_INTERVAL_MS": "500", "ANTI_FRAUD_SETTLE_INTERVAL_MS": "300",
+            "RECONCILIATION_GRACE_MS": "10000", "RECONCILIATION_SWEEP_INTERVAL_MS": "500", "ANTI_FRAUD_SETTLE_INTERVAL_MS": "300",
             "NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": self.deliveries.url, "WEBHOOK_SECRET": DeliveryCounter.secret,
             "GENERATOR_START_TIME": Self.generatorStartTime,
         ].merging(self.extraEnvironment) { $1 }
