@@ -59,6 +59,28 @@ struct StreamOutboxTests {
         }
     }
 
+    /// Two replicas recording the same findings at the same moment (re-judging
+    /// makes that common for alerts) publish each once, not once each.
+    @Test func twoPublishersRacingOnTheSameRowsPublishEachOnce() async throws {
+        let fixture = try await StreamFixture.make()
+        try await TestDatabase.withFresh { url, database in
+            try await database.execute(Self.schema)
+            let other = try await PostgresConnection.connect(url: url, logger: .quiet("test"))
+            let outbox = Self.outbox(fixture)
+            for round in 0..<20 {
+                let keys = (0..<20).map { "r\(round)-\($0)" }
+                try await database.query("INSERT INTO findings (finding_id, note) SELECT unnest($1::text[]), 'n'", [PostgresArrayLiteral.text(keys)])
+                async let first: Void = outbox.publishUnclaimed(Self.entries(keys), in: database)
+                async let second: Void = outbox.publishUnclaimed(Self.entries(keys.reversed()), in: other)
+                _ = try await (first, second)
+            }
+            await other.close()
+            let published = try await fixture.redis.range(stream: fixture.stream).compactMap { $0[field: "finding_id"] }
+            #expect(published.count == 400, "\(published.count - Set(published).count) findings published twice")
+            #expect(Set(published).count == 400)
+        }
+    }
+
     @Test func theRepairPublishesAClaimWhoseHolderDiedOnceItsLeaseIsOver() async throws {
         let fixture = try await StreamFixture.make()
         try await TestDatabase.withFresh { _, database in
