@@ -39,8 +39,9 @@ struct StreamOutboxTests {
             try await database.execute(Self.schema)
             try await database.execute("INSERT INTO findings (finding_id, note) VALUES ('f-1', 'n-f-1'), ('f-2', 'n-f-2'), ('f-3', 'n-f-3'), ('f-4', 'n-f-4')")
             try await database.execute("UPDATE findings SET published_at = '2026-01-01T00:00:00Z', published_id = '1-1' WHERE finding_id = 'f-2'")
-            // Another replica is publishing f-4 right now.
-            try await database.execute("UPDATE findings SET publishing_at = clock_timestamp() WHERE finding_id = 'f-4'")
+            // Another replica is publishing f-4 right now (a claim in the future:
+            // live however slowly a starved machine runs this test).
+            try await database.execute("UPDATE findings SET publishing_at = clock_timestamp() + interval '1 hour' WHERE finding_id = 'f-4'")
             let outbox = Self.outbox(fixture)
 
             // f-3 twice, as when two events of a batch re-judge one payment.
@@ -88,7 +89,8 @@ struct StreamOutboxTests {
             try await database.execute("INSERT INTO findings (finding_id, note) VALUES ('f-1', 'n-f-1'), ('f-2', 'n-f-2')")
             let lease = StreamOutbox.claimLease
             try await database.execute("UPDATE findings SET publishing_at = clock_timestamp() - interval '\(lease + 1) seconds' WHERE finding_id = 'f-1'")
-            try await database.execute("UPDATE findings SET publishing_at = clock_timestamp() - interval '\(lease - 5) seconds' WHERE finding_id = 'f-2'")
+            // f-2's holder claimed it just now (in the future: still live on a starved machine).
+            try await database.execute("UPDATE findings SET publishing_at = clock_timestamp() + interval '1 hour' WHERE finding_id = 'f-2'")
             let outbox = Self.outbox(fixture)
             let repair = StreamOutboxRepair(outboxes: [outbox], database: database, redis: fixture.redis, logger: .quiet("test"))
 
