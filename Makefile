@@ -21,7 +21,7 @@ PYTHON ?= python3
 # that its BuildKit builds need.
 DOCKER ?= $(shell if [ -x /usr/bin/docker ]; then echo /usr/bin/docker; else echo docker; fi)
 COMPOSE ?= $(shell if $(DOCKER) compose version >/dev/null 2>&1; then echo "$(DOCKER) compose"; else echo docker-compose; fi)
-.PHONY: help build test test-faults test-compose bench run stop up down logs ps compose-check monitoring-check clean
+.PHONY: help build test test-faults test-compose bench soak run stop up down logs ps compose-check monitoring-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -64,6 +64,13 @@ test-faults: ## Run the fault suite only (Tests/PayFlowFaultTests)
 
 bench: ## Benchmark: raw XADD, end to end, event->alert, scaling, runtime (release); table + var/bench/results.json
 	@scripts/bench
+
+# Not in CI: SOAK_MINUTES (30) at SOAK_RATE (200) events/s with a kill -9 every
+# SOAK_KILL_EVERY_S (180) s rotating over the services, a Redis and a PostgreSQL
+# restart; memory per process over time, the lag, and the invariant check.
+SOAK_MINUTES ?= 30
+soak: ## Soak test: SOAK_MINUTES (30) at a fixed rate with kill -9s and server restarts, then the invariant check
+	@SOAK_MINUTES=$(SOAK_MINUTES) scripts/soak
 
 # Everything in scripts/run-platform: servers of var/run, migrations, a release
 # build, every service with its replica count (*_REPLICAS from the environment,

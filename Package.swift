@@ -469,6 +469,9 @@ let package = Package(
                 "PayFlowRuntime",
                 "PayFlowTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // The webhook endpoint that counts deliveries (DeliveryCounter).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

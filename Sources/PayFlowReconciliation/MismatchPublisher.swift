@@ -23,7 +23,8 @@ public struct MismatchPublisher: Sendable {
         self.database = database
         self.outbox = StreamOutbox(
             table: "reconciliation_mismatches", keyColumn: "mismatch_id", keyType: "uuid",
-            stream: StreamNames.mismatches, redis: redis
+            stream: StreamNames.mismatches, redis: redis,
+            load: Self.load
         )
         self.batchSize = batchSize
     }
@@ -51,6 +52,22 @@ public struct MismatchPublisher: Sendable {
         }
     }
 
+    /// The stream entries of stored mismatches, for the ones published again.
+    static func load(_ keys: [String], from database: PostgresConnection) async throws -> [StreamOutbox.Entry] {
+        try await database.query(Self.selectByKeys, [PostgresArrayLiteral.text(keys)]).rows.map { row in
+            let notice = try Self.notice(row)
+            return StreamOutbox.Entry(key: notice.mismatchID, fields: notice.fields)
+        }
+    }
+
+    static let selectByKeys = """
+        SELECT mismatch_id::text AS mismatch_id, kind, transaction_id::text AS transaction_id, expected, actual,
+               to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS detected_at
+        FROM reconciliation_mismatches
+        WHERE mismatch_id = ANY ($1::uuid[])
+        ORDER BY detected_at
+        """
+
     /// A claimed row as the `payflow:mismatches` contract carries it.
     static func notice(_ row: PostgresRow) throws -> MismatchNotice {
         let detectedAt = try row.decode("detected_at", as: String.self)
@@ -73,6 +90,7 @@ public struct MismatchPublisher: Sendable {
                to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS detected_at
         FROM reconciliation_mismatches
         WHERE published_at IS NULL
+          AND (publishing_at IS NULL OR publishing_at < clock_timestamp() - interval '\(StreamOutbox.claimLease) seconds')
         ORDER BY detected_at
         LIMIT $1
         FOR UPDATE SKIP LOCKED

@@ -24,7 +24,7 @@ struct ThreeRunsTests {
             let process = try await DeliveryTests.antiFraudProcess(fixture, consumer: "scorer")
             let consumer = try #require(process.workers.compactMap { $0 as? ConsumerGroupService<AntiFraudHandler> }.first)
             let settings = Generator.Settings(
-                redis: fixture.base.redisConfiguration, databaseURL: fixture.databaseURL, streamMaxLength: nil, maxLag: nil
+                redis: fixture.base.redisConfiguration, databaseURL: fixture.databaseURL, maxLag: nil
             )
             try await withApplicationsRunning([process]) {
                 for run in 1...3 {

@@ -15,12 +15,32 @@ import Testing
 /// - analytics counts per type equal the distinct events on the stream, exactly;
 /// - `payflow reconciliation-report --strict`: every injected mismatch found,
 ///   none invented (each kind once per transaction by its primary key);
+/// - every event the generator emitted is on `payflow:events`;
 /// - every alert on the stream is one `fraud_alerts` row and vice versa; no
-///   provisional verdict left;
-/// - one delivered notification per event and per alert, none twice;
+///   provisional verdict left; the alerts are those of a fault-free run of
+///   the same seed (``ReferenceAlerts``);
+/// - one delivered notification per event and per alert, and each of them
+///   requested at the webhook receiver;
+/// - doubles counted where they would show, not where a primary key hides
+///   them: entries on `payflow:alerts` with one `alert_id`, requests at the
+///   webhook receiver with one `Idempotency-Key`; none, unless the case's
+///   fault allows some (``Expectations``);
 /// - nothing pending, nothing unread, in any group;
 /// - the dead-letter streams hold exactly `expectedDeadLetters` per group.
 struct InvariantCheck {
+    /// What a case expects beyond what every case does.
+    struct Expectations {
+        var deadLetters: [String: Int] = [:]
+        /// The fault-free run's alerts, when the case ran the reference seed.
+        var reference: ReferenceAlerts?
+        /// Alerts that may be on `payflow:alerts` twice: a publisher killed
+        /// between its `XADD` and its mark, or whose mark PostgreSQL refused.
+        var alertDoubles = 0
+        /// Notifications that may be delivered twice: a replica killed, or
+        /// PostgreSQL gone, between the webhook and recording it delivered.
+        var deliveryDoubles = 0
+    }
+
     let platform: Platform
 
     /// Waits until every group has read and acked everything and the
@@ -65,7 +85,7 @@ struct InvariantCheck {
         return try await self.count("SELECT count(*) FROM audit_log") == total
     }
 
-    func verify(expectedDeadLetters: [String: Int] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func verify(_ expected: Expectations = Expectations(), sourceLocation: SourceLocation = #_sourceLocation) async throws {
         // Audit: every entry of every stream once, chains intact.
         for stream in AuditLogService.streams {
             let length = try await self.platform.length(stream)
@@ -87,6 +107,9 @@ struct InvariantCheck {
             distinct[event.type.rawValue, default: []].insert(event.id.uuidString.lowercased())
         }
         #expect(decodable > 0, sourceLocation: sourceLocation)
+        // Every event the generator emitted (a duplicate_event twice) is on the stream.
+        let generated = try await self.platform.emitted().total
+        #expect(decodable == generated, "payflow:events holds \(decodable) events, the generator emitted \(generated)", sourceLocation: sourceLocation)
         let counted = try await self.platform.database.query("SELECT type, count(*) AS n FROM analytics_events GROUP BY type").rows
         var analytics: [String: Int] = [:]
         for row in counted { analytics[try row.decode("type", as: String.self)] = try row.decode("n", as: Int.self) }
@@ -99,16 +122,32 @@ struct InvariantCheck {
         #expect(report.status == 0, "reconciliation-report --strict:\n\(report.output)", sourceLocation: sourceLocation)
 
         // Alerts: the stream and the table agree, and nothing is left to settle.
-        let streamAlertIDs = Set(try await self.platform.redis.range(stream: StreamNames.alerts).compactMap { $0[field: "alert_id"] })
-        let tableAlertIDs = Set(try await self.platform.database.query("SELECT alert_id FROM fraud_alerts").rows.map { try $0.decode(0, as: String.self) })
-        #expect(streamAlertIDs == tableAlertIDs, "alerts on the stream and in fraud_alerts differ", sourceLocation: sourceLocation)
+        let alertEntries = try await self.platform.redis.range(stream: StreamNames.alerts).compactMap { $0[field: "alert_id"] }
+        let streamAlertIDs = Set(alertEntries)
+        let table = try await ReferenceAlerts.read(from: self.platform.database)
+        #expect(streamAlertIDs == Set(table.reasons.keys), "alerts on the stream and in fraud_alerts differ", sourceLocation: sourceLocation)
         #expect(try await self.count("SELECT count(*) FROM fraud_provisional_verdicts") == 0, sourceLocation: sourceLocation)
+        let alertDoubles = alertEntries.count - streamAlertIDs.count
+        #expect(alertDoubles <= expected.alertDoubles, "\(alertDoubles) alerts on payflow:alerts more than once (at most \(expected.alertDoubles) allowed)", sourceLocation: sourceLocation)
+        if let reference = expected.reference {
+            let difference = table.difference(from: reference)
+            #expect(difference.isEmpty, "alerts differ from the fault-free run of the same seed: \(difference)", sourceLocation: sourceLocation)
+            print("fault check: \(table.toleratedExtras(over: reference)) extra amount_spike alerts against a mean, beside the \(reference.reasons.count) of the fault-free run")
+        }
+        print("fault check: \(generated) events, \(streamAlertIDs.count) alerts (\(alertDoubles) doubled on the stream), deliveries doubled: \(self.platform.deliveries.doubles)")
 
         // Notifications: one delivered per event and per alert.
         let eventNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.events])
         #expect(eventNotifications == distinct.values.reduce(0) { $0 + $1.count }, "\(eventNotifications) event notifications", sourceLocation: sourceLocation)
         let alertNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.alerts])
         #expect(alertNotifications == streamAlertIDs.count, "\(alertNotifications) alert notifications for \(streamAlertIDs.count) alerts", sourceLocation: sourceLocation)
+        // The same at the receiver, where a second delivery would really show.
+        let requested = self.platform.deliveries.counts
+        #expect(requested.count == eventNotifications + alertNotifications,
+                "the webhook receiver got \(requested.count) distinct notifications, \(eventNotifications + alertNotifications) recorded delivered", sourceLocation: sourceLocation)
+        let doubles = self.platform.deliveries.doubles
+        #expect(doubles.extra <= expected.deliveryDoubles,
+                "\(doubles.keys) notifications delivered more than once (\(doubles.extra) extra requests; at most \(expected.deliveryDoubles) allowed)", sourceLocation: sourceLocation)
 
         // Nothing pending or unread anywhere.
         for (stream, group) in try await self.platform.groups() {
@@ -118,7 +157,7 @@ struct InvariantCheck {
         // Dead letters: only what was meant to fail.
         for group in ConsumerGroupName.platform.map(\.name) {
             let length = try await self.platform.length(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
-            #expect(length == expectedDeadLetters[group, default: 0], "payflow:dlq:\(group) holds \(length)", sourceLocation: sourceLocation)
+            #expect(length == expected.deadLetters[group, default: 0], "payflow:dlq:\(group) holds \(length)", sourceLocation: sourceLocation)
         }
     }
 

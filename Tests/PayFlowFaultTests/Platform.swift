@@ -21,27 +21,40 @@ final class Platform: @unchecked Sendable {
     let redisURL: String
     let database: PostgresConnection
     let databaseURL: String
+    /// The webhook endpoint every notification replica delivers to.
+    let deliveries: DeliveryCounter
     /// Name → process, e.g. "anti-fraud-2".
     private(set) var processes: [String: PayFlowProcess] = [:]
     private(set) var generatorPort: Int?
     /// Settings a case changes for every process it starts afterwards.
     var extraEnvironment: [String: String] = [:]
 
-    init(redis: RedisConnection, redisURL: String, database: PostgresConnection, databaseURL: String) {
+    init(redis: RedisConnection, redisURL: String, database: PostgresConnection, databaseURL: String, deliveries: DeliveryCounter) {
         self.redis = redis
         self.redisURL = redisURL
         self.database = database
         self.databaseURL = databaseURL
+        self.deliveries = deliveries
     }
 
+    /// The business time of the first generated event, the same in every run:
+    /// with the seed, it makes the events, and so the alerts, the same too.
+    static let generatorStartTime = "2026-01-05T09:00:00Z"
+
+
     /// Short timings, so a fault case takes seconds: claims after 3 s idle,
-    /// a 3 s reconciliation grace, settles every 300 ms.
+    /// a 10 s reconciliation grace, settles every 300 ms. The grace must
+    /// outlast the generator's pause between committing a batch's ledger rows
+    /// and its XADDs (up to 1,000 events): on a starved machine (a soak and
+    /// the fault suite side by side) 3 s did not, and reconciliation, caught
+    /// up, reported 985 events of one batch `missing_in_stream`.
     var environment: [String: String] {
         [
             "REDIS_URL": self.redisURL, "DATABASE_URL": self.databaseURL, "HTTP_PORT": "0", "LOG_LEVEL": "info",
             "STREAM_BLOCK_MS": "200", "STREAM_BATCH_SIZE": "100", "CLAIM_MIN_IDLE_MS": "3000", "CLAIM_INTERVAL_MS": "500",
-            "RECONCILIATION_GRACE_MS": "3000", "RECONCILIATION_SWEEP_INTERVAL_MS": "500", "ANTI_FRAUD_SETTLE_INTERVAL_MS": "300",
-            "NOTIFICATION_CHANNEL": "log",
+            "RECONCILIATION_GRACE_MS": "10000", "RECONCILIATION_SWEEP_INTERVAL_MS": "500", "ANTI_FRAUD_SETTLE_INTERVAL_MS": "300",
+            "NOTIFICATION_CHANNEL": "webhook", "WEBHOOK_URL": self.deliveries.url, "WEBHOOK_SECRET": DeliveryCounter.secret,
+            "GENERATOR_START_TIME": Self.generatorStartTime,
             // The invariants compare whole streams with the audit log and the
             // stores; trimming has its own test (LaggingGroupTrimmingTests).
             "STREAM_TRIM_INTERVAL_MS": "0",
@@ -49,23 +62,28 @@ final class Platform: @unchecked Sendable {
     }
 
     /// A fresh Redis database (`redisDatabase`, flushed) and PostgreSQL database, migrated.
-    static func with(redisDatabase: RedisTestDatabase, _ body: (Platform) async throws -> Void) async throws {
+    static func with(redisDatabase: RedisTestDatabase, _ body: @Sendable (Platform) async throws -> Void) async throws {
         try await IntegrationFixture.with(redisDatabase: redisDatabase, migration: .withTheBinary) { fixture in
-            let platform = Platform(redis: fixture.redis, redisURL: fixture.redisURL, database: fixture.database, databaseURL: fixture.databaseURL)
-            do {
-                try await body(platform)
-            } catch {
+            try await DeliveryCounter.with { deliveries in
+                let platform = Platform(
+                    redis: fixture.redis, redisURL: fixture.redisURL, database: fixture.database, databaseURL: fixture.databaseURL,
+                    deliveries: deliveries
+                )
+                do {
+                    try await body(platform)
+                } catch {
+                    platform.killAll()
+                    throw error
+                }
                 platform.killAll()
-                throw error
             }
-            platform.killAll()
         }
     }
 
     /// Servers of the case's own (`scripts/local-servers` in a temporary
     /// directory), for the cases that stop and restart Redis or PostgreSQL
     /// under the platform; `body` gets the directory for ``restart(_:in:after:)``.
-    static func withPrivateServers(_ body: (Platform, URL) async throws -> Void) async throws {
+    static func withPrivateServers(_ body: @Sendable (Platform, URL) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-fault-\(UUID().uuidString.prefix(8))")
         let started = try Self.localServers(["start", "--free-ports", "--throwaway", "--watch", "\(ProcessInfo.processInfo.processIdentifier)", directory.path])
         defer { _ = try? Self.localServers(["stop", "--purge", directory.path]) }
@@ -81,16 +99,22 @@ final class Platform: @unchecked Sendable {
         let database = try await PostgresConnection.connect(url: databaseURL, logger: .init(label: "fault"))
         let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": databaseURL])
         #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
-        let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL)
         do {
-            try await body(platform, directory)
+            try await DeliveryCounter.with { deliveries in
+                let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL, deliveries: deliveries)
+                do {
+                    try await body(platform, directory)
+                } catch {
+                    platform.killAll()
+                    throw error
+                }
+                platform.killAll()
+            }
         } catch {
-            platform.killAll()
             await database.close()
             await redis.close()
             throw error
         }
-        platform.killAll()
         await database.close()
         await redis.close()
     }
@@ -102,6 +126,26 @@ final class Platform: @unchecked Sendable {
         _ = try Self.localServers(["stop", "--only", server, directory.path])
         try await Task.sleep(for: pause)
         _ = try Self.localServers(["start", directory.path])
+    }
+
+    /// `kill -9` of the private redis-server: no shutdown, no last AOF flush;
+    /// what its AOF file holds is what the restart finds. Then, after
+    /// `pause`, starts it again on the same port with the shipped
+    /// `redis/redis.conf` (`appendfsync everysec`). Returns the server's log
+    /// lines that say a background fsync lagged (with `everysec`, the
+    /// writes of that window can be lost to `kill -9`).
+    static func killRedisHard(in directory: URL, after pause: Duration) async throws -> [String] {
+        let redisDirectory = directory.appendingPathComponent("redis")
+        let pidText = try String(contentsOf: redisDirectory.appendingPathComponent("redis.pid"), encoding: .utf8)
+        guard let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TimedOut(what: "a pid in redis.pid, got '\(pidText)'")
+        }
+        #expect(Foundation.kill(pid, SIGKILL) == 0, "kill -9 \(pid)")
+        try await eventually("redis-server \(pid) gone") { Foundation.kill(pid, 0) != 0 }
+        try await Task.sleep(for: pause)
+        _ = try Self.localServers(["start", directory.path])
+        let log = (try? String(contentsOf: redisDirectory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+        return log.split(whereSeparator: \.isNewline).filter { $0.contains("fsync is taking too long") }.map(String.init)
     }
 
     /// Runs scripts/local-servers and returns its standard output.
@@ -142,10 +186,12 @@ final class Platform: @unchecked Sendable {
     /// The generator at `rate` events/s until `total`, seeded, with its ledger
     /// and ground truth (fraud scenarios and inconsistencies at the default mix),
     /// over 500 accounts so accounts see many events.
-    func startGenerator(total: Int, rate: Int, seed: Int) async throws {
+    /// `rate` nil: unlimited (the business time does not depend on the rate).
+    func startGenerator(total: Int, rate: Int?, seed: Int) async throws {
         let environment = self.environment
         let process = try PayFlowProcess(
-            ["generator", "--start", "--rate", "\(rate)", "--total", "\(total)", "--seed", "\(seed)", "--accounts", "500"],
+            ["generator", "--start"] + (rate.map { ["--rate", "\($0)"] } ?? ["--unlimited"])
+                + ["--total", "\(total)", "--seed", "\(seed)", "--accounts", "500"],
             environment: environment
         )
         self.processes["generator"] = process
@@ -202,6 +248,29 @@ final class Platform: @unchecked Sendable {
         self.processes[name]?.output ?? ""
     }
 
+    /// `payflow_stream_entries_total` of process `name` (from its `/metrics`),
+    /// summed over streams, per outcome (`acked`, `failed`, `claimed`, ...).
+    func entries(of name: String) async throws -> [String: Int] {
+        guard let process = self.processes[name] else { throw TimedOut(what: "a process named \(name)") }
+        var port: Int?
+        try await eventually("\(name) to listen", timeout: .seconds(60)) {
+            port = Self.listeningPort(in: process.output)
+            return port != nil
+        }
+        let (data, _) = try await Self.retrying {
+            try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port!)/metrics")!)
+        }
+        var outcomes: [String: Int] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) where line.hasPrefix("payflow_stream_entries_total{") {
+            guard let range = line.range(of: #"outcome="([a-z_]+)""#, options: .regularExpression),
+                  let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { continue }
+            let outcome = line[range].dropFirst("outcome=\"".count).dropLast()
+            outcomes[String(outcome), default: 0] += Int(value)
+        }
+        return outcomes
+    }
+
     static func listeningPort(in log: String) -> Int? {
         guard let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
         return Int(log[range].split(separator: ":").last ?? "")
@@ -230,14 +299,23 @@ final class Platform: @unchecked Sendable {
 
     /// Entries `consumer` of `group` holds, over the streams the group reads.
     func pending(group: String, consumer: String) async throws -> Int {
-        var total = 0
+        try await self.pendingEntries(group: group, consumer: consumer).count
+    }
+
+    /// The ids (`stream/id`) of the entries `consumer` of `group` holds.
+    func pendingEntries(group: String, consumer: String) async throws -> Set<String> {
+        var held: Set<String> = []
         for stream in StreamNames.business {
             let groups = try await Self.retrying { try await self.redis.groups(of: stream) }
             guard groups.contains(where: { $0.name == group }) else { continue }
-            let summary = try await Self.retrying { try await self.redis.pendingSummary(stream: stream, group: group) }
-            total += summary.perConsumer[consumer] ?? 0
+            let reply = try await Self.retrying {
+                try await self.redis.send(RedisCommand("XPENDING", stream, group, "-", "+", "100000", consumer)).orThrow()
+            }
+            for entry in reply.array ?? [] {
+                if let id = entry.array?.first?.string { held.insert("\(stream)/\(id)") }
+            }
         }
-        return total
+        return held
     }
 
     /// The groups of each business stream, with pending and lag.

@@ -27,7 +27,7 @@ struct GeneratorContinuationTests {
     }
 
     private static func settings(_ base: IntegrationFixture, redis: RedisConfiguration? = nil) -> Generator.Settings {
-        Generator.Settings(redis: redis ?? base.redisConfiguration, databaseURL: base.databaseURL, streamMaxLength: nil, maxLag: nil)
+        Generator.Settings(redis: redis ?? base.redisConfiguration, databaseURL: base.databaseURL, maxLag: nil)
     }
 
     private static var logger: Logger {

@@ -86,6 +86,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultAPIFuzz = 24
     /// The five services' builders in-process, with entries their stores refuse.
     case faultStoreRefusals = 3
+    /// The fault-free run of the fault cases' seed, whose alerts they compare with.
+    case faultReference = 52
 
     // Stream trimming and webhooks (40-45).
     /// A group stopped while the stream grows, with the audit log on the real names.

@@ -40,6 +40,15 @@ public enum AntiFraudService {
                 context.logger.debug("settled provisional verdicts", metadata: ["settled": "\(result.settled)", "alerted": "\(result.alerted)"])
             }
         })
+        // Alerts whose publisher died, or whose entry a Redis restart lost: on
+        // connections of its own, beside the handler's.
+        let repair = StreamOutboxRepair(
+            outboxes: [alerts.outbox], database: try await application.connectDatabase(),
+            redis: application.makeRedisConnection(), logger: context.logger
+        )
+        application.workers.append(PeriodicTask(name: "Outbox repair", interval: StreamOutboxRepair.interval, logger: context.logger) {
+            try await repair.pass()
+        })
         return application
     }
 }

@@ -60,6 +60,14 @@ public enum ReconciliationService {
         })
         application.trimStreams([StreamTrimmer.Target(stream: StreamNames.mismatches)])
         try await application.addRetentionPurge(Self.retentionPurge(environment))
+        // Mismatches whose publisher died, or whose entry a Redis restart lost.
+        let repair = StreamOutboxRepair(
+            outboxes: [publisher.outbox], database: try await application.connectDatabase(),
+            redis: application.makeRedisConnection(), logger: context.logger
+        )
+        application.workers.append(PeriodicTask(name: "Outbox repair", interval: StreamOutboxRepair.interval, logger: context.logger) {
+            try await repair.pass()
+        })
         return application
     }
 }

@@ -9,18 +9,25 @@ import PayFlowRedis
 /// The pattern is one for both, so it lives here once:
 /// 1. the row is committed first, with `published_at` NULL (durable before
 ///    anything is announced);
-/// 2. its entry is appended to the stream (``publish(_:in:)``, one pipeline);
-/// 3. the row is marked published (`published_at = now()`).
+/// 2. a publisher claims it (`publishing_at`, one `UPDATE`: of two replicas
+///    that raise the same finding at once, one gets it), or holds it in a
+///    transaction (`FOR UPDATE SKIP LOCKED`, reconciliation);
+/// 3. its entry is appended to the stream (one pipeline);
+/// 4. the row is marked published with the entry id the `XADD` returned
+///    (`published_at`, `published_id`).
 ///
-/// A failure anywhere leaves the row unmarked, and whoever publishes next
-/// publishes it again: at least once, never lost. A crash between 2 and 3
+/// A failure before 4 leaves the row unmarked, and whoever publishes next
+/// publishes it again: at least once, never lost. A crash between 3 and 4
 /// publishes an entry twice, so every entry carries its row's key and readers
-/// dedupe by it. Once marked, a row is never published again.
+/// dedupe by it. A claim whose publisher died is taken over after
+/// ``claimLease`` by ``StreamOutboxRepair``, which also publishes again the
+/// rows marked published whose entry a Redis restart lost (the tail of an
+/// AOF not yet on disk).
 ///
 /// Which rows a service publishes, and when, is its own business: anti-fraud
-/// publishes the unpublished rows of the batch it just inserted
-/// (``unpublished(among:in:)``); reconciliation claims the oldest unpublished
-/// rows in a transaction (`FOR UPDATE SKIP LOCKED`) and publishes them in it.
+/// publishes the rows of the batch it just inserted (``publishUnclaimed(_:in:)``);
+/// reconciliation claims the oldest unpublished rows in a transaction and
+/// publishes them in it (``publish(_:in:)``).
 public struct StreamOutbox: Sendable {
     /// One row's stream entry.
     public struct Entry: Sendable {
@@ -34,13 +41,28 @@ public struct StreamOutbox: Sendable {
         }
     }
 
+    /// Reads the entries of the rows with these keys (on the connection given),
+    /// for the rows the repair publishes again.
+    public typealias Loader = @Sendable (_ keys: [String], _ database: PostgresConnection) async throws -> [Entry]
+
+    /// How long a claim protects a row from other publishers: far longer than
+    /// one `XADD` pipeline takes, short enough that a dead publisher's rows
+    /// are soon published by someone else.
+    public static let claimLease = 10
+
     /// The stream the rows are published on.
     public let stream: String
-    private let producer: StreamProducer
-    private let selectUnpublished: String
+    let producer: StreamProducer
+    let load: Loader
+    private let claim: String
+    private let release: String
     private let markPublished: String
+    let claimStale: String
+    let selectPublishedBetween: String
+    let reclaimLost: String
 
-    /// `table` needs a key column and a nullable `published_at timestamptz`.
+    /// `table` needs a key column and the nullable `published_at timestamptz`,
+    /// `publishing_at timestamptz` and `published_id text` (migration 0013).
     /// `keyType` is the key column's SQL type (`text`, `uuid`): keys travel
     /// as one array parameter of that type. Names and type are constants of
     /// the caller's schema, never values.
@@ -49,34 +71,88 @@ public struct StreamOutbox: Sendable {
         keyColumn: String,
         keyType: String,
         stream: String,
-        redis: RedisConnection
+        redis: RedisConnection,
+        load: @escaping Loader
     ) {
         self.stream = stream
         // No MAXLEN: the stream is trimmed to what its groups still need
         // (``StreamTrimmer``), never blindly on append.
         self.producer = StreamProducer(connection: redis, maxLength: nil)
+        self.load = load
         let table = PostgresIdentifier.quoted(table)
         let key = PostgresIdentifier.quoted(keyColumn)
-        self.selectUnpublished =
-            "SELECT \(key)::text FROM \(table) WHERE \(key) = ANY ($1::\(keyType)[]) AND published_at IS NULL"
-        self.markPublished =
-            "UPDATE \(table) SET published_at = now() WHERE \(key) = ANY ($1::\(keyType)[]) AND published_at IS NULL"
+        let lease = "interval '\(Self.claimLease) seconds'"
+        self.claim = """
+            UPDATE \(table) SET publishing_at = clock_timestamp()
+            WHERE \(key) = ANY ($1::\(keyType)[]) AND published_at IS NULL
+              AND (publishing_at IS NULL OR publishing_at < clock_timestamp() - \(lease))
+            RETURNING \(key)::text
+            """
+        self.release = "UPDATE \(table) SET publishing_at = NULL WHERE \(key) = ANY ($1::\(keyType)[]) AND published_at IS NULL"
+        self.markPublished = """
+            UPDATE \(table) AS t SET published_at = now(), published_id = v.id, publishing_at = NULL
+            FROM unnest($1::\(keyType)[], $2::text[]) AS v(key, id)
+            WHERE t.\(key) = v.key
+            """
+        self.claimStale = """
+            UPDATE \(table) SET publishing_at = clock_timestamp()
+            WHERE published_at IS NULL AND publishing_at < clock_timestamp() - \(lease)
+            RETURNING \(key)::text
+            """
+        self.selectPublishedBetween = """
+            SELECT \(key)::text, published_id FROM \(table)
+            WHERE published_id IS NOT NULL
+              AND split_part(published_id, '-', 1)::bigint BETWEEN $1 AND $2
+            """
+        // Compare-and-set on the entry id: of two replicas repairing at once,
+        // one takes the row back.
+        self.reclaimLost = """
+            UPDATE \(table) AS t SET published_at = NULL, published_id = NULL, publishing_at = clock_timestamp()
+            FROM unnest($1::\(keyType)[], $2::text[]) AS v(key, id)
+            WHERE t.\(key) = v.key AND t.published_id = v.id
+            RETURNING t.\(key)::text
+            """
     }
 
-    /// The keys among `keys` whose rows exist and are not marked published.
-    public func unpublished(among keys: [String], in database: PostgresConnection) async throws -> Set<String> {
-        guard !keys.isEmpty else { return [] }
-        let rows = try await database.query(self.selectUnpublished, [PostgresArrayLiteral.text(keys)]).rows
-        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    /// Claims the rows of `entries` nobody has published or is publishing,
+    /// appends their entries and marks them. Rows another publisher holds are
+    /// left to it (or, should it die, to the repair). Throws before marking if
+    /// an append failed, after releasing the claims so the caller's retry
+    /// publishes them.
+    public func publishUnclaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
+        let claimed = Set(try await database.query(self.claim, [PostgresArrayLiteral.text(entries.map(\.key))]).rows.map {
+            try $0.decode(0, as: String.self)
+        })
+        // Keys come back as the database prints them (a uuid in lower case).
+        // A batch may carry one row twice (two events re-judged one payment):
+        // its first entry is the one published.
+        var seen: Set<String> = []
+        let mine = entries.filter { entry in
+            (claimed.contains(entry.key) || claimed.contains(entry.key.lowercased())) && seen.insert(entry.key).inserted
+        }
+        try await self.publishClaimed(mine, in: database)
     }
 
     /// Appends the entries to the stream in order, in one round trip, then
-    /// marks their rows published. Throws
-    /// before marking if any append failed. Pass the connection of the
-    /// transaction that holds the rows when the caller claimed them.
+    /// marks their rows published with their entry ids. The caller holds the
+    /// rows (its transaction locked them, or it claimed them). Throws before
+    /// marking if any append failed.
     public func publish(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
-        try await self.producer.add(entries.map { StreamProducer.Message(stream: self.stream, fields: $0.fields) })
-        try await database.query(self.markPublished, [PostgresArrayLiteral.text(entries.map(\.key))])
+        let ids = try await self.producer.add(entries.map { StreamProducer.Message(stream: self.stream, fields: $0.fields) })
+        try await database.query(self.markPublished, [PostgresArrayLiteral.text(entries.map(\.key)), PostgresArrayLiteral.text(ids.map(\.description))])
+    }
+
+    /// ``publish(_:in:)`` for claimed rows: a failed append releases the
+    /// claims at once, so the caller's retry need not wait for the lease.
+    func publishClaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
+        do {
+            try await self.publish(entries, in: database)
+        } catch {
+            _ = try? await database.query(self.release, [PostgresArrayLiteral.text(entries.map(\.key))])
+            throw error
+        }
     }
 }
