@@ -75,7 +75,7 @@ struct BalancesTests {
         ProcessContext(
             environment: Environment([
                 "REDIS_URL": fixture.redisURL,
-                "DATABASE_URL": fixture.databaseURL,
+                "DATABASE_URL": ServiceRole.balances.databaseURL(from: fixture.databaseURL),
                 "CONSUMER_NAME": consumer,
                 "STREAM_BATCH_SIZE": "64",
                 "STREAM_BLOCK_MS": "100",

@@ -112,7 +112,7 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
     func environment(consumer: String) -> Environment {
         Environment([
             "REDIS_URL": self.base.redisURL,
-            "DATABASE_URL": self.databaseURL,
+            "DATABASE_URL": ServiceRole.reconciliation.databaseURL(from: self.databaseURL),
             "CONSUMER_NAME": consumer,
             "STREAM_BLOCK_MS": "100",
             "CLAIM_MIN_IDLE_MS": "300",
