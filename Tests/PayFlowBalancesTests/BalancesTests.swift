@@ -74,7 +74,7 @@ struct BalancesTests {
     static func context(_ fixture: IntegrationFixture, consumer: String) -> ProcessContext {
         ProcessContext(
             environment: Environment([
-                "REDIS_URL": fixture.redisURL,
+                "REDIS_URL": ServiceRole.balances.redisURL(from: fixture.redisURL),
                 "DATABASE_URL": ServiceRole.balances.databaseURL(from: fixture.databaseURL),
                 "CONSUMER_NAME": consumer,
                 "STREAM_BATCH_SIZE": "64",

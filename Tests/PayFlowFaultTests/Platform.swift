@@ -79,6 +79,8 @@ final class Platform: @unchecked Sendable {
         let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": databaseURL])
         #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
         let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL)
+        // These servers' Redis users have passwords of their own (not those of the test process's servers).
+        platform.extraEnvironment.merge(urls.filter { $0.key.hasPrefix("REDIS_URL_") }) { $1 }
         do {
             try await body(platform, directory)
         } catch {

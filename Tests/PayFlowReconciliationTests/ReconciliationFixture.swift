@@ -111,7 +111,7 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
     /// reads, claims and retries, and the fixture's grace and sweep interval.
     func environment(consumer: String) -> Environment {
         Environment([
-            "REDIS_URL": self.base.redisURL,
+            "REDIS_URL": ServiceRole.reconciliation.redisURL(from: self.base.redisURL),
             "DATABASE_URL": ServiceRole.reconciliation.databaseURL(from: self.databaseURL),
             "CONSUMER_NAME": consumer,
             "STREAM_BLOCK_MS": "100",

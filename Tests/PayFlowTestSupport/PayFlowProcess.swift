@@ -30,8 +30,13 @@ public final class PayFlowProcess: Sendable {
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
         // A service connects as its own role, as deployed, never as the owner.
-        if let subcommand = arguments.first, let role = ServiceRole(subcommand: subcommand), let url = merged["DATABASE_URL"] {
-            merged["DATABASE_URL"] = role.databaseURL(from: url)
+        if let subcommand = arguments.first, let role = ServiceRole(subcommand: subcommand) {
+            if let url = merged["DATABASE_URL"] {
+                merged["DATABASE_URL"] = role.databaseURL(from: url)
+            }
+            if let url = merged["REDIS_URL"] {
+                merged["REDIS_URL"] = role.redisURL(from: url, environment: merged)
+            }
         }
         self.process.environment = merged
         self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-test-\(UUID().uuidString).log")
