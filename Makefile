@@ -85,8 +85,15 @@ stop: ## Stop a run left in the background and the servers of var/run (data stay
 # The container path (compose.yaml). Settings reach the containers from .env
 # (PAYFLOW_ENV_FILE), a copy of .env.example made on the first `make up`;
 # replicas from the *_REPLICAS there or in the environment.
+# ADMIN_TOKEN: the environment's, the env file's, or the one of var/admin-token
+# (generated and shown once when there is none: scripts/admin-token).
 up: ## Start the platform in containers, detached (docker compose up -d; builds the image the first time)
 	@test -f "$${PAYFLOW_ENV_FILE:-.env}" || cp .env.example "$${PAYFLOW_ENV_FILE:-.env}"
+	@set -euo pipefail; \
+	from_file="$$(sed -n 's/^ADMIN_TOKEN=//p' "$${PAYFLOW_ENV_FILE:-.env}" | tail -n 1)"; \
+	ADMIN_TOKEN="$$(ADMIN_TOKEN="$${ADMIN_TOKEN:-$$from_file}" scripts/admin-token)"; \
+	export ADMIN_TOKEN; \
+	echo "$(COMPOSE) up -d"; \
 	$(COMPOSE) up -d
 
 down: ## Stop and remove the containers, network and volumes (docker compose down -v)

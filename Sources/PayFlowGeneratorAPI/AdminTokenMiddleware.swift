@@ -6,10 +6,14 @@ import Hummingbird
 /// events), so reads stay open for dashboards and `curl`; a missing or wrong
 /// token is refused before the body is read, with the same JSON error shape
 /// as every other failure.
+///
+/// With no token at all (`nil`: the process was started without
+/// `ADMIN_TOKEN`) every mutating request is refused: an unset secret must
+/// not mean an open endpoint.
 struct AdminTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
+    let token: String?
 
-    init(token: String) {
+    init(token: String?) {
         self.token = token
     }
 
@@ -21,12 +25,15 @@ struct AdminTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         guard Self.isMutating(request.method) else {
             return try await next(request, context)
         }
+        guard let token = self.token else {
+            throw Self.refusal("ADMIN_TOKEN is not set on this generator, so its mutating endpoints are disabled")
+        }
         guard let header = request.headers[.authorization] else {
             throw Self.refusal("this endpoint needs an 'Authorization: Bearer <token>' header")
         }
         let prefix = "bearer "
         guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix,
-              Self.constantTimeEquals(Array(header.utf8.dropFirst(prefix.utf8.count)), Array(self.token.utf8))
+              Self.constantTimeEquals(Array(header.utf8.dropFirst(prefix.utf8.count)), Array(token.utf8))
         else {
             throw Self.refusal("the bearer token is not valid")
         }

@@ -22,6 +22,7 @@ public struct GeneratorAPI: Sendable {
 
     let control: any GeneratorControl
     let adminToken: String?
+    let requiresToken: Bool
     let logger: Logger
 
     /// - Parameters:
@@ -30,10 +31,14 @@ public struct GeneratorAPI: Sendable {
     ///     `Authorization: Bearer <adminToken>`; GETs stay open. An empty
     ///     string counts as unset, so `ADMIN_TOKEN=` cannot mean "the empty
     ///     token".
+    ///   - requiresToken: With no `adminToken`, refuse every PUT and POST
+    ///     (what the `payflow generator` process does) instead of leaving them
+    ///     open (what in-process tests of the endpoints want).
     ///   - logger: Where unexpected failures are reported.
-    public init(control: any GeneratorControl, adminToken: String?, logger: Logger) {
+    public init(control: any GeneratorControl, adminToken: String?, requiresToken: Bool = false, logger: Logger) {
         self.control = control
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.requiresToken = requiresToken
         self.logger = logger
     }
 
@@ -45,8 +50,8 @@ public struct GeneratorAPI: Sendable {
         router.addOpenAPIDocument(bundleName: Self.bundleName, logger: self.logger)
 
         let group = router.group()
-        if let adminToken = self.adminToken {
-            group.add(middleware: AdminTokenMiddleware<Context>(token: adminToken))
+        if self.adminToken != nil || self.requiresToken {
+            group.add(middleware: AdminTokenMiddleware<Context>(token: self.adminToken))
         }
         group.add(middleware: RequestBodyLimitMiddleware<Context>(maxBytes: Self.maxRequestBodyBytes))
         let handler = GeneratorAPIHandler(control: self.control, logger: self.logger)

@@ -28,12 +28,14 @@ public enum GeneratorService {
     ) async throws -> PayFlowApplication {
         let environment = context.environment
         let settings = try Generator.Settings(environment: environment)
-        // An empty `ADMIN_TOKEN=` counts as unset (see ``GeneratorAPI``).
+        // An empty `ADMIN_TOKEN=` counts as unset (see ``GeneratorAPI``). Unset,
+        // the mutating endpoints refuse every request: `make run` and `make up`
+        // generate a token (scripts/admin-token), anyone else sets one.
         let adminToken = environment.values["ADMIN_TOKEN"]
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
-        try GeneratorAPI(control: generator, adminToken: adminToken, logger: context.logger).register(on: application.router)
+        try GeneratorAPI(control: generator, adminToken: adminToken, requiresToken: true, logger: context.logger).register(on: application.router)
         if start {
             try await generator.start()
         }

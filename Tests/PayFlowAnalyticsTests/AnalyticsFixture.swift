@@ -143,7 +143,7 @@ struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
     func process(_ consumer: String, batchSize: Int = 64) async throws -> PayFlowApplication {
         precondition(self.streams == .standard, "the process reads the real streams: use a RedisTestDatabase of the test's own")
         let environment = Environment([
-            "REDIS_URL": self.redisURL, "DATABASE_URL": self.databaseURL, "CONSUMER_NAME": consumer,
+            "REDIS_URL": ServiceRole.analytics.redisURL(from: self.redisURL), "DATABASE_URL": ServiceRole.analytics.databaseURL(from: self.databaseURL), "CONSUMER_NAME": consumer,
             "STREAM_BATCH_SIZE": "\(batchSize)", "STREAM_BLOCK_MS": "100", "CLAIM_MIN_IDLE_MS": "500",
             "CLAIM_INTERVAL_MS": "100", "RETRY_BACKOFF_MAX_MS": "200",
         ])

@@ -146,7 +146,7 @@ struct DeliveryTests {
     /// the fixture's servers (the real stream and key names).
     static func antiFraudProcess(_ fixture: AntiFraudFixture, consumer: String, batchSize: Int = 256) async throws -> PayFlowApplication {
         let environment = Environment([
-            "REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "CONSUMER_NAME": consumer,
+            "REDIS_URL": ServiceRole.antiFraud.redisURL(from: fixture.redisURL), "DATABASE_URL": ServiceRole.antiFraud.databaseURL(from: fixture.databaseURL), "CONSUMER_NAME": consumer,
             "STREAM_BATCH_SIZE": "\(batchSize)", "STREAM_BLOCK_MS": "100",
         ])
         return try await AntiFraudService.make(ProcessContext(environment: environment, logger: .quiet("test.anti-fraud")))

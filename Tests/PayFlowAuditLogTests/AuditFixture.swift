@@ -21,9 +21,12 @@ struct AuditFixture: IntegrationFixtureWrapper, Sendable {
         }
     }
 
-    /// A writer with a connection of its own, as each audit-log process has.
+    /// A writer with a connection of its own, as each audit-log process has,
+    /// connected as the audit-log service's role (not the owner): what it may
+    /// not do, it cannot do here either.
     func withWriter<T>(consumer: String = "writer", _ body: (AuditChainWriter) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
+        let url = ServiceRole.auditLog.databaseURL(from: self.databaseURL)
+        let connection = try await PostgresConnection.connect(url: url, logger: Self.quietLogger)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(AuditChainWriter(database: connection, consumer: consumer, logger: Self.quietLogger)))

@@ -14,7 +14,7 @@ struct AuditLogServiceTests {
     /// One `payflow audit-log` process, built as the command builds it.
     func auditLogProcess(_ fixture: AuditFixture, consumer: String) async throws -> PayFlowApplication {
         let environment = Environment([
-            "REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "CONSUMER_NAME": consumer,
+            "REDIS_URL": ServiceRole.auditLog.redisURL(from: fixture.redisURL), "DATABASE_URL": ServiceRole.auditLog.databaseURL(from: fixture.databaseURL), "CONSUMER_NAME": consumer,
             "STREAM_BATCH_SIZE": "64", "STREAM_BLOCK_MS": "100", "CLAIM_MIN_IDLE_MS": "500", "CLAIM_INTERVAL_MS": "100",
         ])
         return try await AuditLogService.make(ProcessContext(environment: environment, logger: AuditFixture.quietLogger))

@@ -74,8 +74,8 @@ struct BalancesTests {
     static func context(_ fixture: IntegrationFixture, consumer: String) -> ProcessContext {
         ProcessContext(
             environment: Environment([
-                "REDIS_URL": fixture.redisURL,
-                "DATABASE_URL": fixture.databaseURL,
+                "REDIS_URL": ServiceRole.balances.redisURL(from: fixture.redisURL),
+                "DATABASE_URL": ServiceRole.balances.databaseURL(from: fixture.databaseURL),
                 "CONSUMER_NAME": consumer,
                 "STREAM_BATCH_SIZE": "64",
                 "STREAM_BLOCK_MS": "100",

@@ -23,6 +23,8 @@ struct APIFuzzTests {
             var environment = platform.environment
             // The generator's lag guard would answer the fuzzer's starts with a pause, not an error.
             environment["GENERATOR_MAX_LAG"] = "0"
+            // With the token, the fuzzer reaches the mutating endpoints' handlers, not only the refusal.
+            environment["ADMIN_TOKEN"] = Self.adminToken
             let process = try PayFlowProcess([service], environment: environment)
             var port: Int?
             try await eventually("\(service) to listen", timeout: .seconds(180)) {
@@ -43,12 +45,14 @@ struct APIFuzzTests {
         }
     }
 
+    static let adminToken = "fuzz-admin-token"
+
     /// `schemathesis run` with the server-error and schema-conformance checks.
     static func fuzz(schema: String, base: String) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = Self.schemathesis
         process.arguments = [
-            "run", schema, "--url", base,
+            "run", schema, "--url", base, "--header", "Authorization: Bearer \(Self.adminToken)",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             "--max-examples", "25", "--no-color",
             // Reproducible (a failure names its case and replays with the same seed), and patient:

@@ -102,6 +102,8 @@ final class Platform: @unchecked Sendable {
         do {
             try await DeliveryCounter.with { deliveries in
                 let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL, deliveries: deliveries)
+                // These servers' Redis users have passwords of their own (not those of the test process's servers).
+                platform.extraEnvironment.merge(urls.filter { $0.key.hasPrefix("REDIS_URL_") }) { $1 }
                 do {
                     try await body(platform, directory)
                 } catch {

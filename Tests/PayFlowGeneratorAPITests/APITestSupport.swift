@@ -9,11 +9,14 @@ import Testing
 @discardableResult
 func withGeneratorAPI<Value: Sendable>(
     adminToken: String? = nil,
+    requiresToken: Bool = false,
     control: InMemoryGeneratorControl = InMemoryGeneratorControl(),
     _ body: @escaping @Sendable (InMemoryGeneratorControl, any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
     let router = Router()
-    let api = GeneratorAPI(control: control, adminToken: adminToken, logger: Logger(label: "test.generator-api"))
+    let api = GeneratorAPI(
+        control: control, adminToken: adminToken, requiresToken: requiresToken, logger: Logger(label: "test.generator-api")
+    )
     try api.register(on: router)
     let app = Application(router: router)
     return try await app.test(.router) { client in

@@ -75,6 +75,48 @@ struct AdminTokenTests {
         }
     }
 
+    /// The `payflow generator` process (``GeneratorService``) requires a token:
+    /// started without `ADMIN_TOKEN` (or with an empty one), it refuses every
+    /// mutating request rather than leaving them open.
+    @Test func aProcessWithoutATokenRefusesEveryMutatingRequest() async throws {
+        for unset in [nil, ""] as [String?] {
+            try await withGeneratorAPI(adminToken: unset, requiresToken: true) { control, client in
+                for endpoint in Self.mutating {
+                    for token in [nil, "", Self.token] as [String?] {
+                        let response = try await client.send(endpoint.method, endpoint.uri, json: endpoint.json, token: token)
+                        #expect(response.status == .unauthorized, "\(endpoint.method) \(endpoint.uri)")
+                        #expect(errorMessage(response.body).contains("ADMIN_TOKEN is not set"))
+                    }
+                }
+                #expect(await control.state == .stopped)
+                #expect(await control.injected.isEmpty)
+                #expect(await control.scenarioRuns.isEmpty)
+                let read = try await client.send(.get, "/v1/generator")
+                #expect(read.status == .ok)
+            }
+        }
+    }
+
+    /// Every PUT and POST of the OpenAPI document is in ``mutating``, so an
+    /// endpoint added later is tried by the tests above, not left unchecked.
+    @Test func everyMutatingOperationOfTheDocumentIsChecked() throws {
+        let document = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/PayFlowGeneratorAPI/openapi.json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: document)) as? [String: Any])
+        let paths = try #require(json["paths"] as? [String: [String: Any]])
+        var documented: Set<String> = []
+        for (path, operations) in paths {
+            for method in operations.keys where !["get", "head", "options", "parameters"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let checked = Set(Self.mutating.map { endpoint in
+            "\(endpoint.method.rawValue) " + endpoint.uri.replacingOccurrences(of: "/v1/scenarios/velocity_burst", with: "/v1/scenarios/{name}")
+        })
+        #expect(documented == checked)
+    }
+
     @Test func tokenIsCheckedBeforeTheBodyIsRead() async throws {
         try await withGeneratorAPI(adminToken: Self.token) { _, client in
             let response = try await client.send(.put, "/v1/generator/config", json: "{not json")

@@ -111,8 +111,8 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
     /// reads, claims and retries, and the fixture's grace and sweep interval.
     func environment(consumer: String) -> Environment {
         Environment([
-            "REDIS_URL": self.base.redisURL,
-            "DATABASE_URL": self.databaseURL,
+            "REDIS_URL": ServiceRole.reconciliation.redisURL(from: self.base.redisURL),
+            "DATABASE_URL": ServiceRole.reconciliation.databaseURL(from: self.databaseURL),
             "CONSUMER_NAME": consumer,
             "STREAM_BLOCK_MS": "100",
             "CLAIM_MIN_IDLE_MS": "300",

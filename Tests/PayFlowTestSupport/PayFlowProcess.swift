@@ -29,6 +29,15 @@ public final class PayFlowProcess: Sendable {
         self.process.currentDirectoryURL = TestServers.repositoryRoot
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
+        // A service connects as its own role, as deployed, never as the owner.
+        if let subcommand = arguments.first, let role = ServiceRole(subcommand: subcommand) {
+            if let url = merged["DATABASE_URL"] {
+                merged["DATABASE_URL"] = role.databaseURL(from: url)
+            }
+            if let url = merged["REDIS_URL"] {
+                merged["REDIS_URL"] = role.redisURL(from: url, environment: merged)
+            }
+        }
         self.process.environment = merged
         self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-test-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: self.logFile.path, contents: nil)

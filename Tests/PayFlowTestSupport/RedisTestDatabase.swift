@@ -1,3 +1,4 @@
+import Foundation
 import PayFlowRedis
 
 /// Every Redis database number the tests use, in one table, so that no two
@@ -61,6 +62,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     // MARK: - PayFlowRedisTests
     /// Selected by the test of `SELECT`; written with a unique key only.
     case redisSelect = 27
+    /// The ACL users' test: writes the fixed dead-letter stream names.
+    case redisServiceUsers = 46
 
     // MARK: - PayFlowBenchTests
     case benchMeasurements = 25
@@ -104,9 +107,18 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
         return configuration
     }
 
-    /// `redis://host:port/N` for a child `payflow` process, which takes its
-    /// database from `REDIS_URL`.
+    /// `redis://[user:password@]host:port/N` for a child `payflow` process,
+    /// which takes its database from `REDIS_URL`, and its credentials.
     public func url(on configuration: RedisConfiguration) -> String {
-        "redis://\(configuration.host):\(configuration.port)/\(self.number)"
+        var components = URLComponents()
+        components.scheme = "redis"
+        components.host = configuration.host
+        components.port = configuration.port
+        components.path = "/\(self.number)"
+        if let password = configuration.password {
+            components.user = configuration.username ?? ""
+            components.password = password
+        }
+        return components.string ?? "redis://\(configuration.host):\(configuration.port)/\(self.number)"
     }
 }

@@ -26,6 +26,16 @@ public enum TestServers {
         return try await Launcher.shared.servers().databaseURL
     }
 
+    /// `REDIS_URL_<SERVICE>` of each service's Redis ACL user (``ServiceRole``): from the
+    /// environment with `REDIS_URL` (urls.env sourced, as `make test` does), else those of
+    /// the throw-away servers.
+    public static func serviceRedisURLs() async throws -> [String: String] {
+        if Self.environment("REDIS_URL") != nil {
+            return ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("REDIS_URL_") }
+        }
+        return try await Launcher.shared.servers().serviceRedisURLs
+    }
+
     /// The checkout this file was compiled from (holds `scripts/`, `db/`, `redis/`).
     public static var repositoryRoot: URL {
         // Tests/PayFlowTestSupport/TestServers.swift -> the repository root.
@@ -70,6 +80,8 @@ public struct TestServersError: Error, CustomStringConvertible, Sendable {
 struct ServerURLs: Sendable {
     var redisURL: String
     var databaseURL: String
+    /// `REDIS_URL_<SERVICE>` lines, by variable name.
+    var serviceRedisURLs: [String: String]
 }
 
 /// Starts the servers at most once per process; concurrent callers await the same task.
@@ -133,7 +145,7 @@ private actor Launcher {
                 "TestServers: `scripts/local-servers start` printed no REDIS_URL/DATABASE_URL lines:\n\(output)"
             )
         }
-        return ServerURLs(redisURL: redis, databaseURL: database)
+        return ServerURLs(redisURL: redis, databaseURL: database, serviceRedisURLs: values.filter { $0.key.hasPrefix("REDIS_URL_") })
     }
 }
 
