@@ -49,13 +49,16 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 -- MARK: generator: the reference ledger and the ground truth it writes beside each event.
 GRANT SELECT, INSERT, UPDATE ON reference_transactions, generator_ground_truth TO payflow_generator;
+-- The simulated world it continues across restarts, and its runs (0010).
+GRANT SELECT, INSERT, UPDATE ON generator_worlds, generator_world_accounts, generator_runs TO payflow_generator;
 
 -- MARK: anti-fraud: its alerts (an outbox: published_at is updated) and provisional verdicts.
 GRANT SELECT, INSERT, UPDATE ON fraud_alerts TO payflow_anti_fraud;
 GRANT SELECT, INSERT, UPDATE, DELETE ON fraud_provisional_verdicts TO payflow_anti_fraud;
 
 -- MARK: notification: one row per delivery, updated as attempts go.
-GRANT SELECT, INSERT, UPDATE ON notifications TO payflow_notification;
+-- DELETE: the retention purge of settled rows (NOTIFICATION_RETENTION_SECONDS).
+GRANT SELECT, INSERT, UPDATE, DELETE ON notifications TO payflow_notification;
 
 -- MARK: reconciliation: what it has seen, its sweep's state, the mismatches (an outbox); reads the ledger.
 GRANT SELECT, INSERT, UPDATE, DELETE ON reconciliation_seen, reconciliation_sweep_state TO payflow_reconciliation;
@@ -68,6 +71,9 @@ GRANT SELECT, INSERT, UPDATE ON
     analytics_alerts, analytics_alert_minutes, analytics_mismatches, analytics_mismatch_minutes
     TO payflow_analytics;
 GRANT SELECT ON fraud_alerts, reconciliation_mismatches, generator_ground_truth TO payflow_analytics;
+-- The detection scores of the current run (GET /v1/stats/detection): a run's
+-- events are the ledger rows of its run_id.
+GRANT SELECT ON reference_transactions, generator_runs TO payflow_analytics;
 
 -- MARK: audit-log: appends to audit_log (never changes it), advances its chains' heads.
 GRANT SELECT, INSERT ON audit_log TO payflow_audit_log;
