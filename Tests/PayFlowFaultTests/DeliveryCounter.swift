@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// twice shows as two requests here, where a customer would see it, whatever
 /// the `notifications` table's primary key allows to be stored.
 final class DeliveryCounter: Sendable {
-    static let secret = "fault-suite-secret"
+    static let secret = "whsec_cGF5ZmxvdyBmYXVsdCBzdWl0ZSB3ZWJob29rIGtleSE="
 
     private let deliveries = Shared<[String: Int]>([:])
     private let boundPort = Shared<Int?>(nil)

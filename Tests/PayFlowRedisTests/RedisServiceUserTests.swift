@@ -87,4 +87,46 @@ struct RedisServiceUserTests {
             }
         }
     }
+
+    /// The streams each service writes, which its own process trims
+    /// (`StreamTrimmer`: XINFO GROUPS, XPENDING, XTRIM): a user refused these
+    /// would leave its streams growing, with nothing but a log line to say so.
+    static let writtenStreams: [ServiceRole: [String]] = [
+        .generator: ["payflow:events"],
+        .antiFraud: ["payflow:alerts", "payflow:dlq:anti-fraud"],
+        .notification: ["payflow:dlq:notification"],
+        .reconciliation: ["payflow:mismatches", "payflow:dlq:reconciliation"],
+        .analytics: ["payflow:dlq:analytics"],
+        .auditLog: ["payflow:dlq:audit-log"],
+        .balances: ["payflow:dlq:balances"],
+        .demoConsumer: ["payflow:dlq:demo"],
+    ]
+
+    @Test func everyServiceUserMayTrimTheStreamsItWrites() async throws {
+        try await IntegrationFixture.with(redisDatabase: .redisServiceUsers) { fixture in
+            for stream in Set(Self.writtenStreams.values.joined()) {
+                _ = try await fixture.redis.send(RedisCommand("XGROUP", "CREATE", stream, "readers", "0", "MKSTREAM"))
+            }
+            for role in ServiceRole.allCases {
+                let connection = try await Self.connect(as: role)
+                for stream in try #require(Self.writtenStreams[role], "\(role.rawValue): which streams does it write?") {
+                    for command in [
+                        RedisCommand("XINFO", "GROUPS", stream), RedisCommand("XPENDING", stream, "readers"),
+                        RedisCommand("XTRIM", stream, "MINID", "~", "0-1"), RedisCommand("XTRIM", stream, "MAXLEN", "~", 1_000_000),
+                    ] {
+                        let reply = await Self.reply(connection, command)
+                        #expect(reply == "OK", "\(role.rawValue): \(command) answered \(reply)")
+                    }
+                }
+                // The outbox repair notices a Redis restart by its run_id and clock.
+                if role == .antiFraud || role == .reconciliation {
+                    for command in [RedisCommand("INFO", "server"), RedisCommand("TIME")] {
+                        let reply = await Self.reply(connection, command)
+                        #expect(reply == "OK", "\(role.rawValue): \(command) answered \(reply)")
+                    }
+                }
+                await connection.close()
+            }
+        }
+    }
 }
