@@ -86,6 +86,12 @@ struct DetectionQualityTests {
             $0.travelSameContinentMicroseconds = 90 * 60_000_000
             $0.travelIntercontinentalMicroseconds = 360 * 60_000_000
         },
+        Setting(rule: .blockedAccountActivity, name: "FRAUD_BLOCKED_GRACE_SECONDS=0 (default)") { _ in },
+        Setting(rule: .blockedAccountActivity, name: "FRAUD_BLOCKED_GRACE_SECONDS=60") { $0.blockedGraceMicroseconds = 60_000_000 },
+        Setting(rule: .blockedAccountActivity, name: "FRAUD_BLOCKED_GRACE_SECONDS=180") { $0.blockedGraceMicroseconds = 180_000_000 },
+        Setting(rule: .refundAbuse, name: "FRAUD_REFUND_UNKNOWN_MIN_AMOUNT=0 (default)") { _ in },
+        Setting(rule: .refundAbuse, name: "FRAUD_REFUND_UNKNOWN_MIN_AMOUNT=2000") { $0.refundUnknownPaymentMinAmount = 2_000 },
+        Setting(rule: .refundAbuse, name: "FRAUD_REFUND_UNKNOWN_MIN_AMOUNT=10000") { $0.refundUnknownPaymentMinAmount = 10_000 },
         Setting(rule: .topupDrain, name: "FRAUD_TOPUP_DRAIN_PERCENT=60") { $0.topupDrainPercent = 60 },
         Setting(rule: .topupDrain, name: "FRAUD_TOPUP_DRAIN_PERCENT=80 (default)") { _ in },
         Setting(rule: .topupDrain, name: "FRAUD_TOPUP_DRAIN_PERCENT=95") { $0.topupDrainPercent = 95 },
