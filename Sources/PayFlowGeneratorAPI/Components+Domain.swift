@@ -52,7 +52,8 @@ extension GeneratorConfiguration {
             inconsistencyRate: body.inconsistencyRate,
             seed: body.seed,
             currencies: currencies,
-            startTime: startTime
+            startTime: startTime,
+            profile: body.profile.map { $0 == .clean ? TrafficProfile.clean : .realistic } ?? .realistic
         )
     }
 }
@@ -77,7 +78,8 @@ extension Components.Schemas.GeneratorConfiguration {
             inconsistencyRate: configuration.inconsistencyRate,
             seed: configuration.seed,
             currencies: try configuration.currencies.map { currency throws(UnmappedValue) in try .init(currency) },
-            startTime: configuration.startTime?.description
+            startTime: configuration.startTime?.description,
+            profile: configuration.profile == .clean ? .clean : .realistic
         )
     }
 }

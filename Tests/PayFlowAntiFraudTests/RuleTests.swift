@@ -83,6 +83,40 @@ struct RuleTests {
         }
     }
 
+    @Test func aBlockedGraceLetsPaymentsInFlightPass() async throws {
+        try await AntiFraudFixture.with { fixture in
+            var fixture = fixture
+            fixture.configuration.blockedGraceMicroseconds = 30_000_000
+            let start = Traffic.start
+            func event(_ type: EventType, seconds: Int64, amount: Int64 = 0, details: PaymentEvent.Details) -> PaymentEvent {
+                PaymentEvent(id: UUID(), type: type, occurredAt: start.adding(microseconds: seconds * 1_000_000), account: "acc-grace", amount: amount, currency: .eur, details: details)
+            }
+            let pay = PaymentEvent.Details(merchant: "m-0001", country: "DE", ip: "11.0.0.1", device: "dev-1")
+            let inFlight = event(.payment, seconds: 70, amount: 1_000, details: pay)
+            let after = event(.payment, seconds: 95, amount: 1_000, details: pay)
+            // Out of order: the verdicts depend on the events' times, not on arrival.
+            try await fixture.handle([after, inFlight, event(.accountBlocked, seconds: 60, details: .init(reason: "review"))])
+            #expect(try await fixture.alertRows().values.map(\.event) == [after.id])
+        }
+    }
+
+    @Test func anUnknownRefundMinimumLetsSmallReturnsPass() async throws {
+        try await AntiFraudFixture.with { fixture in
+            var fixture = fixture
+            fixture.configuration.refundUnknownPaymentMinAmount = 5_000
+            func refund(_ amount: Int64, seconds: Int64) -> PaymentEvent {
+                PaymentEvent(
+                    id: UUID(), type: .refund, occurredAt: Traffic.start.adding(microseconds: seconds * 1_000_000), account: "acc-returns",
+                    amount: amount, currency: .eur, details: .init(merchant: "m-0002", originalPaymentID: UUID())
+                )
+            }
+            let small = refund(4_999, seconds: 10)
+            let large = refund(5_000, seconds: 20)
+            try await fixture.handle([small, large])
+            #expect(try await fixture.alertRows().values.map(\.event) == [large.id])
+        }
+    }
+
     @Test func cleanTrafficRaisesNoAlert() async throws {
         try await AntiFraudFixture.with { fixture in
             var simulator = Traffic.simulator(seed: 21, accounts: 200)

@@ -56,6 +56,18 @@ public struct AntiFraudConfiguration: Sendable, Equatable {
     public var topupDrainPercent = 80
     public var topupDrainMinTopup: Int64 = 75_000
 
+    /// Blocked-account activity: a payment at least this long after the block
+    /// alerts. 0 (every payment after a block) by default; a grace lets pass
+    /// the authorisations in flight when the block landed, at the cost of the
+    /// fraud that pays within it (blocked_account_activity pays after 20 s–5 min).
+    public var blockedGraceMicroseconds: Int64 = 0
+
+    /// Refund abuse: a refund of a payment the account never made (as far as
+    /// the service saw) alerts from this amount up. 0 (every one) by default:
+    /// a legitimate return of a purchase made before the service's history
+    /// cannot be told from a made-up one, and this only trades one for the other.
+    public var refundUnknownPaymentMinAmount: Int64 = 0
+
     public init() {}
 
     /// How far after an event its arrival can change another event's verdict:
@@ -98,6 +110,8 @@ extension AntiFraudConfiguration {
         self.topupDrainPercent = try environment.integer("FRAUD_TOPUP_DRAIN_PERCENT", default: self.topupDrainPercent, in: 1...100)
         self.topupDrainMinTopup = Int64(try environment.integer("FRAUD_TOPUP_DRAIN_MIN_TOPUP", default: 75_000, in: 0...Int(Int32.max)))
 
+        self.blockedGraceMicroseconds = Int64(try environment.integer("FRAUD_BLOCKED_GRACE_SECONDS", default: 0, in: 0...86_400)) * 1_000_000
+        self.refundUnknownPaymentMinAmount = Int64(try environment.integer("FRAUD_REFUND_UNKNOWN_MIN_AMOUNT", default: 0, in: 0...Int(Int32.max)))
     }
 
     private static func seconds(_ environment: Environment, _ name: String, default value: Int) throws(ConfigurationError) -> Int64 {

@@ -64,6 +64,8 @@ enum AccountStateScript {
             String(configuration.topupDrainWindowMicroseconds),
             String(configuration.topupDrainPercent),
             String(configuration.topupDrainMinTopup),
+            String(configuration.blockedGraceMicroseconds),
+            String(configuration.refundUnknownPaymentMinAmount),
         ]
     }
 
@@ -77,6 +79,7 @@ enum AccountStateScript {
     local spikeAbsolute, spikeMultiple, spikeMinHistory, spikeHistory, spikeMinAmount = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
     local travelNear, travelFar = tonumber(ARGV[23]), tonumber(ARGV[24])
     local drainWindow, drainPercent, drainMinTopup = tonumber(ARGV[25]), tonumber(ARGV[26]), tonumber(ARGV[27])
+    local blockedGrace, refundUnknownMin = tonumber(ARGV[28]), tonumber(ARGV[29])
 
     -- Scores are microseconds (below 2^53): print them whole, never as 1.7e+15.
     local function fmt(x) return string.format('%.0f', x) end
@@ -124,10 +127,11 @@ enum AccountStateScript {
       verdict(eventId, rule, reason, rechecking and 'final' or 'provisional', time, extra)
     end
 
-    -- activity on a blocked account: the latest status change at or before it
+    -- activity on a blocked account: the latest status change at or before it,
+    -- at least the grace period before it (payments in flight when the block landed pass)
     local function judgeBlocked(p)
-      local status = redis.call('ZREVRANGEBYSCORE', ST, fmt(p.time), '-inf', 'LIMIT', 0, 1)
-      if #status == 1 and string.sub(status[1], -2) == '|b' then
+      local status = redis.call('ZREVRANGEBYSCORE', ST, fmt(p.time), '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      if #status == 2 and string.sub(status[1], -2) == '|b' and p.time - tonumber(status[2]) >= blockedGrace then
         provisional(p.id, 'blocked_account_activity', 'payment while the account is blocked (' .. split(status[1], 2)[1] .. ')', p.time, '')
       end
     end
@@ -203,6 +207,8 @@ enum AccountStateScript {
     local function judgeRefund(r)
       local paid = redis.call('HGET', PA, r.payment)
       if not paid then
+        -- below the minimum, a refund of an unknown payment is taken for a return of an old purchase
+        if r.amount < refundUnknownMin then return end
         provisional(r.id, 'refund_abuse', 'refund of payment ' .. r.payment .. ', which this account never made', r.time, r.payment .. '|' .. fmt(r.amount))
         return
       end

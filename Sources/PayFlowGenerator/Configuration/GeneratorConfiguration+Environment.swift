@@ -5,7 +5,8 @@ import PayFlowRuntime
 extension GeneratorConfiguration {
     /// The configuration `payflow generator` starts from: the defaults, with
     /// `GENERATOR_RATE`, `GENERATOR_TOTAL`, `GENERATOR_SEED`,
-    /// `GENERATOR_ACCOUNTS` and `GENERATOR_START_TIME` applied when set.
+    /// `GENERATOR_ACCOUNTS`, `GENERATOR_START_TIME` and `GENERATOR_PROFILE`
+    /// applied when set.
     ///
     /// A container is configured by its environment (compose's `env_file`),
     /// not by editing its command line, so these are what `.env` changes;
@@ -31,6 +32,12 @@ extension GeneratorConfiguration {
                 throw ConfigurationError(variable: "GENERATOR_START_TIME", problem: "must be an RFC 3339 UTC time like 2026-01-05T09:00:00Z, got '\(text)'")
             }
             self.startTime = start
+        }
+        if let text = environment.values["GENERATOR_PROFILE"] {
+            guard let profile = TrafficProfile(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw ConfigurationError(variable: "GENERATOR_PROFILE", problem: "must be realistic or clean, got '\(text)'")
+            }
+            self.profile = profile
         }
     }
 }

@@ -28,6 +28,8 @@ public struct GeneratorConfiguration: Sendable, Equatable, Codable {
     public var currencies: [Currency]
     /// Business time of the first event (nil: the moment the run starts).
     public var startTime: EventTimestamp?
+    /// Realistic (hard negatives and adaptive fraud mixed in) or clean.
+    public var profile: TrafficProfile
 
     public init(
         eventsPerSecond: Double? = 1000,
@@ -39,7 +41,8 @@ public struct GeneratorConfiguration: Sendable, Equatable, Codable {
         inconsistencyRate: Double = 0.001,
         seed: UInt64? = nil,
         currencies: [Currency] = [.eur, .usd, .gbp],
-        startTime: EventTimestamp? = nil
+        startTime: EventTimestamp? = nil,
+        profile: TrafficProfile = .realistic
     ) {
         self.eventsPerSecond = eventsPerSecond
         self.totalEvents = totalEvents
@@ -51,6 +54,7 @@ public struct GeneratorConfiguration: Sendable, Equatable, Codable {
         self.seed = seed
         self.currencies = currencies
         self.startTime = startTime
+        self.profile = profile
     }
 
     /// Mostly payments, some top-ups and refunds, rare account blocks.
@@ -101,6 +105,7 @@ public struct GeneratorConfiguration: Sendable, Equatable, Codable {
         case seed
         case currencies
         case startTime = "start_time"
+        case profile
     }
 }
 

@@ -57,6 +57,13 @@ enum Geography {
         return random.pick(continent.countries)
     }
 
+    /// Another country on the same continent as `home` (a short flight).
+    static func nearbyCountry(from home: String, using random: inout SeededRandom) -> String {
+        let continent = Continent.of(home) ?? .europe
+        let others = continent.countries.filter { $0 != home }
+        return others.isEmpty ? Self.distantCountry(from: home, using: &random) : random.pick(others)
+    }
+
     /// A public-looking IPv4 address (never loopback or 10/8).
     static func ipAddress(using random: inout SeededRandom) -> String {
         var first = 11 + random.nextInt(below: 212)

@@ -54,12 +54,17 @@ public struct GroundTruthLabel: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case fraud(FraudPattern)
         case inconsistency(MismatchKind)
+        /// Fraud shaped to stay under a rule's thresholds (realistic profile).
+        case adaptiveFraud(AdaptiveFraud)
+        /// Legitimate traffic that looks like fraud (realistic profile): a
+        /// false positive on it is one a real bank would also have to explain.
+        case legitimate(HardNegative)
     }
 
     public var kind: Kind
     public var transactionID: UUID
-    /// Groups the events of one fraud scenario run, so a scorer can count
-    /// incidents as well as events; nil for inconsistencies.
+    /// Groups the events of one fraud scenario run or realistic episode, so a
+    /// scorer can count incidents as well as events; nil for inconsistencies.
     public var incidentID: UUID?
 
     public init(kind: Kind, transactionID: UUID, incidentID: UUID? = nil) {
@@ -68,11 +73,13 @@ public struct GroundTruthLabel: Sendable, Hashable {
         self.incidentID = incidentID
     }
 
-    /// `fraud` or `inconsistency`: the label's category column.
+    /// `fraud`, `inconsistency` or `legitimate`: the label's category column.
+    /// Adaptive fraud is `fraud`, so every score counts it as fraud.
     public var category: String {
         switch self.kind {
-        case .fraud: "fraud"
+        case .fraud, .adaptiveFraud: "fraud"
         case .inconsistency: "inconsistency"
+        case .legitimate: "legitimate"
         }
     }
 
@@ -81,6 +88,8 @@ public struct GroundTruthLabel: Sendable, Hashable {
         switch self.kind {
         case .fraud(let scenario): scenario.scenarioName
         case .inconsistency(let kind): kind.rawValue
+        case .adaptiveFraud(let shape): shape.rawValue
+        case .legitimate(let shape): shape.rawValue
         }
     }
 }

@@ -34,6 +34,8 @@ extension TrafficSimulator {
     ///
     /// A blocked account can only run blocked_account_activity (which then
     /// emits no second block); without an account, an active one is picked.
+    /// In the realistic profile the result also holds the scheduled episode
+    /// events that fall before the scenario's end (labelled as theirs).
     public mutating func scenario(_ scenario: FraudPattern, parameters: ScenarioParameters) throws(GeneratorControlError) -> [SimulatedEvent] {
         if let count = parameters.count {
             let range = Self.countRange(of: scenario)
@@ -58,7 +60,9 @@ extension TrafficSimulator {
             index = picked
         }
         let start = self.clock.advance(using: &self.random, rhythm: self.rhythm)
-        return self.runScenario(scenario, on: index, count: parameters.count, startingAt: start)
+        // Realistic episodes' events up to the scenario's end come with it,
+        // so timestamps never decrease across scenario() and next().
+        return self.withDueEpisodeEvents(self.runScenario(scenario, on: index, count: parameters.count, startingAt: start))
     }
 
     /// The counts a scenario accepts: what the pattern needs to be that pattern.
@@ -237,7 +241,7 @@ extension TrafficSimulator {
 
     /// Tops the account up when it cannot afford `needed`, unlabelled, and
     /// returns when the scenario proper may start.
-    private mutating func fund(_ run: inout ScenarioRun, account index: Int, needed: Int64, at start: EventTimestamp) -> EventTimestamp {
+    mutating func fund(_ run: inout ScenarioRun, account index: Int, needed: Int64, at start: EventTimestamp) -> EventTimestamp {
         guard self.population.accounts[index].balance < needed else { return start }
         let amount = max(CleanTrafficLimits.topupRange.lowerBound, AmountModel.roundUp(needed * 2, to: 1_000))
         run.setUp(self.recordTopup(account: index, amount: amount, at: start))
@@ -245,12 +249,12 @@ extension TrafficSimulator {
     }
 
     /// A random duration between two numbers of seconds, in microseconds.
-    private mutating func seconds(_ lower: Int64, _ upper: Int64) -> Int64 {
+    mutating func seconds(_ lower: Int64, _ upper: Int64) -> Int64 {
         self.random.nextInt64(in: (lower * 1_000_000)...(upper * 1_000_000))
     }
 
     /// `count` sorted offsets within `span`, the first at 0.
-    private mutating func offsets(count: Int, within span: Int64) -> [Int64] {
+    mutating func offsets(count: Int, within span: Int64) -> [Int64] {
         [0] + (1..<max(1, count)).map { _ in self.random.nextInt64(in: 0...span) }.sorted()
     }
 }

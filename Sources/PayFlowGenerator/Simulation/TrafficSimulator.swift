@@ -15,8 +15,11 @@ import PayFlowDomain
 /// events: pacing changes wall time, never `occurred_at`. Timestamps never
 /// decrease across everything `next()` and `scenario(_:parameters:)` return.
 ///
-/// Normal traffic is clean by construction (see ``CleanTrafficLimits``): the
-/// only events that look like fraud are the labelled ones.
+/// Normal traffic is clean by construction (see ``CleanTrafficLimits``). In
+/// the ``TrafficProfile/clean`` profile the only events that look like fraud
+/// are the labelled fraud; the ``TrafficProfile/realistic`` profile adds
+/// episodes (``RealisticEpisode``) of legitimate traffic that looks like
+/// fraud and of fraud that does not, each labelled.
 public struct TrafficSimulator: Sendable {
     let configuration: GeneratorConfiguration
     var random: SeededRandom
@@ -26,6 +29,12 @@ public struct TrafficSimulator: Sendable {
     /// Event types with a positive weight and their running sums, in
     /// `EventType.allCases` order (never in dictionary order).
     let typeWeights: [(type: EventType, cumulative: Double)]
+    /// Events of realistic episodes scheduled after the current step, in time
+    /// order: an episode spans hours (a flight, a day of transit taps), so
+    /// its events are emitted as business time reaches them instead of all at
+    /// once (which would make the clock jump by hours). Always empty in the
+    /// clean profile.
+    var pending: [SimulatedEvent] = []
 
     /// `seed` is resolved by the caller (configuration.seed ?? random); startTime is the business time of the first event.
     /// `accountPrefix` names the world's accounts (`acc-` for the first world; see ``WorldIdentity``).
@@ -54,6 +63,9 @@ public struct TrafficSimulator: Sendable {
     }
 
     /// One step of normal traffic: usually one SimulatedEvent; when a fraud scenario starts (probability configuration.fraudRate per step) the whole scenario's events, in order. Inconsistencies (configuration.inconsistencyRate per transaction) are applied to transactions here.
+    /// In the realistic profile, a step may also start an episode, and every
+    /// scheduled episode event due by the step's last event comes with it,
+    /// merged in time order.
     ///
     /// When no event is possible at the drawn time (every account picked was
     /// too busy, blocked or cooling down), business time moves on a minute and
@@ -63,6 +75,13 @@ public struct TrafficSimulator: Sendable {
     /// payments once every balance has run dry (no `topup` weight).
     public mutating func next() -> [SimulatedEvent] {
         let time = self.clock.advance(using: &self.random, rhythm: self.rhythm)
+        self.maybeStartEpisode(at: time)
+        return self.withDueEpisodeEvents(self.nextUnscheduled(at: time))
+    }
+
+    /// The step without the scheduled episode events: a fraud scenario or a
+    /// normal event.
+    private mutating func nextUnscheduled(at time: EventTimestamp) -> [SimulatedEvent] {
         if self.random.nextBool(probability: self.configuration.fraudRate) {
             let scenario = self.random.pick(FraudPattern.allCases)
             if let index = self.pickScenarioAccount(at: time) {

@@ -110,9 +110,11 @@ struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
 enum Traffic {
     static let start = EventTimestamp(rfc3339: "2026-03-02T08:00:00Z")!
 
-    static func simulator(seed: UInt64, accounts: Int = 300, fraudRate: Double = 0) -> TrafficSimulator {
+    /// The clean profile unless asked: the rule tests check that every alert
+    /// is a labelled fraud, which holds only there.
+    static func simulator(seed: UInt64, accounts: Int = 300, fraudRate: Double = 0, profile: TrafficProfile = .clean) -> TrafficSimulator {
         TrafficSimulator(
-            configuration: GeneratorConfiguration(accounts: accounts, fraudRate: fraudRate, inconsistencyRate: 0, seed: seed, startTime: Self.start),
+            configuration: GeneratorConfiguration(accounts: accounts, fraudRate: fraudRate, inconsistencyRate: 0, seed: seed, startTime: Self.start, profile: profile),
             seed: seed,
             startTime: Self.start
         )

@@ -4,6 +4,10 @@ import PayFlowDomain
 
 /// Shared set-up for the simulation tests: configurations, runs, and the one
 /// long clean run that several suites inspect (computed once, lazily).
+///
+/// Configurations pin the clean profile unless a test asks for another: the
+/// suites check what clean traffic promises (no clean event looks like
+/// fraud), which the realistic profile breaks on purpose.
 enum SimulationFixtures {
     static let start = EventTimestamp(rfc3339: "2026-11-25T00:00:00Z")!
 
@@ -11,9 +15,10 @@ enum SimulationFixtures {
         fraudRate: Double = 0,
         inconsistencyRate: Double = 0,
         mix: [EventType: Double] = GeneratorConfiguration.defaultMix,
-        accounts: Int = 10_000
+        accounts: Int = 10_000,
+        profile: TrafficProfile = .clean
     ) -> GeneratorConfiguration {
-        GeneratorConfiguration(mix: mix, accounts: accounts, fraudRate: fraudRate, inconsistencyRate: inconsistencyRate)
+        GeneratorConfiguration(mix: mix, accounts: accounts, fraudRate: fraudRate, inconsistencyRate: inconsistencyRate, profile: profile)
     }
 
     /// Steps until at least `count` events came out.
