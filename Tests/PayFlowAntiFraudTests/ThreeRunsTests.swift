@@ -29,10 +29,15 @@ struct ThreeRunsTests {
             try await withApplicationsRunning([process]) {
                 for run in 1...3 {
                     // The first run names a seed so the test replays; the
-                    // next ones name none, as `make run` does.
+                    // next ones name none, as `make run` does. The clean
+                    // profile, whose fresh runs score precision and recall
+                    // near 1: the bounds below are that fresh run's. (That a
+                    // restart leaves the realistic profile's events exactly
+                    // as an uninterrupted run's is GeneratorContinuationTests'
+                    // and SnapshotTests'.)
                     let configuration = GeneratorConfiguration(
                         eventsPerSecond: nil, totalEvents: 3_000, accounts: 400, fraudRate: 0.02, inconsistencyRate: 0,
-                        seed: run == 1 ? 33 : nil, startTime: Self.start
+                        seed: run == 1 ? 33 : nil, startTime: Self.start, profile: .clean
                     )
                     let generator = Generator(configuration: configuration, settings: settings, logger: .quiet("test.generator"))
                     try await withServicesRunning([generator]) {

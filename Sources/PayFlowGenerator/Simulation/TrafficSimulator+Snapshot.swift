@@ -11,13 +11,17 @@ import PayFlowDomain
 /// restore rebuilds them with ``TrafficSimulator/init(configuration:seed:startTime:accountPrefix:)``
 /// and lays the saved state over them. What is saved is what changes: the
 /// random generator's position, the clock, the order of blocked accounts,
-/// and the accounts a batch touched (each one's whole record, so a field
+/// the realistic episodes' events not yet due, and the accounts a batch
+/// touched or an episode still holds (each one's whole record, so a field
 /// added to ``Account`` is saved without touching this file, as long as it is
 /// `Codable`).
 public struct SimulationSnapshot: Sendable, Codable {
     var random: SeededRandom
     var clock: BusinessClock
     var blocked: [Int]
+    /// Realistic episodes' events scheduled but not yet due
+    /// (``TrafficSimulator/pending``); empty in the clean profile.
+    var pending: [SimulatedEvent]
 
     /// The JSON kept in `generator_worlds.simulation`.
     public func encoded() throws -> String {
@@ -32,7 +36,7 @@ public struct SimulationSnapshot: Sendable, Codable {
 extension TrafficSimulator {
     /// The simulation after everything returned so far.
     public func snapshot() -> SimulationSnapshot {
-        SimulationSnapshot(random: self.random, clock: self.clock, blocked: self.population.blocked)
+        SimulationSnapshot(random: self.random, clock: self.clock, blocked: self.population.blocked, pending: self.pending)
     }
 
     /// The saved state of the accounts these events are about, as JSON by
@@ -43,7 +47,9 @@ extension TrafficSimulator {
     public func accountStates(of events: [SimulatedEvent]) throws -> [(index: Int, state: String)] {
         var indices: [Int] = []
         var seen = Set<Int>()
-        for simulated in events {
+        // An episode changes its accounts when it is scheduled, before its
+        // events are due: their accounts are saved with every batch too.
+        for simulated in events + self.pending {
             guard let index = self.population.index(of: simulated.event.account), seen.insert(index).inserted else { continue }
             indices.append(index)
         }
@@ -62,6 +68,7 @@ extension TrafficSimulator {
         }
         self.random = snapshot.random
         self.clock = snapshot.clock
+        self.pending = snapshot.pending
         self.population.restore(accounts: saved, blocked: snapshot.blocked)
     }
 
