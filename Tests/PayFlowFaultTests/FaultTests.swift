@@ -26,6 +26,7 @@ struct FaultTests {
         let reference = try await Self.reference()
         try await Platform.with(redisDatabase: .faultKillNine) { platform in
             try platform.startServices(replicas: 2)
+            try await platform.waitUntilEveryReplicaReads(replicas: 2)
             // A third of the rate: traffic (12 s) must still flow when the last
             // of the five kills waits for its replica to hold a batch, even on a
             // starved machine (at the full rate it was over in 4 s).

@@ -301,6 +301,22 @@ final class Platform: @unchecked Sendable {
     }
 
     /// Entries `consumer` of `group` holds, over the streams the group reads.
+    /// Waits until every replica of every service has joined its group on
+    /// `payflow:events` (its first `XREADGROUP`): ten debug processes take a
+    /// while to start on a starved machine, and a case that kills replicas
+    /// mid-batch needs them reading while the traffic still flows.
+    func waitUntilEveryReplicaReads(replicas: Int) async throws {
+        try await eventually("every replica to join its group", timeout: .seconds(180)) {
+            for service in Self.services {
+                let groups = try await Self.retrying { try await self.redis.groups(of: StreamNames.events) }
+                guard groups.contains(where: { $0.name == service }) else { return false }
+                let names = Set(try await Self.retrying { try await self.redis.consumers(stream: StreamNames.events, group: service) }.map(\.name))
+                guard (1...replicas).allSatisfy({ names.contains("\(service)-\($0)") }) else { return false }
+            }
+            return true
+        }
+    }
+
     func pending(group: String, consumer: String) async throws -> Int {
         try await self.pendingEntries(group: group, consumer: consumer).count
     }
