@@ -132,14 +132,15 @@ struct ConsumerGroupServiceTests {
         let fixture = try await StreamFixture.make()
         let handler = ScriptedHandler(
             behaviour: { eventID, _ in eventID == "event-3" ? .retry(reason: "slow and failing") : .done },
-            beforeBatch: { try? await Task.sleep(for: .milliseconds(3000)) }
+            beforeBatch: { try? await Task.sleep(for: .milliseconds(6000)) }
         )
-        // A batch three times the claim idle. The idle is 1 s, not the
+        // A batch three times the claim idle. The idle is 2 s, not the
         // fixture's 300 ms: a batch read but not yet begun on a starved
         // machine is invisible to the in-flight guard, and a claim in that
-        // gap is the at-least-once redelivery this test does not look at.
+        // gap is the at-least-once redelivery this test does not look at
+        // (1 s was still too short on a loaded CI machine).
         var configuration = fixture.configuration()
-        configuration.claimMinIdle = .seconds(1)
+        configuration.claimMinIdle = .seconds(2)
         let service = fixture.service(handler, configuration)
         let ids = try await fixture.add(5)
 

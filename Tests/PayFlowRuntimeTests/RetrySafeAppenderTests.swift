@@ -16,10 +16,10 @@ struct RetrySafeAppenderTests {
     /// whole pipeline; that attempt proves nothing, so it is made again with a
     /// larger batch. One attempt must cut the pipeline midway.
     @Test func aRetryAfterACutPipelineWritesEachMessageOnce() async throws {
-        for attempt in 1...4 {
+        for attempt in 1...8 {
             if try await Self.cutAndRetry(messageCount: 40_000 * attempt) { return }
         }
-        Issue.record("the kill never cut the pipeline midway in 4 attempts")
+        Issue.record("the kill never cut the pipeline midway in 8 attempts")
     }
 
     /// Returns false when the kill did not cut the pipeline midway.

@@ -84,8 +84,14 @@ public final class StreamOutboxRepair: Sendable {
             throw RedisError(.unexpectedReply, "INFO server without run_id or uptime_in_seconds, or TIME without two numbers")
         }
         let now = time[0] * 1000 + time[1] / 1000
-        let latest = now - min(now, uptime * 1000)
-        return (String(runID), latest - min(latest, 1000), latest)
+        // `uptime_in_seconds` is the difference of two times truncated to the
+        // second, one of them cached by Redis's cron: the start lies up to a
+        // second or so either side of `estimate`. A window too early missed the
+        // writes of the last second before a crash, the likeliest to be lost
+        // (seen on a loaded CI machine); a wider one only checks a few more
+        // rows with XRANGE, and entries written after the restart are found.
+        let estimate = now - min(now, uptime * 1000)
+        return (String(runID), estimate - min(estimate, 2000), estimate + 2000)
     }
 
     /// Publishes again the rows of `outbox` marked published before the
