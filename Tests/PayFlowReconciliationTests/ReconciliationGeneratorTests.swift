@@ -14,8 +14,9 @@ import Testing
 extension ReconciliationTests {
     @Test func aSeededGeneratorRunIsFoundCompletelyWithNoFalsePositives() async throws {
         // A grace period long enough that a CPU-starved CI machine cannot
-        // stall the generator between a ledger commit and its XADD for longer.
-        try await ReconciliationFixture.with(redisDatabase: .reconciliationGeneratorRun, grace: .seconds(5)) { fixture in
+        // stall the generator between a ledger commit and its XADD for longer
+        // (5 s was not: a fresh-clone CI run saw 23 false missing_in_stream).
+        try await ReconciliationFixture.with(redisDatabase: .reconciliationGeneratorRun, grace: .seconds(15)) { fixture in
             var logger = Logger(label: "test.generator")
             logger.logLevel = .warning
             let generator = Generator(
