@@ -25,10 +25,9 @@ struct ConsumerGroupServiceTests {
         #expect(try await fixture.deadLetters().isEmpty)
     }
 
-    /// The read of each next batch goes out beside the acks of the one before
-    /// it: a backlog of many batches must still be handled in stream order,
-    /// each entry once, every one acked, none left for the claim loop.
-    @Test func handlesABacklogInOrderOnceEachWhileReadingBesideTheAcks() async throws {
+    /// A backlog of many batches, read and settled batch by batch: handled in
+    /// stream order, each entry once, every one acked, none left for the claim loop.
+    @Test func handlesABacklogInOrderOnceEach() async throws {
         let fixture = try await StreamFixture.make()
         let handler = ScriptedHandler()
         var configuration = fixture.configuration()
@@ -47,10 +46,8 @@ struct ConsumerGroupServiceTests {
         #expect(service.counters.snapshot.claimed == 0)
     }
 
-    /// A shutdown that comes at any point of a backlog, before or after the
-    /// next read went out, leaves nothing pending and nothing handled twice:
-    /// the batch in hand, read beside the last acks included, is handled and
-    /// acked first.
+    /// A shutdown that comes at any point of a backlog leaves nothing pending
+    /// and nothing handled twice: the batch in hand is handled and acked first.
     @Test func gracefulShutdownMidBacklogLeavesNothingPending() async throws {
         let fixture = try await StreamFixture.make()
         let batches = Shared(0)

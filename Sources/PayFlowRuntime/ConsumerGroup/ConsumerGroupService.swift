@@ -6,15 +6,11 @@ import ServiceLifecycle
 /// ``ConsumerGroupHandler``: the part of at-least-once delivery that every
 /// PayFlow service needs and none should write again.
 ///
-/// Two loops share the handler, each on its own Redis connections so a blocking
+/// Two loops share the handler, each on its own Redis connection so a blocking
 /// read never delays the other:
 /// - the read loop first re-reads this consumer's own pending entries (id `0`:
 ///   what a previous run under the same name took and never acked), then reads
-///   new entries (`>`) in batches with `COUNT` and `BLOCK`. It reads on one
-///   connection and settles on another, so the read of the next batch goes
-///   out while the acks of the current one are on their way: one round trip
-///   per batch is hidden, and a batch still waits for its predecessor's acks
-///   before it is handled (see ``readLoop(_:settler:stopping:)``);
+///   new entries (`>`) in batches with `COUNT` and `BLOCK`;
 /// - the claim loop takes over entries idle longer than `claimMinIdle` with
 ///   `XAUTOCLAIM`: those of crashed consumers and this consumer's own failed
 ///   attempts alike, which is how a failed entry is retried.
@@ -55,7 +51,6 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     public func run() async throws {
         let reader = RedisConnection(configuration: self.redis, logger: self.logger)
-        let settler = RedisConnection(configuration: self.redis, logger: self.logger)
         let claimer = RedisConnection(configuration: self.redis, logger: self.logger)
         let stopping = StopSignal()
 
@@ -63,7 +58,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             guard await self.createGroups(reader) else { return }
             self.logger.info("Consumer started", metadata: ["streams": "\(self.configuration.streams.joined(separator: ","))"])
             await withTaskGroup(of: Void.self) { loops in
-                loops.addTask { await self.readLoop(reader, settler: settler, stopping: stopping) }
+                loops.addTask { await self.readLoop(reader, stopping: stopping) }
                 loops.addTask { await self.claimLoop(claimer, stopping: stopping) }
             }
         } onGracefulShutdown: {
@@ -71,7 +66,6 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         }
 
         await reader.close()
-        await settler.close()
         await claimer.close()
         self.logger.info("Consumer stopped", metadata: ["counters": "\(self.counters.snapshot)"])
     }
@@ -100,31 +94,17 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     // MARK: - Read loop
 
-    /// Reads on `reader`; handles and settles on `settler`.
-    ///
-    /// Once the consumer's own pending entries are done, the read of batch
-    /// n + 1 is sent as soon as batch n is handled, while its acks go out on
-    /// the other connection; batch n + 1 is handled once those acks are
-    /// answered. So acks still follow durable effects, a batch waits at most
-    /// one ack round trip between being read and being begun, and on shutdown
-    /// the batch in hand (the one read beside the last acks included) is
-    /// handled and acked before the loop returns.
-    private func readLoop(_ reader: RedisConnection, settler: RedisConnection, stopping: StopSignal) async {
+    private func readLoop(_ connection: RedisConnection, stopping: StopSignal) async {
         let streams = self.configuration.streams
         // Ids after which to re-read our own pending entries; nil once they are all done.
         var pendingCursors: [String: StreamEntryID]? = Dictionary(uniqueKeysWithValues: streams.map { ($0, .zero) })
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
-        // A batch read while the previous one was being acked: the next to handle.
-        var inHand: RedisConnection.GroupRead?
 
-        while !Task.isCancelled && (!stopping.isStopping || inHand != nil) {
+        while !stopping.isStopping && !Task.isCancelled {
             do {
                 let read: RedisConnection.GroupRead
-                if let batch = inHand {
-                    read = batch
-                    inHand = nil
-                } else if let cursors = pendingCursors {
-                    read = try await reader.readGroup(
+                if let cursors = pendingCursors {
+                    read = try await connection.readGroup(
                         group: self.configuration.group,
                         consumer: self.configuration.consumerName,
                         streams: streams.map { ($0, cursors[$0, default: .zero].description) },
@@ -139,44 +119,21 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                     pendingCursors = cursors.merging(Dictionary(grouping: keys, by: \.stream).mapValues { $0.map(\.id).max()! }) { max($0, $1) }
                     self.logger.info("Re-processing own pending entries", metadata: ["count": "\(keys.count)"])
                 } else {
-                    read = try await self.readNew(reader)
+                    read = try await connection.readGroup(
+                        group: self.configuration.group,
+                        consumer: self.configuration.consumerName,
+                        streams: streams.map { ($0, ">") },
+                        count: self.configuration.batchSize,
+                        block: self.configuration.block
+                    )
                 }
-                let settlement = try await self.handle(read.entries, deleted: read.deleted, connection: settler)
-                if pendingCursors != nil || stopping.isStopping {
-                    try await self.settle(settlement, connection: settler)
-                } else {
-                    async let next = self.readNew(reader)
-                    var settleError: RedisError?
-                    do {
-                        try await self.settle(settlement, connection: settler)
-                    } catch {
-                        settleError = error
-                    }
-                    do {
-                        let read = try await next
-                        inHand = read.isEmpty ? nil : read
-                    } catch where settleError != nil {
-                        // The settle error is the one to report; the read is simply tried again.
-                    }
-                    if let settleError { throw settleError }
-                }
+                try await self.process(read.entries, deleted: read.deleted, connection: connection)
                 backoff.reset()
             } catch {
                 self.logger.warning("Read loop failed; backing off", metadata: ["error": "\(error)"])
                 await backoff.wait()
             }
         }
-    }
-
-    /// `XREADGROUP ... STREAMS s1 s2 ... > > ...`: new entries of every stream.
-    private func readNew(_ reader: RedisConnection) async throws(RedisError) -> RedisConnection.GroupRead {
-        try await reader.readGroup(
-            group: self.configuration.group,
-            consumer: self.configuration.consumerName,
-            streams: self.configuration.streams.map { ($0, ">") },
-            count: self.configuration.batchSize,
-            block: self.configuration.block
-        )
     }
 
     // MARK: - Claim loop
@@ -256,16 +213,9 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     /// the entries then stay pending and are claimed again later. Entries the
     /// other loop is handling right now are left to it (``InFlightEntries``).
     func process(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) {
-        let settlement = try await self.handle(entries, deleted: deleted, connection: connection)
-        try await self.settle(settlement, connection: connection)
-    }
-
-    /// Decodes and handles one batch and decides what becomes of each entry;
-    /// ``settle(_:connection:)`` then acks and dead-letters. The entries are in
-    /// flight (``InFlightEntries``) from here until the settle ends.
-    private func handle(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) -> Settlement {
         let entries = self.inFlight.begin(entries)
-        var settlement = Settlement(begun: entries, acks: deleted)
+        defer { self.inFlight.end(entries) }
+        var settlement = Settlement(acks: deleted)
         if !deleted.isEmpty {
             self.counters.record(.trimmed, keys: deleted)
             self.logger.notice("Pending entries were trimmed from the stream; acking", metadata: ["count": "\(deleted.count)"])
@@ -284,7 +234,6 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
         var failed: [(entry: StreamEntry, reason: String)] = []
         var processed: [StreamEntry.Key] = []
-        processed.reserveCapacity(deliveries.count)
         // nil: shutting down while the handler kept throwing; leave them pending.
         let started = ContinuousClock.now
         // Renewed while the handler runs, so no other consumer claims the batch in flight.
@@ -309,16 +258,9 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.counters.record(.failed, keys: failed.map(\.entry.key))
 
         if !failed.isEmpty || !rejected.isEmpty {
-            var counts: [StreamEntry.Key: Int]
-            do {
-                let keys = (failed + rejected).map(\.entry.key)
-                counts = try await Self.againIfBroken { () async throws(RedisError) in
-                    try await connection.deliveryCounts(group: self.configuration.group, of: keys)
-                }
-            } catch {
-                self.inFlight.end(entries)
-                throw error
-            }
+            var counts = try await connection.deliveryCounts(
+                group: self.configuration.group, of: (failed + rejected).map(\.entry.key)
+            )
             for (key, count) in counts {
                 counts[key] = max(1, count - self.inFlight.skippedDeliveries(of: key))
             }
@@ -342,7 +284,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 }
             }
         }
-        return settlement
+        try await self.settle(settlement, connection: connection)
+        self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
     }
 
     /// Calls the handler; when it throws because its store is down, retries
@@ -394,44 +337,15 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     // MARK: - Acks and dead letters
 
-    /// Runs `body` again, once, when it failed because the connection was
-    /// broken; only for commands that may safely run twice (`XACK`, `XPENDING`).
-    ///
-    /// Why: the read loop reads on one connection and settles on another. When
-    /// Redis restarted since the settling connection was last used, the read
-    /// reconnects and brings a batch, and the first acks then meet the dead
-    /// socket: without asking again on a fresh connection, the handled batch
-    /// stayed pending and was claimed and handled a second time. A dead-letter
-    /// `MULTI`/`EXEC` is not asked again: if it ran and only its answer was
-    /// lost, a second run would dead-letter the entries twice.
-    private static func againIfBroken<Result>(
-        _ body: () async throws(RedisError) -> Result
-    ) async throws(RedisError) -> Result {
-        do {
-            return try await body()
-        } catch where error.code == .connectionFailed {
-            return try await body()
-        }
-    }
-
     private struct Settlement {
-        /// What ``InFlightEntries/begin(_:)`` returned; ended by the settle.
-        var begun: [StreamEntry]
         var acks: [StreamEntry.Key]
         var deadLetters: [DeadLetter] = []
     }
 
     /// One round trip: `XACK` per stream, and when there are dead letters,
-    /// their `XADD`s with the acks inside one `MULTI`/`EXEC`. Ends the
-    /// batch's time in flight, whether it succeeds or throws.
+    /// their `XADD`s with the acks inside one `MULTI`/`EXEC`.
     private func settle(_ settlement: Settlement, connection: RedisConnection) async throws(RedisError) {
-        defer { self.inFlight.end(settlement.begun) }
-        try await self.ackAndDeadLetter(settlement, connection: connection)
-        self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
-    }
-
-    private func ackAndDeadLetter(_ settlement: Settlement, connection: RedisConnection) async throws(RedisError) {
-        let toAck = settlement.deadLetters.isEmpty ? settlement.acks : settlement.acks + settlement.deadLetters.map(\.entry.key)
+        let toAck = settlement.acks + settlement.deadLetters.map(\.entry.key)
         guard !toAck.isEmpty else { return }
         var commands: [RedisCommand] = []
         for letter in settlement.deadLetters {
@@ -448,7 +362,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         }
         var replies: [RedisReply]
         if settlement.deadLetters.isEmpty {
-            replies = try await Self.againIfBroken { () async throws(RedisError) in try await connection.pipeline(commands) }
+            replies = try await connection.pipeline(commands)
         } else {
             let queued = try await connection.pipeline([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
             for reply in queued { try reply.orThrow() }
