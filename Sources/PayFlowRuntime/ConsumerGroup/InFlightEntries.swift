@@ -20,8 +20,7 @@ import Synchronization
 /// (``settled(_:)``); one settled by another replica leaves a stale count,
 /// which the cap bounds.
 ///
-/// What it cannot see: a batch the read loop has read but not yet begun
-/// (read while the previous batch's acks were on their way). If
+/// What it cannot see: a batch the read loop has read but not yet begun. If
 /// that loop's task is not scheduled for longer than `claimMinIdle`, the
 /// claim loop may take, handle and ack the batch first, and the read loop
 /// then handles it again: an at-least-once redelivery, which idempotent
