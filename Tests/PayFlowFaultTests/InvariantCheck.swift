@@ -157,6 +157,7 @@ struct InvariantCheck {
         )
         #expect(notifiedMismatches == streamMismatchIDs.count, "mismatch notifications not keyed by the stream's mismatch ids", sourceLocation: sourceLocation)
         let delivered = eventNotifications + alertNotifications + mismatchNotifications
+        print("fault check: \(streamMismatchIDs.count) mismatches, \(delivered) notifications delivered (\(mismatchNotifications) of mismatches)")
         #expect(try await self.count("SELECT count(*) FROM notifications WHERE status = 'delivered'") == delivered,
                 "notifications delivered from another stream", sourceLocation: sourceLocation)
         // The same at the receiver, where a second delivery would really show.
