@@ -397,6 +397,8 @@ let package = Package(
             name: "PayFlowNotificationTests",
             dependencies: [
                 "PayFlowNotification",
+                // Its figures as analytics reads them (GET /v1/stats/notifications).
+                "PayFlowAnalytics",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",
@@ -414,6 +416,7 @@ let package = Package(
             dependencies: [
                 "PayFlowAnalytics",
                 "PayFlowAnalyticsAPI",
+                "PayFlowScoring",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",

@@ -4,8 +4,9 @@ import PayFlowDomain
 import PayFlowRuntime
 
 /// The analytics process as one object graph: the consumer group `analytics`
-/// on the three business streams, recording exact aggregates, and the HTTP
-/// API that serves them (`/v1/stats/...`, the dashboard, `/openapi.json`).
+/// on the three business streams, recording exact aggregates, the HTTP
+/// API that serves them (`/v1/stats/...`, the dashboard, `/openapi.json`),
+/// and the fraud precision gauge (``FraudPrecisionGauge``).
 ///
 /// It lives beside the API rather than in `PayFlowAnalytics` because the
 /// process is both; the consumer alone needs no HTTP. `payflow analytics`
@@ -29,6 +30,11 @@ public enum AnalyticsService {
         let platform = AnalyticsAPI.PlatformSources(redis: application.makeRedisConnection(), database: queryDatabase, streams: StreamNames.business)
         try AnalyticsAPI(queries: AnalyticsQueries(database: queryDatabase), platform: platform, logger: context.logger)
             .register(on: application.router)
+        // The precision gauge's joins on a session of their own (see FraudPrecisionGauge).
+        let gauge = FraudPrecisionGauge(database: try await application.connectDatabase())
+        application.workers.append(PeriodicTask(name: "Fraud precision gauge", interval: FraudPrecisionGauge.interval, logger: context.logger) {
+            try await gauge.update()
+        })
         return application
     }
 }
