@@ -13,7 +13,7 @@ struct RedisServiceUserTests {
     /// A connection as `role`'s user, on the test's database.
     static func connect(as role: ServiceRole) async throws -> RedisConnection {
         let operatorURL = RedisTestDatabase.redisServiceUsers.url(on: try await RedisTestDatabase.redisServiceUsers.configuration())
-        let url = role.redisURL(from: operatorURL, environment: try await TestServers.serviceRedisURLs())
+        let url = role.redisURL(from: operatorURL, environment: try await TestServers.serviceURLs())
         try #require(url != operatorURL, "\(role.redisURLVariable) is not set: start the servers with scripts/local-servers")
         return try await RedisConnection.connect(configuration: try RedisConfiguration(url: url))
     }
