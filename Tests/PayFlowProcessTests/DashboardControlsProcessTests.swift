@@ -57,11 +57,11 @@ struct DashboardControlsProcessTests {
                 try await Self.drive(page, base: base, generatorBase: generatorBase, redis: redis, deadLetters: deadLetters)
             }
             let browserTime = ContinuousClock.now - started
+            // Not asserted: 6-10 s on an idle machine, 100 s seen on one with a load average of 25.
             print("Dashboard screenshots: \(Self.artifacts.path) (browser part took \(browserTime))")
             for note in skipped {
                 print("SKIPPED (\(note))")
             }
-            #expect(browserTime < .seconds(90), "the browser part should stay well under a minute on an idle machine")
 
             analytics.signal(SIGTERM)
             generator.signal(SIGTERM)
