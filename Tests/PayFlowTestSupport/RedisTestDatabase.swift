@@ -80,6 +80,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     /// Every service in turn (the suite is serialized).
     case metricsProcess = 19
     case dashboardProcess = 20
+    /// The dashboard's controls driving a real generator (writes the fixed stream names and a DLQ).
+    case dashboardControls = 51
 
     // MARK: - PayFlowFaultTests (the whole platform as processes)
     case faultKillNine = 21
