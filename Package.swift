@@ -345,6 +345,7 @@ let package = Package(
             name: "PayFlowGeneratorTests",
             dependencies: [
                 "PayFlowGenerator",
+                "PayFlowScoring",
                 "PayFlowRuntime",
                 "PayFlowDomain",
                 "PayFlowRedis",
@@ -360,6 +361,9 @@ let package = Package(
                 "PayFlowGeneratorAPI",
                 "PayFlowGenerator",
                 "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
