@@ -350,6 +350,7 @@ let package = Package(
             name: "PayFlowGeneratorTests",
             dependencies: [
                 "PayFlowGenerator",
+                "PayFlowScoring",
                 "PayFlowRuntime",
                 "PayFlowDomain",
                 "PayFlowRedis",
@@ -365,6 +366,9 @@ let package = Package(
                 "PayFlowGeneratorAPI",
                 "PayFlowGenerator",
                 "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -156,7 +156,7 @@ struct GeneratorTests {
                 id: UUID(), type: .topup, occurredAt: .now(), account: "acc-000001", amount: 12_345, currency: .eur,
                 details: .init(source: "card")
             )
-            let entryID = try await generator.inject(event)
+            let entryID = try await generator.inject(event, label: nil)
             #expect(StreamEntryID(entryID) != nil)
             #expect(try await setup.streamEvents().map(\.event) == [event])
             let row = try #require(try await setup.ledger()[event.id])

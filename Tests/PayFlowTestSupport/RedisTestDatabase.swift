@@ -39,6 +39,10 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorNewWorld = 36
     /// A stop and a start in one process.
     case generatorStopStart = 39
+    /// A running generator reconfigured live (issue 16).
+    case generatorLiveConfiguration = 44
+    /// Events injected over REST with a ground-truth label.
+    case generatorLabelledInjection = 45
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13
@@ -64,6 +68,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case redisSelect = 27
     /// The ACL users' test: writes the fixed dead-letter stream names.
     case redisServiceUsers = 46
+    /// `POST /v1/dead-letters/{group}/replay`: the fixed dead-letter stream names.
+    case deadLetterReplayREST = 47
 
     // MARK: - PayFlowBenchTests
     case benchMeasurements = 25
