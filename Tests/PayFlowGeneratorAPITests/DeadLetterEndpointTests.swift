@@ -28,7 +28,7 @@ struct DeadLetterEndpointTests {
 
     /// The endpoints' dead letters, reached as the generator's Redis user.
     private static func deadLetters(_ base: IntegrationFixture) async throws -> DeadLetterStreams {
-        let url = ServiceRole.generator.redisURL(from: base.redisURL, environment: try await TestServers.serviceRedisURLs())
+        let url = ServiceRole.generator.redisURL(from: base.redisURL, environment: try await TestServers.serviceURLs())
         return DeadLetterStreams(
             groups: ConsumerGroupName.platform.map(\.name), redis: try RedisConfiguration(url: url), logger: .init(label: "test.dead-letters")
         )

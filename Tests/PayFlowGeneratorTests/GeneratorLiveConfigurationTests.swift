@@ -24,7 +24,7 @@ struct GeneratorLiveConfigurationTests {
         redisDatabase: RedisTestDatabase, _ body: @escaping @Sendable (Generator, IntegrationFixture) async throws -> Void
     ) async throws {
         try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
-            let redisURL = ServiceRole.generator.redisURL(from: base.redisURL, environment: try await TestServers.serviceRedisURLs())
+            let redisURL = ServiceRole.generator.redisURL(from: base.redisURL, environment: try await TestServers.serviceURLs())
             let settings = Generator.Settings(
                 redis: try RedisConfiguration(url: redisURL), databaseURL: ServiceRole.generator.databaseURL(from: base.databaseURL), maxLag: nil
             )
