@@ -139,7 +139,7 @@ enum DashboardPage {
             <div class="row"><button type="button" id="generator-start">Start</button><button type="button" id="generator-stop">Stop</button></div>
           </fieldset>
           <fieldset>
-            <legend>Rate and load profile (takes effect at the next start)</legend>
+            <legend>Rate and load profile (a running generator takes it within a second)</legend>
             <form id="config-form">
               <div class="row"><label>events/s <input type="number" id="rate" min="0.1" step="any" placeholder="as fast as possible"></label>
                 <label>profile <select id="profile-kind"><option value="constant">constant</option><option value="ramp">ramp</option><option value="burst">burst</option><option value="daily">daily</option></select></label></div>
