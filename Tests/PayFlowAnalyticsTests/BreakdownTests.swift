@@ -45,24 +45,11 @@ struct BreakdownTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for replica in 0..<2 {
                     group.addTask {
-                        try await Self.withAnalyticsHandler(fixture) { handler in
-                            let ordered = replica == 0 ? sent : sent.reversed()
-                            let size = replica == 0 ? 97 : 61
-                            var start = 0
-                            while start < ordered.count {
-                                let batch = fixture.deliveries(Array(ordered[start..<min(start + size, ordered.count)]), firstID: UInt64(start + 1))
-                                while true {
-                                    do {
-                                        let outcomes = try await handler.handle(batch)
-                                        #expect(outcomes.values.allSatisfy { $0 == .done })
-                                        break
-                                    } catch let error as PostgresError where error.isRetriable {
-                                        // What the runtime does when the handler throws: the same batch again.
-                                        retries.withLock { $0 += 1 }
-                                    }
-                                }
-                                start += size
-                            }
+                        try await fixture.withHandler(as: .analytics) { handler in
+                            // Replica 0 in order in batches of 97, replica 1 backwards in batches of 61.
+                            try await fixture.handle(
+                                replica == 0 ? sent : sent.reversed(), inBatchesOf: replica == 0 ? 97 : 61, with: handler, retries: retries
+                            )
                         }
                     }
                 }
@@ -116,7 +103,7 @@ struct BreakdownTests {
                 details: .init(merchant: "mer-b", originalPaymentID: b1.id)
             )
             // Two alerts on a1 (one before it, in an earlier batch), one on b1.
-            try await Self.withAnalyticsHandler(fixture) { handler in
+            try await fixture.withHandler(as: .analytics) { handler in
                 _ = try await handler.handle(fixture.deliveries([.alert(Fixture.alert(eventID: a1.id, rule: "velocity"))]))
                 _ = try await handler.handle(fixture.deliveries(
                     [.event(a1), .event(a2), .event(b1), .event(refund), .event(refund2), .alert(Fixture.alert(eventID: b1.id, rule: "velocity"))],
@@ -152,20 +139,6 @@ struct BreakdownTests {
                 #expect(countryRows.first?["alerts"] as? Int == 3)
             }
         }
-    }
-
-    /// A handler connected as the analytics role, as the process connects:
-    /// a grant missing from db/0016 fails here.
-    static func withAnalyticsHandler<T>(_ fixture: Fixture, _ body: (AnalyticsHandler) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(url: ServiceRole.analytics.databaseURL(from: fixture.databaseURL), logger: Fixture.quietLogger)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(AnalyticsHandler(database: connection, streams: fixture.streams)))
-        } catch {
-            result = .failure(error)
-        }
-        await connection.close()
-        return try result.get()
     }
 }
 
