@@ -155,6 +155,7 @@ extension Components.Schemas.GeneratorStatus {
         let state: StatePayload =
             switch status.state {
             case .stopped: .stopped
+            case .stopping: .stopping
             case .running: .running
             case .pausedForLag: .pausedForLag
             }

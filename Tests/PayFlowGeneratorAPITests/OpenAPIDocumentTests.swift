@@ -53,7 +53,7 @@ struct OpenAPIDocumentTests {
         let mix = try #require(schemas["EventMix"]?["properties"] as? [String: Any])
         #expect(Set(mix.keys) == Set(EventType.allCases.map(\.rawValue)))
         let states = (schemas["GeneratorStatus"]?["properties"] as? [String: [String: Any]])?["state"]?["enum"] as? [String]
-        #expect(states == ["stopped", "running", "paused_for_lag"])
+        #expect(states == ["stopped", "stopping", "running", "paused_for_lag"])
         let fraudWeights = try #require(schemas["FraudWeights"]?["properties"] as? [String: Any])
         #expect(Set(fraudWeights.keys) == Set(FraudPattern.allCases.map(\.scenarioName)))
         let inconsistencyWeights = try #require(schemas["InconsistencyWeights"]?["properties"] as? [String: Any])

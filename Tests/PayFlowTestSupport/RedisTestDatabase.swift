@@ -43,6 +43,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorLiveConfiguration = 44
     /// Events injected over REST with a ground-truth label.
     case generatorLabelledInjection = 45
+    /// A stop while a batch is blocked in PostgreSQL.
+    case generatorStopInFlight = 41
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13

@@ -51,6 +51,9 @@ public final class Generator: GeneratorControl, Service {
         var configuration: GeneratorConfiguration
         var running = false
         var pausedForLag = false
+        /// A generated batch is being written (retried while a store is down).
+        /// After a stop, it still lands: the status says `stopping` until then.
+        var writingBatch = false
         var simulator: TrafficSimulator?
         var simulatorConfiguration: GeneratorConfiguration?
         var resolvedSeed: UInt64?
@@ -115,7 +118,7 @@ public final class Generator: GeneratorControl, Service {
             let elapsed = state.runStarted.map { (state.runStopped ?? .now) - $0 } ?? .zero
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return GeneratorStatus(
-                state: state.running ? (state.pausedForLag ? .pausedForLag : .running) : .stopped,
+                state: state.running ? (state.pausedForLag ? .pausedForLag : .running) : (state.writingBatch ? .stopping : .stopped),
                 configuration: configuration,
                 emittedByType: state.emittedByType,
                 emittedTotal: state.emittedTotal,
@@ -175,13 +178,24 @@ public final class Generator: GeneratorControl, Service {
         self.wakeUp.yield()
     }
 
+    /// Returns once the batch being written when the stop came has landed,
+    /// so the `emitted_total` a caller reads next is the run's last; if that
+    /// batch is still retrying against a store that is down after
+    /// `Self.stopWait`, it returns anyway and the status says `stopping`.
     public func stop() async {
         self.state.withLock { state in
             if state.running { state.runStopped = .now }
             state.running = false
             state.pausedForLag = false
         }
+        let deadline = ContinuousClock.now + Self.stopWait
+        while self.state.withLock({ $0.writingBatch }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
+
+    /// How long ``stop()`` waits for the batch in flight.
+    static let stopWait: Duration = .seconds(5)
 
     public func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
         do {
@@ -328,10 +342,12 @@ public final class Generator: GeneratorControl, Service {
                 batch += step
             }
             state.simulator = simulator
+            state.writingBatch = !batch.isEmpty
             return (simulator, world, run)
         }
         guard !batch.isEmpty, let after else { return }
         await self.write(batch, checkpoint: self.checkpoint(after: batch, simulator: after.0, world: after.1, run: after.2), emitter: emitter)
+        self.state.withLock { $0.writingBatch = false }
         pacer.record(batch.count)
     }
 

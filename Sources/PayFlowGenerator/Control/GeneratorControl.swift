@@ -43,6 +43,9 @@ public enum GeneratorControlError: Error, Sendable, Equatable, CustomStringConve
 public struct GeneratorStatus: Sendable, Equatable, Codable {
     public enum State: String, Sendable, Codable {
         case stopped
+        /// Stopped, but the batch being written at the stop has not landed
+        /// yet (a store is down and it is being retried).
+        case stopping
         case running
         /// Running, but waiting because a consumer group lags too far behind.
         case pausedForLag = "paused_for_lag"
