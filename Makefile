@@ -87,8 +87,11 @@ stop: ## Stop a run left in the background and the servers of var/run (data stay
 # replicas from the *_REPLICAS there or in the environment.
 # ADMIN_TOKEN: the environment's, the env file's, or the one of var/admin-token
 # (generated and shown once when there is none: scripts/admin-token).
+# The Redis users' and PostgreSQL roles' passwords: var/compose/, generated
+# at the first `make up` and kept (scripts/compose-secrets).
 up: ## Start the platform in containers, detached (docker compose up -d; builds the image the first time)
 	@test -f "$${PAYFLOW_ENV_FILE:-.env}" || cp .env.example "$${PAYFLOW_ENV_FILE:-.env}"
+	@scripts/compose-secrets
 	@set -euo pipefail; \
 	from_file="$$(sed -n 's/^ADMIN_TOKEN=//p' "$${PAYFLOW_ENV_FILE:-.env}" | tail -n 1)"; \
 	ADMIN_TOKEN="$$(ADMIN_TOKEN="$${ADMIN_TOKEN:-$$from_file}" scripts/admin-token)"; \
@@ -96,13 +99,18 @@ up: ## Start the platform in containers, detached (docker compose up -d; builds 
 	echo "$(COMPOSE) up -d"; \
 	$(COMPOSE) up -d
 
+# Compose reads the env files of var/compose for every command, so these make
+# sure they exist (scripts/compose-secrets keeps any passwords already there).
 down: ## Stop and remove the containers, network and volumes (docker compose down -v)
+	@scripts/compose-secrets
 	$(COMPOSE) --profile monitoring down -v --remove-orphans
 
 logs: ## The last lines of every container's log (docker compose logs -f follows)
+	@scripts/compose-secrets
 	$(COMPOSE) logs --no-color --tail=50
 
 ps: ## List the containers and their health
+	@scripts/compose-secrets
 	$(COMPOSE) ps
 
 # Builds local base images (no registry needed), the image of the debug binary

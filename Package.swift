@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // The dashboard test speaks the DevTools protocol to headless Chromium over a WebSocket.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // MARK: - C libraries, linked from the system (apt: libhiredis-dev, libpq-dev)
@@ -211,6 +213,9 @@ let package = Package(
                 "PayFlowRedis",
                 // The dashboard's detection scores are the scoring reports.
                 "PayFlowScoring",
+                // The dashboard's controls reach the generator's API through this process.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -345,6 +350,7 @@ let package = Package(
             name: "PayFlowGeneratorTests",
             dependencies: [
                 "PayFlowGenerator",
+                "PayFlowScoring",
                 "PayFlowRuntime",
                 "PayFlowDomain",
                 "PayFlowRedis",
@@ -360,6 +366,9 @@ let package = Package(
                 "PayFlowGeneratorAPI",
                 "PayFlowGenerator",
                 "PayFlowDomain",
+                "PayFlowRuntime",
+                "PayFlowRedis",
+                "PayFlowTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
@@ -397,6 +406,8 @@ let package = Package(
             name: "PayFlowNotificationTests",
             dependencies: [
                 "PayFlowNotification",
+                // Its figures as analytics reads them (GET /v1/stats/notifications).
+                "PayFlowAnalytics",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",
@@ -414,6 +425,7 @@ let package = Package(
             dependencies: [
                 "PayFlowAnalytics",
                 "PayFlowAnalyticsAPI",
+                "PayFlowScoring",
                 "PayFlowDomain",
                 "PayFlowRuntime",
                 "PayFlowRedis",
@@ -484,6 +496,9 @@ let package = Package(
                 "PayFlowPostgres",
                 "PayFlowRuntime",
                 "PayFlowTestSupport",
+                // Drives headless Chromium over the DevTools protocol (DashboardControlsProcessTests).
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

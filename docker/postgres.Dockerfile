@@ -1,7 +1,7 @@
 # PostgreSQL 15 from Debian's packages, for `make test-compose` where no image
 # registry is reachable; users run the official image (POSTGRES_IMAGE, default
 # postgres:16). postgres-entrypoint.sh does the part of the official image's
-# entrypoint compose.yaml relies on: POSTGRES_USER, POSTGRES_DB and
+# entrypoint compose.yaml relies on: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB and
 # POSTGRES_HOST_AUTH_METHOD on first start, data in /var/lib/postgresql/data.
 ARG BASE_IMAGE=payflow-test/debian:bookworm
 FROM ${BASE_IMAGE}

@@ -7,7 +7,11 @@
 - every ${VAR} that compose.yaml interpolates is documented in .env.example;
 - depends_on targets exist; service_healthy targets have a healthcheck;
   service_completed_successfully targets are one-shot (no restart policy);
-- files bind-mounted from the repository exist;
+- files bind-mounted from the repository exist; those under var/compose/ (the
+  generated passwords, absent from a fresh clone) are files scripts/compose-secrets
+  writes, as is every env file named there; each payflow service reads its own
+  var/compose/<subcommand>.env (its Redis user and PostgreSQL role), last, so
+  that it wins, and `migrate` the owner's;
 - every service of the payflow image has an env_file (the settings of .env);
 - each payflow service's healthcheck calls its own HTTP_PORT on a path the
   binary serves, and its published container port is that HTTP_PORT;
@@ -22,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 try:
@@ -126,6 +131,7 @@ def runs_payflow_image(service: dict) -> bool:
 
 
 def check_services(services: dict, subcommands: set[str], source: str) -> None:
+    secrets = generated_secrets()
     for name, service in services.items():
         if not isinstance(service, dict):
             error(f"service {name}: not a mapping")
@@ -148,7 +154,8 @@ def check_services(services: dict, subcommands: set[str], source: str) -> None:
             error(f"service {name}: runs payflow without env_file, so the settings of .env do not reach it")
 
         check_depends_on(name, service, services)
-        check_mounts(name, service)
+        check_mounts(name, service, secrets)
+        check_credentials(name, service, secrets)
         check_healthcheck(name, service)
         check_ports(name, service)
 
@@ -256,13 +263,59 @@ def check_depends_on(name: str, service: dict, services: dict) -> None:
                 error(f"service {name}: waits for {target} to complete, but {target} restarts ({restart})")
 
 
-def check_mounts(name: str, service: dict) -> None:
+SECRETS_DIR = "var/compose/"
+
+
+def generated_secrets() -> set[str]:
+    """The names scripts/compose-secrets writes, rendered into a temporary directory."""
+    with tempfile.TemporaryDirectory() as directory:
+        result = subprocess.run(["bash", str(ROOT / "scripts" / "compose-secrets"), directory],
+                                capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            error(f"scripts/compose-secrets failed: {result.stderr.strip()}")
+        return set(os.listdir(directory))
+
+
+def secret_name(path: str) -> str | None:
+    """`users.acl` for ./var/compose/users.acl; None outside var/compose/."""
+    path = path.removeprefix("./")
+    return path[len(SECRETS_DIR):] if path.startswith(SECRETS_DIR) else None
+
+
+def check_mounts(name: str, service: dict, secrets: set[str]) -> None:
     for volume in service.get("volumes") or []:
         source = volume.get("source") if isinstance(volume, dict) else str(volume).split(":")[0]
-        if source and source.startswith((".", "/")) and "$" not in source:
+        if source and secret_name(source) is not None:
+            if secret_name(source) not in secrets:
+                error(f"service {name}: mounts {source}, which scripts/compose-secrets does not write")
+        elif source and source.startswith((".", "/")) and "$" not in source:
             path = (ROOT / source) if source.startswith(".") else Path(source)
             if source.startswith(".") and not path.exists():
                 error(f"service {name}: mounts {source}, which does not exist in the repository")
+
+
+def env_files(service: dict) -> list[str]:
+    value = service.get("env_file") or []
+    return [str(item.get("path") if isinstance(item, dict) else item) for item in ([value] if isinstance(value, (str, dict)) else value)]
+
+
+def check_credentials(name: str, service: dict, secrets: set[str]) -> None:
+    """Every env file under var/compose/ is generated; a payflow service's last one is its own."""
+    files = env_files(service)
+    for path in files:
+        if secret_name(path) is not None and secret_name(path) not in secrets:
+            error(f"service {name}: env_file {path}, which scripts/compose-secrets does not write")
+    if not runs_payflow_image(service):
+        return
+    words = [Path(word).name for word in command_words(service.get("command"))]
+    subcommand = words[words.index("payflow") + 1] if "payflow" in words and words.index("payflow") + 1 < len(words) else None
+    own = "owner.env" if subcommand == "migrate" else f"{subcommand}.env"
+    if not files or secret_name(files[-1]) != own:
+        error(f"service {name}: its last env_file must be {SECRETS_DIR}{own} (its own Redis user and PostgreSQL role), got {files}")
+    environment = service.get("environment") or {}
+    for variable in ("REDIS_URL", "DATABASE_URL"):
+        if isinstance(environment, dict) and variable in environment:
+            error(f"service {name}: sets {variable} in environment:, which would win over its credentials in {SECRETS_DIR}{own}")
 
 
 def check_healthcheck(name: str, service: dict) -> None:

@@ -88,6 +88,10 @@ public struct FactRecorder: Sendable {
             PostgresArrayLiteral.text(mismatches.map { $0.1.detectedAt.description }),
             PostgresArrayLiteral.text(mismatches.map { $0.0.stream }),
             PostgresArrayLiteral.text(mismatches.map { $0.0.id.description }),
+
+            // Empty for the types without one; the statement reads '' as none.
+            PostgresArrayLiteral.text(events.map { $0.1.details.merchant ?? "" }),
+            PostgresArrayLiteral.text(events.map { $0.1.details.country ?? "" }),
         ]
         let result = try await self.database.query(Self.recordStatement, parameters)
         guard let row = result.first else { return Recorded() }
@@ -108,17 +112,27 @@ public struct FactRecorder: Sendable {
     /// entry id), $9–$17 alerts (alert id, event id, account, rule, severity,
     /// reason, detected_at, stream, entry id), $18–$25 mismatches (mismatch
     /// id, kind, transaction id, expected, actual, detected_at, stream, entry
-    /// id). Returns one row: the facts inserted per kind.
+    /// id), $26–$27 the events' merchant and country ('' for none). Returns
+    /// one row: the facts inserted per kind.
     ///
     /// `DISTINCT ON` keeps one row per id within the batch (the same event in
     /// two entries read together); the fact insert then drops the ids already
     /// recorded. Blocked status is "latest occurred_at wins": the upsert only
     /// overwrites an older change, so arrival order does not matter.
+    ///
+    /// Breakdowns (db/0016): the new events with a merchant or a country and
+    /// the new alerts meet in one upsert of `analytics_breakdown_links` per
+    /// event id. What it returns is the row after this statement; with what
+    /// this batch brought (`link_batch`) that tells what is new for the
+    /// breakdown: the event itself (when it is in `new_events`), and the
+    /// alerts that now have both an event and a count. Whichever of event and
+    /// alert commits second adds the alert, so it is counted once.
     static let recordStatement = """
         WITH event_batch AS (
             SELECT DISTINCT ON (event_id) *
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[])
-                AS b (event_id, type, account, amount, currency, occurred_at, stream, entry_id)
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[],
+                        $26::text[], $27::text[])
+                AS b (event_id, type, account, amount, currency, occurred_at, stream, entry_id, merchant, country)
             ORDER BY event_id, entry_id
         ),
         new_events AS (
@@ -126,6 +140,12 @@ public struct FactRecorder: Sendable {
             SELECT event_id, type, account, amount, currency, occurred_at, stream, entry_id FROM event_batch ORDER BY event_id
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id, type, account, amount, currency, occurred_at
+        ),
+        new_event_places AS (
+            SELECT n.event_id::text AS event_id, n.type, nullif(b.merchant, '') AS merchant, nullif(b.country, '') AS country,
+                   n.currency, n.amount
+            FROM new_events n JOIN event_batch b USING (event_id)
+            WHERE b.merchant <> '' OR b.country <> ''
         ),
         event_minutes AS (
             INSERT INTO analytics_event_minutes AS t (minute, type, currency, event_count, amount_sum, amount_min, amount_max)
@@ -164,7 +184,7 @@ public struct FactRecorder: Sendable {
             INSERT INTO analytics_alerts (alert_id, event_id, account, rule, severity, reason, detected_at, stream, entry_id)
             SELECT alert_id, event_id, account, rule, severity, reason, detected_at, stream, entry_id FROM alert_batch ORDER BY alert_id
             ON CONFLICT (alert_id) DO NOTHING
-            RETURNING rule, detected_at
+            RETURNING rule, detected_at, event_id
         ),
         alert_minutes AS (
             INSERT INTO analytics_alert_minutes AS t (minute, rule, alert_count)
@@ -187,6 +207,62 @@ public struct FactRecorder: Sendable {
             INSERT INTO analytics_mismatch_minutes AS t (minute, kind, mismatch_count)
             SELECT \(utcMinute("detected_at")), kind, count(*) FROM new_mismatches GROUP BY 1, 2 ORDER BY 1, 2
             ON CONFLICT (minute, kind) DO UPDATE SET mismatch_count = t.mismatch_count + excluded.mismatch_count
+        ),
+        link_batch AS (
+            SELECT event_id, bool_or(has_event) AS has_event, max(type) AS type, max(merchant) AS merchant,
+                   max(country) AS country, max(currency) AS currency, max(amount) AS amount, sum(alerts)::integer AS alerts
+            FROM (
+                SELECT event_id, true AS has_event, type, merchant, country, currency, amount, 0 AS alerts FROM new_event_places
+                UNION ALL
+                SELECT lower(event_id), false, NULL, NULL, NULL, NULL, NULL, 1 FROM new_alerts
+            ) l
+            GROUP BY event_id
+        ),
+        links AS (
+            INSERT INTO analytics_breakdown_links AS t (event_id, has_event, type, merchant, country, currency, amount, alerts)
+            SELECT event_id, has_event, type, merchant, country, currency, amount, alerts FROM link_batch ORDER BY event_id
+            ON CONFLICT (event_id) DO UPDATE SET
+                has_event = t.has_event OR excluded.has_event,
+                type = coalesce(t.type, excluded.type),
+                merchant = coalesce(t.merchant, excluded.merchant),
+                country = coalesce(t.country, excluded.country),
+                currency = coalesce(t.currency, excluded.currency),
+                amount = coalesce(t.amount, excluded.amount),
+                alerts = t.alerts + excluded.alerts
+            RETURNING event_id, has_event, type, merchant, country, currency, amount, alerts
+        ),
+        link_changes AS (
+            -- b.has_event: the event is new in this statement (so it was not there before);
+            -- l.alerts - b.alerts: the alerts the row had before this statement.
+            SELECT l.merchant, l.country, l.currency,
+                   CASE WHEN b.has_event AND l.type = 'payment' THEN 1 ELSE 0 END AS payments,
+                   CASE WHEN b.has_event AND l.type = 'refund' THEN 1 ELSE 0 END AS refunds,
+                   CASE WHEN b.has_event AND l.type = 'payment' THEN l.amount ELSE 0 END AS payment_sum,
+                   CASE WHEN b.has_event AND l.type = 'refund' THEN l.amount ELSE 0 END AS refund_sum,
+                   CASE WHEN NOT l.has_event THEN 0 WHEN b.has_event THEN l.alerts ELSE b.alerts END AS alerts,
+                   CASE WHEN NOT l.has_event OR l.alerts = 0 THEN 0
+                        WHEN b.has_event OR l.alerts = b.alerts THEN 1 ELSE 0 END AS flagged
+            FROM links l JOIN link_batch b USING (event_id)
+            WHERE l.has_event
+        ),
+        breakdown AS (
+            INSERT INTO analytics_breakdown AS t (dimension, key, currency, payments, refunds, payment_sum, refund_sum, alerts, flagged)
+            SELECT dimension, key, currency, sum(payments), sum(refunds), sum(payment_sum), sum(refund_sum), sum(alerts), sum(flagged)
+            FROM (
+                SELECT 'merchant' AS dimension, merchant AS key, currency, payments, refunds, payment_sum, refund_sum, alerts, flagged
+                FROM link_changes WHERE merchant IS NOT NULL
+                UNION ALL
+                SELECT 'country', country, currency, payments, refunds, payment_sum, refund_sum, alerts, flagged
+                FROM link_changes WHERE country IS NOT NULL
+            ) c
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (dimension, key, currency) DO UPDATE SET
+                payments = t.payments + excluded.payments,
+                refunds = t.refunds + excluded.refunds,
+                payment_sum = t.payment_sum + excluded.payment_sum,
+                refund_sum = t.refund_sum + excluded.refund_sum,
+                alerts = t.alerts + excluded.alerts,
+                flagged = t.flagged + excluded.flagged
         )
         SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_alerts), (SELECT count(*) FROM new_mismatches)
         """

@@ -19,6 +19,9 @@ public struct AnalyticsAPI: Sendable {
     let queries: AnalyticsQueries
     let platform: PlatformSources?
     let logger: Logger
+    /// The dashboard's live updates; nil without platform sources.
+    let feed: DashboardFeed?
+    let generatorProxy: GeneratorProxy?
 
     /// Where SwiftPM puts this target's resources (openapi.json).
     static let bundleName = "payflow_PayFlowAnalyticsAPI"
@@ -42,23 +45,65 @@ public struct AnalyticsAPI: Sendable {
     ///     the consumer's), so API calls and batches never wait on each other.
     ///   - platform: For `/v1/stats/groups` and `/v1/stats/detection`; without
     ///     it they answer 503.
+    ///   - generatorURL: Where `/generator/...` is passed through to (the
+    ///     dashboard's controls); nil: no pass-through.
     ///   - logger: Where unexpected failures are reported.
-    public init(queries: AnalyticsQueries, platform: PlatformSources? = nil, logger: Logger) {
+    public init(queries: AnalyticsQueries, platform: PlatformSources? = nil, generatorURL: String? = nil, logger: Logger) {
         self.queries = queries
         self.platform = platform
         self.logger = logger
+        let handler = AnalyticsAPIHandler(queries: queries, platform: platform)
+        self.feed = platform.map { DashboardFeed(handler: handler, platform: $0, logger: logger) }
+        self.generatorProxy = generatorURL.map { GeneratorProxy(base: $0, client: GeneratorProxy.makeClient(), logger: logger) }
     }
 
-    /// Adds `GET /openapi.json`, `GET /dashboard` and the `/v1/stats` endpoints to `router`.
+    /// Releases the pass-through's HTTP client; after the server has stopped.
+    public func close() async {
+        try? await self.generatorProxy?.client.shutdown()
+    }
+
+    /// The producer of the dashboard's live updates, for the process to run
+    /// among its workers; nil without platform sources.
+    public var dashboardFeed: DashboardFeed? {
+        self.feed
+    }
+
+    /// Adds `GET /openapi.json`, the dashboard (`/` and `/dashboard`, its
+    /// event stream `/dashboard/events`), the pass-through `/generator/...`
+    /// and the `/v1/stats` endpoints to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) throws {
         router.addOpenAPIDocument(bundleName: Self.bundleName, logger: self.logger)
-        router.get("/dashboard") { _, _ -> Response in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: DashboardPage.html))
-            )
+        // At `/` too: a new user opens the port and expects the page there.
+        for path in ["/", "/dashboard"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: DashboardPage.html))
+                )
+            }
         }
+        if let feed = self.feed {
+            router.get("/dashboard/events") { _, _ -> Response in
+                guard let subscription = feed.subscribe() else {
+                    throw HTTPError(.serviceUnavailable, message: "too many dashboards open (\(DashboardFeed.maxSubscribers)); close one")
+                }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                    body: ResponseBody { writer in
+                        // A page that went away fails the next write (two
+                        // seconds at most): its stream is dropped then.
+                        defer { feed.unsubscribe(subscription.id) }
+                        for await message in subscription.messages {
+                            try await writer.write(message)
+                        }
+                        try await writer.finish(nil)
+                    }
+                )
+            }
+        }
+        self.generatorProxy?.register(on: router)
         let handler = AnalyticsAPIHandler(queries: self.queries, platform: self.platform)
         try handler.registerHandlers(
             on: router,

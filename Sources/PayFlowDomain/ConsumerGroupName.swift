@@ -19,7 +19,7 @@ public struct ConsumerGroupName: Sendable, Hashable, CustomStringConvertible {
     public var description: String { self.name }
 
     public static let antiFraud = ConsumerGroupName(name: "anti-fraud", streams: [StreamNames.events])
-    public static let notification = ConsumerGroupName(name: "notification", streams: [StreamNames.events, StreamNames.alerts])
+    public static let notification = ConsumerGroupName(name: "notification", streams: StreamNames.business)
     public static let reconciliation = ConsumerGroupName(name: "reconciliation", streams: [StreamNames.events])
     public static let analytics = ConsumerGroupName(name: "analytics", streams: StreamNames.business)
     public static let auditLog = ConsumerGroupName(name: "audit-log", streams: StreamNames.business)

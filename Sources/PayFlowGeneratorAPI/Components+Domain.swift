@@ -42,6 +42,25 @@ extension GeneratorConfiguration {
             startTime = timestamp
         }
 
+        var fraudWeights: [FraudPattern: Double]?
+        if let weights = body.fraudWeights {
+            let given: [(FraudPattern, Double?)] = [
+                (.velocityBurst, weights.velocityBurst), (.cardTesting, weights.cardTesting), (.amountSpike, weights.amountSpike),
+                (.impossibleTravel, weights.impossibleTravel), (.blockedAccountActivity, weights.blockedAccountActivity),
+                (.refundAbuse, weights.refundAbuse), (.topupDrain, weights.topupDrain),
+            ]
+            fraudWeights = Dictionary(uniqueKeysWithValues: given.compactMap { pattern, weight in weight.map { (pattern, $0) } })
+        }
+        var inconsistencyWeights: [MismatchKind: Double]?
+        if let weights = body.inconsistencyWeights {
+            let given: [(MismatchKind, Double?)] = [
+                (.amountMismatch, weights.amountMismatch), (.currencyMismatch, weights.currencyMismatch),
+                (.missingInReference, weights.missingInReference), (.missingInStream, weights.missingInStream),
+                (.duplicateEvent, weights.duplicateEvent),
+            ]
+            inconsistencyWeights = Dictionary(uniqueKeysWithValues: given.compactMap { kind, weight in weight.map { (kind, $0) } })
+        }
+
         self.init(
             eventsPerSecond: body.eventsPerSecond,
             totalEvents: body.totalEvents,
@@ -53,8 +72,40 @@ extension GeneratorConfiguration {
             seed: body.seed,
             currencies: currencies,
             startTime: startTime,
-            profile: body.profile.map { $0 == .clean ? TrafficProfile.clean : .realistic } ?? .realistic
+            profile: body.profile.map { $0 == .clean ? TrafficProfile.clean : .realistic } ?? .realistic,
+            loadProfile: body.loadProfile.map(LoadProfile.init),
+            fraudWeights: fraudWeights,
+            inconsistencyWeights: inconsistencyWeights
         )
+    }
+}
+
+extension LoadProfile {
+    init(_ body: Components.Schemas.LoadProfile) {
+        switch body {
+        case .constant: self = .constant
+        case .ramp(let ramp):
+            self = .ramp(from: ramp.fromEventsPerSecond, to: ramp.toEventsPerSecond, durationSeconds: ramp.durationSeconds)
+        case .burst(let burst):
+            self = .burst(factor: burst.factor, burstSeconds: burst.burstSeconds, periodSeconds: burst.periodSeconds)
+        case .daily(let daily):
+            self = .daily(periodSeconds: daily.periodSeconds, startHour: daily.startHour ?? 0)
+        }
+    }
+}
+
+extension Components.Schemas.LoadProfile {
+    init(_ profile: LoadProfile) {
+        switch profile {
+        case .constant:
+            self = .constant(.init(kind: .constant))
+        case .ramp(let from, let to, let duration):
+            self = .ramp(.init(kind: .ramp, fromEventsPerSecond: from, toEventsPerSecond: to, durationSeconds: duration))
+        case .burst(let factor, let burstSeconds, let periodSeconds):
+            self = .burst(.init(kind: .burst, factor: factor, burstSeconds: burstSeconds, periodSeconds: periodSeconds))
+        case .daily(let periodSeconds, let startHour):
+            self = .daily(.init(kind: .daily, periodSeconds: periodSeconds, startHour: startHour))
+        }
     }
 }
 
@@ -66,6 +117,7 @@ extension Components.Schemas.GeneratorConfiguration {
             eventsPerSecond: configuration.eventsPerSecond,
             totalEvents: configuration.totalEvents,
             durationSeconds: configuration.durationSeconds,
+            loadProfile: configuration.loadProfile.map(Components.Schemas.LoadProfile.init),
             mix: Components.Schemas.EventMix(
                 payment: configuration.mix[.payment],
                 refund: configuration.mix[.refund],
@@ -76,6 +128,20 @@ extension Components.Schemas.GeneratorConfiguration {
             accounts: configuration.accounts,
             fraudRate: configuration.fraudRate,
             inconsistencyRate: configuration.inconsistencyRate,
+            fraudWeights: configuration.fraudWeights.map { weights in
+                Components.Schemas.FraudWeights(
+                    velocityBurst: weights[.velocityBurst], cardTesting: weights[.cardTesting], amountSpike: weights[.amountSpike],
+                    impossibleTravel: weights[.impossibleTravel], blockedAccountActivity: weights[.blockedAccountActivity],
+                    refundAbuse: weights[.refundAbuse], topupDrain: weights[.topupDrain]
+                )
+            },
+            inconsistencyWeights: configuration.inconsistencyWeights.map { weights in
+                Components.Schemas.InconsistencyWeights(
+                    amountMismatch: weights[.amountMismatch], currencyMismatch: weights[.currencyMismatch],
+                    missingInReference: weights[.missingInReference], missingInStream: weights[.missingInStream],
+                    duplicateEvent: weights[.duplicateEvent]
+                )
+            },
             seed: configuration.seed,
             currencies: try configuration.currencies.map { currency throws(UnmappedValue) in try .init(currency) },
             startTime: configuration.startTime?.description,
@@ -89,6 +155,7 @@ extension Components.Schemas.GeneratorStatus {
         let state: StatePayload =
             switch status.state {
             case .stopped: .stopped
+            case .stopping: .stopping
             case .running: .running
             case .pausedForLag: .pausedForLag
             }
@@ -108,7 +175,10 @@ extension Components.Schemas.GeneratorStatus {
             maxLag: status.maxLag,
             world: status.world,
             accountPrefix: status.accountPrefix,
-            run: status.run
+            run: status.run,
+            currentRate: status.currentRate,
+            loadProfileElapsedSeconds: status.loadProfileElapsedSeconds,
+            configurationChanges: status.configurationChanges
         )
     }
 }

@@ -4,6 +4,7 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 import PayFlowGenerator
 import PayFlowHTTP
+import PayFlowRuntime
 
 /// The generator's REST API, for the `payflow generator` command to put on
 /// the router of `OperationsServer.makeRouter(registry:)`, so that one port
@@ -21,12 +22,15 @@ public struct GeneratorAPI: Sendable {
     static let bundleName = "payflow_PayFlowGeneratorAPI"
 
     let control: any GeneratorControl
+    let deadLetters: DeadLetterStreams?
     let adminToken: String?
     let requiresToken: Bool
     let logger: Logger
 
     /// - Parameters:
     ///   - control: The generator the endpoints drive.
+    ///   - deadLetters: The dead-letter streams `/v1/dead-letters` shows and
+    ///     replays; nil answers those endpoints 503.
     ///   - adminToken: When set (from `ADMIN_TOKEN`), every PUT and POST needs
     ///     `Authorization: Bearer <adminToken>`; GETs stay open. An empty
     ///     string counts as unset, so `ADMIN_TOKEN=` cannot mean "the empty
@@ -35,8 +39,11 @@ public struct GeneratorAPI: Sendable {
     ///     (what the `payflow generator` process does) instead of leaving them
     ///     open (what in-process tests of the endpoints want).
     ///   - logger: Where unexpected failures are reported.
-    public init(control: any GeneratorControl, adminToken: String?, requiresToken: Bool = false, logger: Logger) {
+    public init(
+        control: any GeneratorControl, deadLetters: DeadLetterStreams? = nil, adminToken: String?, requiresToken: Bool = false, logger: Logger
+    ) {
         self.control = control
+        self.deadLetters = deadLetters
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         self.requiresToken = requiresToken
         self.logger = logger
@@ -54,7 +61,7 @@ public struct GeneratorAPI: Sendable {
             group.add(middleware: AdminTokenMiddleware<Context>(token: self.adminToken))
         }
         group.add(middleware: RequestBodyLimitMiddleware<Context>(maxBytes: Self.maxRequestBodyBytes))
-        let handler = GeneratorAPIHandler(control: self.control, logger: self.logger)
+        let handler = GeneratorAPIHandler(control: self.control, deadLetters: self.deadLetters, logger: self.logger)
         try handler.registerHandlers(on: group, middlewares: [APIErrorMiddleware(reading: .jsonBody, logger: self.logger)])
     }
 }

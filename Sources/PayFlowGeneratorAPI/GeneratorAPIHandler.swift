@@ -1,6 +1,9 @@
+import Foundation
 import Logging
 import PayFlowDomain
 import PayFlowGenerator
+import PayFlowRedis
+import PayFlowRuntime
 
 /// The generated `APIProtocol`: each method turns a decoded request into a
 /// `GeneratorControl` call and its outcome into a documented response.
@@ -9,6 +12,8 @@ import PayFlowGenerator
 /// the only throws left are bugs, answered 500 by `APIErrorMiddleware`.
 struct GeneratorAPIHandler: APIProtocol {
     let control: any GeneratorControl
+    /// nil in a process without Redis (the in-memory API tests): 503.
+    let deadLetters: DeadLetterStreams?
     let logger: Logger
 
     // MARK: - Generator
@@ -25,7 +30,12 @@ struct GeneratorAPIHandler: APIProtocol {
         do {
             try await self.control.configure(try GeneratorConfiguration(body))
         } catch {
-            return .unprocessableContent(.init(body: .json(.init(message: error.description))))
+            let body = Components.Schemas._Error(message: error.description)
+            switch error.reason {
+            case .outOfRange: return .unprocessableContent(.init(body: .json(body)))
+            case .doesNotFit: return .badRequest(.init(body: .json(body)))
+            case .changesRunningWorld: return .conflict(.init(body: .json(body)))
+            }
         }
         return .ok(.init(body: .json(try await self.currentStatus())))
     }
@@ -101,9 +111,24 @@ struct GeneratorAPIHandler: APIProtocol {
         } catch {
             return .unprocessableContent(.init(body: .json(.init(message: error.description))))
         }
+        var label: EventLabel?
+        if let given = body.label {
+            do {
+                var incident: UUID?
+                if let text = given.incidentId {
+                    guard let parsed = UUID(uuidString: text) else {
+                        throw GeneratorControlError.invalidParameter("label.incident_id: '\(text)' is not a UUID")
+                    }
+                    incident = parsed
+                }
+                label = try EventLabel(category: given.category.rawValue, name: given.name, incidentID: incident)
+            } catch {
+                return .unprocessableContent(.init(body: .json(.init(message: "\(error)"))))
+            }
+        }
         let entryID: String
         do {
-            entryID = try await self.control.inject(event)
+            entryID = try await self.control.inject(event, label: label)
         } catch {
             let body = Components.Schemas._Error(message: error.description)
             switch error {
@@ -112,5 +137,48 @@ struct GeneratorAPIHandler: APIProtocol {
             }
         }
         return .created(.init(body: .json(.init(entryId: entryID, event: try Components.Schemas.PaymentEvent(event)))))
+    }
+
+    // MARK: - Dead letters
+
+    func listDeadLetters(_ input: Operations.ListDeadLetters.Input) async throws -> Operations.ListDeadLetters.Output {
+        guard let deadLetters = self.deadLetters else {
+            return .serviceUnavailable(.init(body: .json(.init(message: "this process has no Redis to read dead letters from"))))
+        }
+        do {
+            let summaries = try await deadLetters.summaries()
+            return .ok(.init(body: .json(.init(deadLetters: summaries.map {
+                Components.Schemas.DeadLetterStream(group: $0.group, stream: $0.stream, length: $0.length)
+            }))))
+        } catch {
+            return .serviceUnavailable(.init(body: .json(.init(message: error.description))))
+        }
+    }
+
+    func replayDeadLetters(_ input: Operations.ReplayDeadLetters.Input) async throws -> Operations.ReplayDeadLetters.Output {
+        guard let deadLetters = self.deadLetters else {
+            return .serviceUnavailable(.init(body: .json(.init(message: "this process has no Redis to replay dead letters with"))))
+        }
+        var ids: [StreamEntryID]?
+        if case .json(let body) = input.body, let given = body.ids {
+            var parsed: [StreamEntryID] = []
+            for text in given {
+                guard let id = StreamEntryID(text) else {
+                    return .unprocessableContent(.init(body: .json(.init(message: "ids: '\(text)' is not a stream entry id (<ms>-<seq>)"))))
+                }
+                parsed.append(id)
+            }
+            ids = parsed
+        }
+        do {
+            let replayed = try await deadLetters.replay(group: input.path.group, ids: ids)
+            return .ok(.init(body: .json(.init(replayed: replayed))))
+        } catch {
+            let body = Components.Schemas._Error(message: error.description)
+            switch error {
+            case .unknownGroup: return .notFound(.init(body: .json(body)))
+            case .unavailable: return .serviceUnavailable(.init(body: .json(body)))
+            }
+        }
     }
 }

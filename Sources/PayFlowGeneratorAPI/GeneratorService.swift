@@ -35,7 +35,14 @@ public enum GeneratorService {
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         let generator = Generator(configuration: configuration, settings: settings, logger: context.logger)
-        try GeneratorAPI(control: generator, adminToken: adminToken, requiresToken: true, logger: context.logger).register(on: application.router)
+        // The platform's groups: the ones `payflow streams` lists and whose
+        // DLQs the audit log reads. Replayed with the generator's Redis user,
+        // whose ACL allows exactly this (redis/users.acl).
+        let deadLetters = DeadLetterStreams(
+            groups: ConsumerGroupName.platform.map(\.name), redis: settings.redis, logger: context.logger
+        )
+        try GeneratorAPI(control: generator, deadLetters: deadLetters, adminToken: adminToken, requiresToken: true, logger: context.logger)
+            .register(on: application.router)
         if start {
             try await generator.start()
         }

@@ -6,9 +6,9 @@ import PayFlowRedis
 import PayFlowRuntime
 
 /// The `notification` group's handler: one message per event (to the account
-/// holder) and per alert (to operations), delivered on one channel and
-/// recorded in `notifications`, so a redelivered entry is not notified twice
-/// once a delivery succeeded.
+/// holder), per alert and per mismatch (to operations), delivered on one
+/// channel and recorded in `notifications`, so a redelivered entry is not
+/// notified twice once a delivery succeeded.
 ///
 /// Per batch:
 /// 1. render every entry; entries with the same notification id (the same
@@ -37,6 +37,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
     /// The streams the group reads; tests pass names of their own.
     private let eventsStream: String
     private let alertsStream: String
+    private let mismatchesStream: String
 
     public init(
         database: PostgresConnection,
@@ -44,7 +45,8 @@ public struct NotificationHandler: ConsumerGroupHandler {
         templates: NotificationTemplates,
         concurrency: Int = 16,
         eventsStream: String = StreamNames.events,
-        alertsStream: String = StreamNames.alerts
+        alertsStream: String = StreamNames.alerts,
+        mismatchesStream: String = StreamNames.mismatches
     ) {
         self.store = NotificationStore(database: database)
         self.channel = channel
@@ -52,6 +54,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
         self.concurrency = max(1, concurrency)
         self.eventsStream = eventsStream
         self.alertsStream = alertsStream
+        self.mismatchesStream = mismatchesStream
     }
 
     /// Strict decoding by stream: an entry that does not parse is dead-lettered
@@ -64,6 +67,14 @@ public struct NotificationHandler: ConsumerGroupHandler {
                 throw EventDecodingError(field: "event_id", problem: .invalidValue("'\(alert.eventID)' is not a UUID"))
             }
             return .alert(alert)
+        }
+        if entry.stream == self.mismatchesStream {
+            let mismatch = try MismatchNotice(fields: entry.fields)
+            // The row's event_id (the transaction) is a uuid, as for alerts.
+            guard UUID(uuidString: mismatch.transactionID) != nil else {
+                throw EventDecodingError(field: "transaction_id", problem: .invalidValue("'\(mismatch.transactionID)' is not a UUID"))
+            }
+            return .mismatch(mismatch)
         }
         if entry.stream == self.eventsStream {
             return .event(try PaymentEvent(fields: entry.fields))

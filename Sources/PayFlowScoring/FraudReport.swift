@@ -69,8 +69,7 @@ public struct FraudReport: Sendable, Equatable {
     /// an event without a ledger row (an injected `missing_in_reference`, an
     /// event injected through the API) counts over all runs only.
     public static func load(from database: PostgresConnection, run: Int? = nil) async throws -> FraudReport {
-        // Integers only ever: the run is an Int, not text.
-        let alerts = run.map { "(SELECT * FROM fraud_alerts WHERE event_id IN (SELECT transaction_id FROM reference_transactions WHERE run_id = \($0)))" } ?? "fraud_alerts"
+        let alerts = Self.alertsSource(run: run)
         let labels = run.map { "(SELECT * FROM generator_ground_truth WHERE run_id = \($0))" } ?? "generator_ground_truth"
         let rules = try await database.query(
             """
@@ -88,15 +87,7 @@ public struct FraudReport: Sendable, Equatable {
                 labelledEvents: try row.decode("labelled", as: Int.self)
             )
         }
-        let overall = try await database.query(
-            """
-            SELECT count(DISTINCT a.event_id) AS alerted,
-                   count(DISTINCT a.event_id) FILTER (WHERE EXISTS (
-                       SELECT 1 FROM generator_ground_truth g WHERE g.category = 'fraud' AND g.transaction_id = a.event_id
-                   )) AS labelled
-            FROM \(alerts) a
-            """
-        ).rows[0]
+        let overall = try await Self.precisionCounts(from: database, run: run)
         let scenarioSQL = """
             SELECT g.name AS scenario,
                    count(DISTINCT g.incident_id) AS incidents,
@@ -140,13 +131,37 @@ public struct FraudReport: Sendable, Equatable {
             run: run,
             rules: rules,
             scenarios: scenarios,
-            alertedEvents: try overall.decode("alerted", as: Int.self),
-            labelledAlertedEvents: try overall.decode("labelled", as: Int.self),
+            alertedEvents: overall.alertedEvents,
+            labelledAlertedEvents: overall.labelledAlertedEvents,
             incidents: try totals.decode("incidents", as: Int.self),
             detectedIncidents: try totals.decode("detected", as: Int.self),
             fraudEvents: try totals.decode("events", as: Int.self),
             alertedFraudEvents: try totals.decode("alerted", as: Int.self)
         )
+    }
+
+    /// The overall precision's two counts alone (alerted events, and those
+    /// labelled fraud), for `run` or every run: what analytics' precision
+    /// gauge reads every few seconds, without the per-scenario queries. The
+    /// same statement as ``load(from:run:)``'s, so the two cannot disagree.
+    public static func precisionCounts(from database: PostgresConnection, run: Int? = nil) async throws -> (alertedEvents: Int, labelledAlertedEvents: Int) {
+        let alerts = Self.alertsSource(run: run)
+        let row = try await database.query(
+            """
+            SELECT count(DISTINCT a.event_id) AS alerted,
+                   count(DISTINCT a.event_id) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM generator_ground_truth g WHERE g.category = 'fraud' AND g.transaction_id = a.event_id
+                   )) AS labelled
+            FROM \(alerts) a
+            """
+        ).rows[0]
+        return (try row.decode("alerted", as: Int.self), try row.decode("labelled", as: Int.self))
+    }
+
+    /// The alerts scored: all of them, or those on the ledger rows of `run`.
+    /// Integers only ever: the run is an Int, not text.
+    static func alertsSource(run: Int?) -> String {
+        run.map { "(SELECT * FROM fraud_alerts WHERE event_id IN (SELECT transaction_id FROM reference_transactions WHERE run_id = \($0)))" } ?? "fraud_alerts"
     }
 
     /// SQL that turns an alert's rule name into the scenario name of its

@@ -169,6 +169,10 @@ struct AnalyticsAPITests {
         ("/v1/stats/mismatches?limit=ten", "limit: must be an integer"),
         ("/v1/stats/accounts/top?limit=101", "limit: must be between 1 and 100"),
         ("/v1/stats/accounts/top?currency=XXX", "currency:"),
+        ("/v1/stats/breakdown?by=city", "by:"),
+        ("/v1/stats/breakdown", "Missing required query parameter named: by"),
+        ("/v1/stats/breakdown?by=merchant&limit=0", "limit: must be between 1 and 100"),
+        ("/v1/stats/breakdown?by=country&limit=101", "limit: must be between 1 and 100"),
     ])
     func badParametersAre400WithAJSONError(uri: String, message: String) async throws {
         try await Fixture.with { fixture in
@@ -199,11 +203,13 @@ struct AnalyticsAPITests {
                     "/health", "/metrics", "/openapi.json", "/v1/stats/summary", "/v1/stats/timeseries",
                     "/v1/stats/alerts", "/v1/stats/mismatches", "/v1/stats/accounts/top",
                     "/v1/stats/groups", "/v1/stats/detection",
+                    "/v1/stats/breakdown", "/v1/stats/notifications",
                 ])
                 let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
                 #expect(schemas["EventType"]?["enum"] as? [String] == EventType.allCases.map(\.rawValue))
                 #expect(schemas["CurrencyCode"]?["enum"] as? [String] == Currency.all.map(\.code))
                 #expect(schemas["BucketSize"]?["enum"] as? [String] == TimeBucket.allCases.map(\.rawValue))
+                #expect(schemas["BreakdownDimension"]?["enum"] as? [String] == BreakdownDimension.allCases.map(\.rawValue))
             }
         }
     }

@@ -9,6 +9,7 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
+import Testing
 
 /// A fresh, migrated PostgreSQL database and three streams of unique names in
 /// Redis database 0 (shared with other suites, hence the names), plus helpers
@@ -85,9 +86,12 @@ struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
         }
     }
 
-    /// A handler on a connection of its own, closed after `body`.
-    func withHandler<T>(_ body: (AnalyticsHandler) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
+    /// A handler on a connection of its own, closed after `body`; connected as
+    /// the fixture's owner, or as `role` (as the process connects, so that a
+    /// missing grant fails the test).
+    func withHandler<T>(as role: ServiceRole? = nil, _ body: (AnalyticsHandler) async throws -> T) async throws -> T {
+        let url = role.map { $0.databaseURL(from: self.databaseURL) } ?? self.databaseURL
+        let connection = try await PostgresConnection.connect(url: url, logger: Self.quietLogger)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(AnalyticsHandler(database: connection, streams: self.streams)))
@@ -96,6 +100,27 @@ struct AnalyticsFixture: IntegrationFixtureWrapper, Sendable {
         }
         await connection.close()
         return try result.get()
+    }
+
+    /// Hands `messages` to `handler` in batches of `size`, in order, every
+    /// batch done; a batch that fails with a retriable PostgreSQL error (a
+    /// deadlock between two replicas) is handed over again, as the runtime
+    /// does when a handler throws, and counted in `retries`.
+    func handle(_ messages: [AnalyticsMessage], inBatchesOf size: Int, with handler: AnalyticsHandler, retries: Shared<Int>) async throws {
+        var start = 0
+        while start < messages.count {
+            let batch = self.deliveries(Array(messages[start..<min(start + size, messages.count)]), firstID: UInt64(start + 1))
+            while true {
+                do {
+                    let outcomes = try await handler.handle(batch)
+                    #expect(outcomes.values.allSatisfy { $0 == .done })
+                    break
+                } catch let error as PostgresError where error.isRetriable {
+                    retries.withLock { $0 += 1 }
+                }
+            }
+            start += size
+        }
     }
 
     var queries: AnalyticsQueries { AnalyticsQueries(database: self.database) }

@@ -156,22 +156,7 @@ struct IdempotencyTests {
                     group.addTask {
                         try await fixture.withHandler { handler in
                             // Replica 0 in order, replica 1 backwards, in batches of 100.
-                            let ordered = replica == 0 ? messages : messages.reversed()
-                            var start = 0
-                            while start < ordered.count {
-                                let batch = fixture.deliveries(Array(ordered[start..<min(start + 100, ordered.count)]), firstID: UInt64(start + 1))
-                                while true {
-                                    do {
-                                        let outcomes = try await handler.handle(batch)
-                                        #expect(outcomes.values.allSatisfy { $0 == .done })
-                                        break
-                                    } catch let error as PostgresError where error.isRetriable {
-                                        // What the runtime does when the handler throws: the same batch again.
-                                        retries.withLock { $0 += 1 }
-                                    }
-                                }
-                                start += 100
-                            }
+                            try await fixture.handle(replica == 0 ? messages : messages.reversed(), inBatchesOf: 100, with: handler, retries: retries)
                         }
                     }
                 }

@@ -19,8 +19,9 @@ import Testing
 /// - every alert on the stream is one `fraud_alerts` row and vice versa; no
 ///   provisional verdict left; the alerts are those of a fault-free run of
 ///   the same seed (``ReferenceAlerts``);
-/// - one delivered notification per event and per alert, and each of them
-///   requested at the webhook receiver;
+/// - one delivered notification per event, per alert and per mismatch, each
+///   count against its own stream, and each of them requested at the webhook
+///   receiver;
 /// - doubles counted where they would show, not where a primary key hides
 ///   them: entries on `payflow:alerts` with one `alert_id`, requests at the
 ///   webhook receiver with one `Idempotency-Key`; none, unless the case's
@@ -58,8 +59,8 @@ struct InvariantCheck {
         try await eventually("the platform to drain", timeout: timeout, every: .milliseconds(250)) {
             let groups = try await self.platform.groups()
             state.value = "groups " + groups.map { "\($0.info.name)@\($0.stream): pending \($0.info.pending) lag \(String(describing: $0.info.lag))" }.joined(separator: "; ")
-            // events: 5 groups; alerts: notification, analytics, audit-log; mismatches: analytics, audit-log.
-            guard groups.count == 10, groups.allSatisfy({ $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }) else { return false }
+            // events: 5 groups; alerts: notification, analytics, audit-log; mismatches: notification, analytics, audit-log.
+            guard groups.count == 11, groups.allSatisfy({ $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }) else { return false }
             let provisional = try await self.count("SELECT count(*) FROM fraud_provisional_verdicts")
             let unpublishedAlerts = try await self.count("SELECT count(*) FROM fraud_alerts WHERE published_at IS NULL")
             let unpublishedMismatches = try await self.count("SELECT count(*) FROM reconciliation_mismatches WHERE published_at IS NULL")
@@ -136,15 +137,33 @@ struct InvariantCheck {
         }
         print("fault check: \(generated) events, \(streamAlertIDs.count) alerts (\(alertDoubles) doubled on the stream), deliveries doubled: \(self.platform.deliveries.doubles)")
 
-        // Notifications: one delivered per event and per alert.
+        // Notifications: one delivered per event, per alert and per mismatch.
         let eventNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.events])
         #expect(eventNotifications == distinct.values.reduce(0) { $0 + $1.count }, "\(eventNotifications) event notifications", sourceLocation: sourceLocation)
         let alertNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.alerts])
         #expect(alertNotifications == streamAlertIDs.count, "\(alertNotifications) alert notifications for \(streamAlertIDs.count) alerts", sourceLocation: sourceLocation)
+        // Mismatches: the reconciliation report above proved the table exact; the
+        // stream holds each row (at least once, by its mismatch_id).
+        let streamMismatchIDs = Set(try await self.platform.redis.range(stream: StreamNames.mismatches).compactMap { $0[field: "mismatch_id"] })
+        #expect(streamMismatchIDs.count == (try await self.count("SELECT count(*) FROM reconciliation_mismatches")),
+                "\(streamMismatchIDs.count) mismatches on the stream", sourceLocation: sourceLocation)
+        #expect(!streamMismatchIDs.isEmpty, "a case without mismatches cannot show their notifications", sourceLocation: sourceLocation)
+        let mismatchNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.mismatches])
+        #expect(mismatchNotifications == streamMismatchIDs.count,
+                "\(mismatchNotifications) mismatch notifications for \(streamMismatchIDs.count) mismatches", sourceLocation: sourceLocation)
+        let notifiedMismatches = try await self.count(
+            "SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered' AND source_id = ANY ($2::text[])",
+            [StreamNames.mismatches, PostgresArrayLiteral.text(streamMismatchIDs.sorted())]
+        )
+        #expect(notifiedMismatches == streamMismatchIDs.count, "mismatch notifications not keyed by the stream's mismatch ids", sourceLocation: sourceLocation)
+        let delivered = eventNotifications + alertNotifications + mismatchNotifications
+        print("fault check: \(streamMismatchIDs.count) mismatches, \(delivered) notifications delivered (\(mismatchNotifications) of mismatches)")
+        #expect(try await self.count("SELECT count(*) FROM notifications WHERE status = 'delivered'") == delivered,
+                "notifications delivered from another stream", sourceLocation: sourceLocation)
         // The same at the receiver, where a second delivery would really show.
         let requested = self.platform.deliveries.counts
-        #expect(requested.count == eventNotifications + alertNotifications,
-                "the webhook receiver got \(requested.count) distinct notifications, \(eventNotifications + alertNotifications) recorded delivered", sourceLocation: sourceLocation)
+        #expect(requested.count == delivered,
+                "the webhook receiver got \(requested.count) distinct notifications, \(delivered) recorded delivered", sourceLocation: sourceLocation)
         let doubles = self.platform.deliveries.doubles
         #expect(doubles.extra <= expected.deliveryDoubles,
                 "\(doubles.keys) notifications delivered more than once (\(doubles.extra) extra requests; at most \(expected.deliveryDoubles) allowed)", sourceLocation: sourceLocation)

@@ -99,12 +99,13 @@ final class Platform: @unchecked Sendable {
         let database = try await PostgresConnection.connect(url: databaseURL, logger: .init(label: "fault"))
         let migrate = try await PayFlowProcess.run(["migrate", "--directory", "db"], environment: ["DATABASE_URL": databaseURL])
         #expect(migrate.status == 0, "migrate failed: \(migrate.output)")
-        // These servers' Redis users have passwords of their own (not those of the test process's servers).
-        let serviceRedisURLs = urls.filter { $0.key.hasPrefix("REDIS_URL_") }
+        // These servers' Redis users and PostgreSQL roles have passwords of their own
+        // (not those of the test process's servers).
+        let serviceURLs = urls.filter { $0.key.hasPrefix("REDIS_URL_") || $0.key.hasPrefix("DATABASE_URL_") }
         do {
             try await DeliveryCounter.with { deliveries in
                 let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL, deliveries: deliveries)
-                platform.extraEnvironment.merge(serviceRedisURLs) { $1 }
+                platform.extraEnvironment.merge(serviceURLs) { $1 }
                 do {
                     try await body(platform, directory)
                 } catch {

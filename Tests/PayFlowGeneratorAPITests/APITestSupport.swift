@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PayFlowGeneratorAPI
+import PayFlowRuntime
 import Testing
 
 /// The router a test talks to: only the generator API, on an in-memory control.
@@ -11,11 +12,12 @@ func withGeneratorAPI<Value: Sendable>(
     adminToken: String? = nil,
     requiresToken: Bool = false,
     control: InMemoryGeneratorControl = InMemoryGeneratorControl(),
+    deadLetters: DeadLetterStreams? = nil,
     _ body: @escaping @Sendable (InMemoryGeneratorControl, any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
     let router = Router()
     let api = GeneratorAPI(
-        control: control, adminToken: adminToken, requiresToken: requiresToken, logger: Logger(label: "test.generator-api")
+        control: control, deadLetters: deadLetters, adminToken: adminToken, requiresToken: requiresToken, logger: Logger(label: "test.generator-api")
     )
     try api.register(on: router)
     let app = Application(router: router)

@@ -11,6 +11,7 @@ actor InMemoryGeneratorControl: GeneratorControl {
     private(set) var state: GeneratorStatus.State = .stopped
     private(set) var scenarioRuns: [(FraudPattern, ScenarioParameters)] = []
     private(set) var injected: [PaymentEvent] = []
+    private(set) var labels: [EventLabel?] = []
     private var scenarioFailure: GeneratorControlError?
     private var injectFailure: GeneratorControlError?
 
@@ -39,6 +40,9 @@ actor InMemoryGeneratorControl: GeneratorControl {
 
     func configure(_ configuration: GeneratorConfiguration) async throws(GeneratorConfigurationError) {
         try configuration.validate()
+        if self.state == .running, !self.configuration.hasSameWorld(as: configuration, runningSeed: self.configuration.seed) {
+            throw GeneratorConfigurationError(field: "accounts", problem: "cannot change while running; stop it first", reason: .changesRunningWorld)
+        }
         self.configuration = configuration
     }
 
@@ -64,9 +68,10 @@ actor InMemoryGeneratorControl: GeneratorControl {
         }
     }
 
-    func inject(_ event: PaymentEvent) async throws(GeneratorControlError) -> String {
+    func inject(_ event: PaymentEvent, label: EventLabel?) async throws(GeneratorControlError) -> String {
         if let failure = self.injectFailure { throw failure }
         self.injected.append(event)
+        self.labels.append(label)
         return "1764079387123-\(self.injected.count - 1)"
     }
 

@@ -38,6 +38,7 @@ struct OpenAPIDocumentTests {
             "/health", "/metrics", "/openapi.json",
             "/v1/generator", "/v1/generator/config", "/v1/generator/start", "/v1/generator/stop",
             "/v1/scenarios", "/v1/scenarios/{name}", "/v1/events",
+            "/v1/dead-letters", "/v1/dead-letters/{group}/replay",
         ]
         #expect(Set(paths.keys) == served_)
     }
@@ -52,7 +53,11 @@ struct OpenAPIDocumentTests {
         let mix = try #require(schemas["EventMix"]?["properties"] as? [String: Any])
         #expect(Set(mix.keys) == Set(EventType.allCases.map(\.rawValue)))
         let states = (schemas["GeneratorStatus"]?["properties"] as? [String: [String: Any]])?["state"]?["enum"] as? [String]
-        #expect(states == ["stopped", "running", "paused_for_lag"])
+        #expect(states == ["stopped", "stopping", "running", "paused_for_lag"])
+        let fraudWeights = try #require(schemas["FraudWeights"]?["properties"] as? [String: Any])
+        #expect(Set(fraudWeights.keys) == Set(FraudPattern.allCases.map(\.scenarioName)))
+        let inconsistencyWeights = try #require(schemas["InconsistencyWeights"]?["properties"] as? [String: Any])
+        #expect(Set(inconsistencyWeights.keys) == Set(MismatchKind.injected.map(\.rawValue)))
     }
 
     /// Every free-text field of an event declares the limits the stream

@@ -156,7 +156,7 @@ struct GeneratorTests {
                 id: UUID(), type: .topup, occurredAt: .now(), account: "acc-000001", amount: 12_345, currency: .eur,
                 details: .init(source: "card")
             )
-            let entryID = try await generator.inject(event)
+            let entryID = try await generator.inject(event, label: nil)
             #expect(StreamEntryID(entryID) != nil)
             #expect(try await setup.streamEvents().map(\.event) == [event])
             let row = try #require(try await setup.ledger()[event.id])
@@ -182,6 +182,45 @@ struct GeneratorTests {
                 return await generator.status().state == .stopped
             }
             #expect(await generator.status().emittedTotal >= 2000)
+        }
+    }
+
+    /// A stop returns once the batch being written has landed, so the count
+    /// read after it is the run's last; while that batch waits on a store,
+    /// the status says `stopping`, not `stopped`.
+    @Test func aStopWaitsForTheBatchInFlightAndSaysStoppingUntilItLands() async throws {
+        try await self.withGenerator(redisDatabase: .generatorStopInFlight) { generator, setup in
+            try await generator.configure(GeneratorConfiguration(eventsPerSecond: 500, accounts: 200, seed: 5, startTime: Self.start))
+            try await generator.start()
+            try await eventually("events to flow") { await generator.status().emittedTotal > 0 }
+
+            // Block the next batch's ledger insert behind a lock this test holds.
+            try await setup.database.query("BEGIN")
+            try await setup.database.query("LOCK TABLE reference_transactions IN ACCESS EXCLUSIVE MODE")
+            try await eventually("a batch to wait on the lock") {
+                try await setup.database.query("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'reference_transactions'::regclass")
+                    .rows.first?.decode(0, as: Int64.self) ?? 0 > 0
+            }
+            await generator.stop()
+            let blocked = await generator.status()
+            #expect(blocked.state == .stopping)
+            #expect(try await setup.redis.send(RedisCommand("XLEN", StreamNames.events)).integer == Int64(blocked.emittedTotal))
+
+            try await setup.database.query("COMMIT")
+            try await eventually("the blocked batch to land") { await generator.status().state == .stopped }
+            let stopped = await generator.status()
+            #expect(stopped.emittedTotal > blocked.emittedTotal)
+            #expect(try await setup.redis.send(RedisCommand("XLEN", StreamNames.events)).integer == Int64(stopped.emittedTotal))
+
+            // Unblocked, a stop returns with the final count at once.
+            try await generator.start()
+            try await eventually("events to flow again") { await generator.status().emittedTotal > stopped.emittedTotal }
+            await generator.stop()
+            let final = await generator.status()
+            #expect(final.state == .stopped)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await generator.status().emittedTotal == final.emittedTotal)
+            #expect(try await setup.redis.send(RedisCommand("XLEN", StreamNames.events)).integer == Int64(final.emittedTotal))
         }
     }
 

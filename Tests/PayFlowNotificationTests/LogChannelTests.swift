@@ -16,9 +16,11 @@ struct LogChannelTests {
         try await Fixture.with { fixture in
             let events = Fixture.everyEventType()
             let alert = Fixture.alert()
+            let mismatch = Fixture.mismatch()
             for event in events { try await fixture.xadd(event) }
             try await fixture.xadd(alert)
-            let expected = events.count + 1
+            try await fixture.xadd(mismatch)
+            let expected = events.count + 2
 
             let lines = Shared<[CapturingLogHandler.Line]>([])
             let channel = LogChannel(logger: CapturingLogHandler.logger(into: lines))
@@ -46,6 +48,15 @@ struct LogChannelTests {
             #expect(alertRow.eventID == alert.eventID)
             #expect(alertRow.sourceStream == fixture.alertsStream)
             #expect(alertRow.recipient == "operations")
+            let mismatchRow = try #require(rows.first { $0.kind == "reconciliation_mismatch" })
+            #expect(mismatchRow.sourceID == mismatch.mismatchID)
+            #expect(mismatchRow.eventID == mismatch.transactionID)
+            #expect(mismatchRow.sourceStream == fixture.mismatchesStream)
+            #expect(mismatchRow.recipient == "operations")
+            let mismatchLine = try #require(lines.value.first { $0.metadata["notification_id"] == mismatchRow.notificationID })
+            #expect(mismatchLine.message == "[reconciliation] amount_mismatch on transaction \(mismatch.transactionID): "
+                + "Reconciliation found amount_mismatch for transaction \(mismatch.transactionID) at \(mismatch.detectedAt): "
+                + "the ledger says '1250 EUR', the stream '1500 EUR'. Mismatch \(mismatch.mismatchID).")
 
             // Redelivered after the ack was lost: skipped, no second line.
             let (handler, connection) = try await fixture.handler(channel: channel)

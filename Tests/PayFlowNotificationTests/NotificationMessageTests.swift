@@ -11,7 +11,7 @@ struct NotificationMessageTests {
         let templates = try NotificationTemplates()
         #expect(Set(NotificationTemplates.sources.keys) == Set(NotificationKind.allCases))
         let sources = EventType.allCases.map { NotificationSource.event(NotificationFixture.event($0)) }
-            + [.alert(NotificationFixture.alert())]
+            + [.alert(NotificationFixture.alert()), .mismatch(NotificationFixture.mismatch())]
         #expect(Set(sources.map(\.kind)) == Set(NotificationKind.allCases))
         for source in sources {
             let rendered = templates.render(source)

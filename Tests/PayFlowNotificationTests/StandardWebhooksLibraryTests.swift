@@ -70,7 +70,8 @@ struct StandardWebhooksLibraryTests {
         try await WebhookReceiver.withReceiver { receiver in
             let channel = WebhookChannel(settings: WebhookSettings(url: receiver.url, secret: receiver.secret), logger: NotificationFixture.quietLogger)
             let templates = try NotificationTemplates()
-            let sources = NotificationFixture.everyEventType().map(NotificationSource.event) + [NotificationSource.alert(NotificationFixture.alert())]
+            let sources = NotificationFixture.everyEventType().map(NotificationSource.event)
+                + [NotificationSource.alert(NotificationFixture.alert()), NotificationSource.mismatch(NotificationFixture.mismatch())]
             for source in sources {
                 let message = NotificationMessage(source: source, sourceStream: "payflow:events", channel: .webhook, rendered: templates.render(source))
                 let result = await channel.deliver(message)

@@ -11,15 +11,12 @@ import FoundationNetworking
 
 /// The dashboard, loaded by a real headless browser (Debian's `chromium`,
 /// installed by scripts/install-deps) from a real `payflow analytics`: once
-/// its scripts have run, the figures on the page must be the API's.
+/// the first sample is pushed to it, the figures on the page must be the API's.
 /// A Redis database of its own (``RedisTestDatabase/dashboardProcess``), a PostgreSQL database of its own.
 @Suite("The analytics dashboard in a headless browser")
 struct DashboardProcessTests {
     @Test func thePageShowsTheNumbersOfTheAPI() async throws {
-        let browser = try #require(
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) },
-            "no headless browser: run scripts/install-deps (apt package chromium)"
-        )
+        let browser = try #require(HeadlessChromium.executable, "no headless browser: run scripts/install-deps (apt package chromium)")
         try await IntegrationFixture.with(redisDatabase: .dashboardProcess, migration: .withTheBinary) { fixture in
             let (redis, redisURL, url, database) = (fixture.redis, fixture.redisURL, fixture.databaseURL, fixture.database)
             let events = try await Self.addTraffic(redis: redis, database: database)
@@ -39,7 +36,7 @@ struct DashboardProcessTests {
                 return counted == events
             }
 
-            let page = try Self.render(base + "/dashboard", browser: browser)
+            let page = try await Self.render(base + "/dashboard", browser: browser)
             #expect(page.contains("data-loaded=\"true\""), "the page's scripts did not finish:\n\(page.prefix(2000))")
 
             let summary = try await Self.json(base + "/v1/stats/summary")
@@ -128,23 +125,17 @@ struct DashboardProcessTests {
         return 40
     }
 
-    /// The DOM after the page's scripts ran, from `chromium --headless --dump-dom`.
-    static func render(_ url: String, browser: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("payflow-chromium-\(UUID().uuidString)")
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)", "--virtual-time-budget=10000", "--dump-dom", url,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: profile)
-        return String(decoding: data, as: UTF8.self)
+    /// The DOM once a sample taken after the page opened is on it (the one a
+    /// page gets first may be up to two seconds old).
+    static func render(_ url: String, browser: String) async throws -> String {
+        let chromium = try await HeadlessChromium.launch(browser)
+        defer { chromium.close() }
+        return try await chromium.withPage { page in
+            try await page.navigate(url)
+            let opened = try await page.evaluate("Date.now()") as? Int ?? 0
+            try await page.waitUntil("a sample newer than the page", "Number(document.body.dataset.sampleAt) > \(opened)", timeout: .seconds(30))
+            return try await page.string("document.documentElement.outerHTML") ?? ""
+        }
     }
 
     static func json(_ url: String) async throws -> [String: Any] {

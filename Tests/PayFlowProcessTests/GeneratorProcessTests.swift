@@ -62,18 +62,13 @@ struct GeneratorProcessTests {
             #expect(error?["error"]?["message"]?.isEmpty == false)
 
             try await eventually("events to flow") { try await self.emitted(base) >= 200 }
-            #expect(try await self.request("POST", base.appendingPathComponent("v1/generator/stop"), token: "s3cret").status == 200)
-            // A batch already being written when stop arrived still lands:
-            // wait until the count stops moving.
-            let settled = Shared(-1)
-            try await eventually("emission to settle after stop") {
-                let before = try await self.emitted(base)
-                try await Task.sleep(for: .milliseconds(300))
-                let after = try await self.emitted(base)
-                settled.value = after
-                return before == after
-            }
-            let total = settled.value
+            // The stop answers once the batch in flight has landed: its
+            // status holds the run's last count (or says `stopping`).
+            let stop = try await self.request("POST", base.appendingPathComponent("v1/generator/stop"), token: "s3cret")
+            #expect(stop.status == 200)
+            let stopped = try JSONSerialization.jsonObject(with: stop.body) as? [String: Any]
+            #expect(stopped?["state"] as? String == "stopped", "\(stopped ?? [:])")
+            let total = try #require(stopped?["emitted_total"] as? Int)
 
             generator.signal(SIGTERM)
             #expect(try await generator.waitForExit(timeout: .seconds(30)) == 0, "\(generator.output)")

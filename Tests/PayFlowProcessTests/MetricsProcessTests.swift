@@ -77,6 +77,13 @@ struct MetricsProcessTests {
                          "payflow_entry_latency_seconds_bucket", "payflow_group_pending", "payflow_group_oldest_pending_age_seconds"] {
                 #expect(page.contains(name), "\(service): no \(name) in /metrics")
             }
+            if service == "analytics" {
+                // The precision gauge exists from the first pass (NaN with no alert), so a rule reading it never reads nothing.
+                for scope in ["current_run", "all_runs"] {
+                    #expect(page.contains("payflow_fraud_precision{scope=\"\(scope)\"}"), "analytics: no precision gauge for \(scope)")
+                    #expect(page.contains("payflow_fraud_scored_alerts{scope=\"\(scope)\"} 0"), "analytics: scored alerts of \(scope)")
+                }
+            }
             // LOG_FORMAT=json: every line the process wrote is one JSON object
             // with the fields a log collector indexes.
             let lines = process.output.split(separator: "\n")

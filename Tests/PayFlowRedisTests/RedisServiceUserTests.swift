@@ -13,7 +13,7 @@ struct RedisServiceUserTests {
     /// A connection as `role`'s user, on the test's database.
     static func connect(as role: ServiceRole) async throws -> RedisConnection {
         let operatorURL = RedisTestDatabase.redisServiceUsers.url(on: try await RedisTestDatabase.redisServiceUsers.configuration())
-        let url = role.redisURL(from: operatorURL, environment: try await TestServers.serviceRedisURLs())
+        let url = role.redisURL(from: operatorURL, environment: try await TestServers.serviceURLs())
         try #require(url != operatorURL, "\(role.redisURLVariable) is not set: start the servers with scripts/local-servers")
         return try await RedisConnection.connect(configuration: try RedisConfiguration(url: url))
     }
@@ -36,11 +36,15 @@ struct RedisServiceUserTests {
             let notification = try await Self.connect(as: .notification)
             // Its own work: read payflow:events as its group, write its dead-letter stream.
             #expect(await Self.reply(notification, RedisCommand("XGROUP", "CREATE", "payflow:events", "notification", "0", "MKSTREAM")) == "OK")
+            // It notifies on reconciliation's mismatches too: owns its group there and reads it.
+            #expect(await Self.reply(notification, RedisCommand("XGROUP", "CREATE", "payflow:mismatches", "notification", "0", "MKSTREAM")) == "OK")
+            #expect(await Self.reply(notification, RedisCommand("XREADGROUP", "GROUP", "notification", "n-1", "COUNT", "1", "STREAMS", "payflow:mismatches", ">")) == "OK")
             #expect(await Self.reply(notification, RedisCommand("XADD", "payflow:dlq:notification", "*", "reason", "test")) == "OK")
             // Not its work.
             for command in [
                 RedisCommand("XADD", "payflow:events", "*", "id", "forged"),
                 RedisCommand("XADD", "payflow:alerts", "*", "alert_id", "forged"),
+                RedisCommand("XADD", "payflow:mismatches", "*", "mismatch_id", "forged"),
                 RedisCommand("XADD", "payflow:dlq:anti-fraud", "*", "reason", "forged"),
                 RedisCommand("XDEL", "payflow:events", "0-1"),
                 RedisCommand("DEL", "payflow:events"),

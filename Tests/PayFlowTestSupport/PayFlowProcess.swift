@@ -32,10 +32,10 @@ public final class PayFlowProcess: Sendable {
         // A service connects as its own role, as deployed, never as the owner.
         if let subcommand = arguments.first, let role = ServiceRole(subcommand: subcommand) {
             if let url = merged["DATABASE_URL"] {
-                merged["DATABASE_URL"] = role.databaseURL(from: url)
+                merged["DATABASE_URL"] = role.databaseURL(from: url, environment: merged.merging(TestServers.serviceEnvironment) { old, _ in old })
             }
             if let url = merged["REDIS_URL"] {
-                merged["REDIS_URL"] = role.redisURL(from: url, environment: merged)
+                merged["REDIS_URL"] = role.redisURL(from: url, environment: merged.merging(TestServers.serviceEnvironment) { old, _ in old })
             }
         }
         self.process.environment = merged

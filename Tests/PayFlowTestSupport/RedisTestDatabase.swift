@@ -39,6 +39,12 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorNewWorld = 36
     /// A stop and a start in one process.
     case generatorStopStart = 39
+    /// A running generator reconfigured live (issue 16).
+    case generatorLiveConfiguration = 44
+    /// Events injected over REST with a ground-truth label.
+    case generatorLabelledInjection = 45
+    /// A stop while a batch is blocked in PostgreSQL.
+    case generatorStopInFlight = 41
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13
@@ -64,6 +70,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case redisSelect = 27
     /// The ACL users' test: writes the fixed dead-letter stream names.
     case redisServiceUsers = 46
+    /// `POST /v1/dead-letters/{group}/replay`: the fixed dead-letter stream names.
+    case deadLetterReplayREST = 47
 
     // MARK: - PayFlowBenchTests
     case benchMeasurements = 25
@@ -80,6 +88,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     /// Every service in turn (the suite is serialized).
     case metricsProcess = 19
     case dashboardProcess = 20
+    /// The dashboard's controls driving a real generator (writes the fixed stream names and a DLQ).
+    case dashboardControls = 51
 
     // MARK: - PayFlowFaultTests (the whole platform as processes)
     case faultKillNine = 21

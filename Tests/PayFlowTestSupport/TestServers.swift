@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Addresses of the redis-server and PostgreSQL the integration tests run against.
 ///
@@ -26,14 +27,26 @@ public enum TestServers {
         return try await Launcher.shared.servers().databaseURL
     }
 
-    /// `REDIS_URL_<SERVICE>` of each service's Redis ACL user (``ServiceRole``): from the
-    /// environment with `REDIS_URL` (urls.env sourced, as `make test` does), else those of
-    /// the throw-away servers.
-    public static func serviceRedisURLs() async throws -> [String: String] {
+    /// `REDIS_URL_<SERVICE>` and `DATABASE_URL_<SERVICE>` of each service's Redis ACL
+    /// user and PostgreSQL role (``ServiceRole``): from the environment with `REDIS_URL`
+    /// (urls.env sourced, as `make test` does), else those of the throw-away servers.
+    public static func serviceURLs() async throws -> [String: String] {
         if Self.environment("REDIS_URL") != nil {
-            return ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("REDIS_URL_") }
+            return Self.serviceVariables(of: ProcessInfo.processInfo.environment)
         }
-        return try await Launcher.shared.servers().serviceRedisURLs
+        return try await Launcher.shared.servers().serviceURLs
+    }
+
+    /// What ``ServiceRole`` reads the services' credentials from by default: the
+    /// process environment, plus the service URLs of the throw-away servers once they
+    /// run (``redisURL()`` and ``databaseURL()`` start them, so every fixture that has a
+    /// URL to rewrite has them).
+    public static var serviceEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(Launcher.launchedServiceURLs.withLock { $0 }) { $1 }
+    }
+
+    static func serviceVariables(of environment: [String: String]) -> [String: String] {
+        environment.filter { $0.key.hasPrefix("REDIS_URL_") || $0.key.hasPrefix("DATABASE_URL_") }
     }
 
     /// The checkout this file was compiled from (holds `scripts/`, `db/`, `redis/`).
@@ -80,8 +93,8 @@ public struct TestServersError: Error, CustomStringConvertible, Sendable {
 struct ServerURLs: Sendable {
     var redisURL: String
     var databaseURL: String
-    /// `REDIS_URL_<SERVICE>` lines, by variable name.
-    var serviceRedisURLs: [String: String]
+    /// `REDIS_URL_<SERVICE>` and `DATABASE_URL_<SERVICE>` lines, by variable name.
+    var serviceURLs: [String: String]
 }
 
 /// Starts the servers at most once per process; concurrent callers await the same task.
@@ -90,6 +103,10 @@ struct ServerURLs: Sendable {
 /// of each trying (and waiting) again.
 private actor Launcher {
     static let shared = Launcher()
+
+    /// The service URLs of the servers started, for ``TestServers/serviceEnvironment``,
+    /// which synchronous code reads.
+    static let launchedServiceURLs = Mutex<[String: String]>([:])
 
     private var start: Task<ServerURLs, any Error>?
 
@@ -131,7 +148,9 @@ private actor Launcher {
                 """
             )
         }
-        return try parse(result.standardOutput)
+        let urls = try parse(result.standardOutput)
+        Self.launchedServiceURLs.withLock { $0 = urls.serviceURLs }
+        return urls
     }
 
     static func parse(_ output: String) throws -> ServerURLs {
@@ -145,7 +164,7 @@ private actor Launcher {
                 "TestServers: `scripts/local-servers start` printed no REDIS_URL/DATABASE_URL lines:\n\(output)"
             )
         }
-        return ServerURLs(redisURL: redis, databaseURL: database, serviceRedisURLs: values.filter { $0.key.hasPrefix("REDIS_URL_") })
+        return ServerURLs(redisURL: redis, databaseURL: database, serviceURLs: TestServers.serviceVariables(of: values))
     }
 }
 

@@ -44,13 +44,16 @@ public final class Generator: GeneratorControl, Service {
 
     fileprivate enum Request: Sendable {
         case scenario(FraudPattern, ScenarioParameters, CheckedContinuation<[PaymentEvent], any Error>)
-        case inject(PaymentEvent, CheckedContinuation<String, any Error>)
+        case inject(PaymentEvent, EventLabel?, CheckedContinuation<String, any Error>)
     }
 
     private struct State: Sendable {
         var configuration: GeneratorConfiguration
         var running = false
         var pausedForLag = false
+        /// A generated batch is being written (retried while a store is down).
+        /// After a stop, it still lands: the status says `stopping` until then.
+        var writingBatch = false
         var simulator: TrafficSimulator?
         var simulatorConfiguration: GeneratorConfiguration?
         var resolvedSeed: UInt64?
@@ -68,6 +71,29 @@ public final class Generator: GeneratorControl, Service {
         var runStarted: ContinuousClock.Instant?
         var runStopped: ContinuousClock.Instant?
         var largestGroupLag: Int?
+        /// When the load profile took effect: the start, or the `PUT` that changed it.
+        var profileStarted: ContinuousClock.Instant?
+        /// Simulation steps (`next()` calls) of the current run: where a live
+        /// change of the events' configuration is recorded.
+        var runSteps = 0
+        /// Live changes of the events' configuration in the current run.
+        var configurationChanges = 0
+        /// The seed configured when the run started: the running world's
+        /// until the loop has resolved it (``resolvedSeed``).
+        var startSeed: UInt64?
+
+        /// The load profile's seconds so far, while running.
+        var profileElapsed: Double? {
+            guard self.running, let started = self.profileStarted else { return nil }
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+
+        /// The target rate now; nil when stopped or as fast as possible.
+        var currentRate: Double? {
+            guard let elapsed = self.profileElapsed else { return nil }
+            return (self.configuration.loadProfile ?? .constant).rate(base: self.configuration.eventsPerSecond, at: elapsed)
+        }
     }
 
     private let settings: Settings
@@ -92,7 +118,7 @@ public final class Generator: GeneratorControl, Service {
             let elapsed = state.runStarted.map { (state.runStopped ?? .now) - $0 } ?? .zero
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return GeneratorStatus(
-                state: state.running ? (state.pausedForLag ? .pausedForLag : .running) : .stopped,
+                state: state.running ? (state.pausedForLag ? .pausedForLag : .running) : (state.writingBatch ? .stopping : .stopped),
                 configuration: configuration,
                 emittedByType: state.emittedByType,
                 emittedTotal: state.emittedTotal,
@@ -101,15 +127,38 @@ public final class Generator: GeneratorControl, Service {
                 maxLag: self.settings.maxLag,
                 world: state.world?.world,
                 accountPrefix: state.world?.accountPrefix,
-                run: state.runID ?? state.lastRunID
+                run: state.runID ?? state.lastRunID,
+                currentRate: state.currentRate,
+                loadProfileElapsedSeconds: state.profileElapsed,
+                configurationChanges: state.configurationChanges
             )
         }
     }
 
+    /// Stopped, the configuration applies at the next start. Running, the
+    /// loop applies it between two batches (within a second): the pacing at
+    /// once, the events' fields from the next simulation step, continuing the
+    /// same world; a field that would make another world is refused.
     public func configure(_ configuration: GeneratorConfiguration) async throws(GeneratorConfigurationError) {
         try configuration.validate()
-        self.state.withLock { $0.configuration = configuration }
-        self.logger.info("Generator configured", metadata: ["seed": "\(configuration.seed.map(String.init) ?? "random")"])
+        let running = try self.state.withLock { state throws(GeneratorConfigurationError) -> Bool in
+            if state.running, !state.configuration.hasSameWorld(as: configuration, runningSeed: state.startSeed ?? state.resolvedSeed) {
+                throw GeneratorConfigurationError(
+                    field: "seed, accounts, currencies, start_time",
+                    problem: "define the simulated world and cannot change while the generator runs; stop it first",
+                    reason: .changesRunningWorld
+                )
+            }
+            if state.running, state.configuration.loadProfile != configuration.loadProfile {
+                state.profileStarted = .now
+            }
+            state.configuration = configuration
+            return state.running
+        }
+        self.wakeUp.yield()
+        self.logger.info(running ? "Generator reconfigured while running" : "Generator configured", metadata: [
+            "seed": "\(configuration.seed.map(String.init) ?? "random")",
+        ])
     }
 
     public func start() async throws(GeneratorControlError) {
@@ -121,17 +170,32 @@ public final class Generator: GeneratorControl, Service {
             state.runStarted = .now
             state.runStopped = nil
             state.runID = nil
+            state.profileStarted = .now
+            state.runSteps = 0
+            state.configurationChanges = 0
+            state.startSeed = state.configuration.seed
         }
         self.wakeUp.yield()
     }
 
+    /// Returns once the batch being written when the stop came has landed,
+    /// so the `emitted_total` a caller reads next is the run's last; if that
+    /// batch is still retrying against a store that is down after
+    /// `Self.stopWait`, it returns anyway and the status says `stopping`.
     public func stop() async {
         self.state.withLock { state in
             if state.running { state.runStopped = .now }
             state.running = false
             state.pausedForLag = false
         }
+        let deadline = ContinuousClock.now + Self.stopWait
+        while self.state.withLock({ $0.writingBatch }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
+
+    /// How long ``stop()`` waits for the batch in flight.
+    static let stopWait: Duration = .seconds(5)
 
     public func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
         do {
@@ -145,10 +209,10 @@ public final class Generator: GeneratorControl, Service {
         }
     }
 
-    public func inject(_ event: PaymentEvent) async throws(GeneratorControlError) -> String {
+    public func inject(_ event: PaymentEvent, label: EventLabel?) async throws(GeneratorControlError) -> String {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                self.enqueue(.inject(event, continuation))
+                self.enqueue(.inject(event, label, continuation))
             }
         } catch let error as GeneratorControlError {
             throw error
@@ -207,7 +271,9 @@ public final class Generator: GeneratorControl, Service {
                 }
             }
             if let delay = plan.delay {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                // At most a quarter of a second, so a live `PUT` (a higher
+                // rate, a stop) is seen within a second even at 0.1 events/s.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: min(delay, .milliseconds(250))) }
                 continue
             }
             await self.emitBatch(size: plan.size, emitter: emitter, pacer: &pacer)
@@ -249,7 +315,8 @@ public final class Generator: GeneratorControl, Service {
                 self.logger.info("Generator run complete", metadata: ["emitted": "\(state.runEmitted)"])
                 return nil
             }
-            guard let rate = configuration.eventsPerSecond else {
+            guard let rate = state.currentRate else {
+                pacer.reset()
                 return BatchPlan(size: min(500, remaining))
             }
             let due = pacer.due(rate: rate)
@@ -264,6 +331,7 @@ public final class Generator: GeneratorControl, Service {
             guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
             while batch.count < size {
                 let step = simulator.next()
+                state.runSteps += 1
                 guard !step.isEmpty else {
                     // The mix allows no event at all (say, only unblocks and nobody blocked).
                     state.running = false
@@ -274,10 +342,12 @@ public final class Generator: GeneratorControl, Service {
                 batch += step
             }
             state.simulator = simulator
+            state.writingBatch = !batch.isEmpty
             return (simulator, world, run)
         }
         guard !batch.isEmpty, let after else { return }
         await self.write(batch, checkpoint: self.checkpoint(after: batch, simulator: after.0, world: after.1, run: after.2), emitter: emitter)
+        self.state.withLock { $0.writingBatch = false }
         pacer.record(batch.count)
     }
 
@@ -341,8 +411,27 @@ public final class Generator: GeneratorControl, Service {
     /// commit and its XADD) is published first, exactly once.
     private func prepareWorld(store: WorldStore, emitter: EventEmitter) async -> Bool {
         do {
-            let needed = self.state.withLock { state in
-                state.simulator == nil || state.simulatorConfiguration != state.configuration ? state.configuration : nil
+            let (needed, change) = self.state.withLock { state -> (GeneratorConfiguration?, (run: Int, step: Int, GeneratorConfiguration)?) in
+                guard let made = state.simulatorConfiguration, made != state.configuration else {
+                    return (state.simulator == nil ? state.configuration : nil, nil)
+                }
+                guard state.simulator != nil, made.hasSameWorld(as: state.configuration, runningSeed: state.resolvedSeed) else {
+                    return (state.configuration, nil)
+                }
+                // The same world: continue the simulator as it is, with the
+                // new mix, rates and weights from its next step on.
+                state.simulatorConfiguration = state.configuration
+                guard !made.hasSameEvents(as: state.configuration) else { return (nil, nil) }
+                state.simulator?.reconfigure(state.configuration)
+                guard let run = state.runID else { return (nil, nil) }
+                state.configurationChanges += 1
+                return (nil, (run, state.runSteps, state.configuration))
+            }
+            if let change {
+                try await store.recordConfiguration(run: change.run, atStep: change.step, configuration: change.2)
+                self.logger.notice("The events' configuration changed during the run; recorded", metadata: [
+                    "run": "\(change.run)", "at_step": "\(change.step)",
+                ])
             }
             if let configuration = needed {
                 let (identity, simulator) = try await self.loadWorld(for: configuration, store: store, emitter: emitter)
@@ -355,10 +444,13 @@ public final class Generator: GeneratorControl, Service {
                 }
             }
             guard let world = self.state.withLock({ $0.runID == nil ? $0.world : nil }) else { return true }
+            let configuration = self.state.withLock { $0.simulatorConfiguration ?? $0.configuration }
             let run = try await store.beginRun(world: world.world, seed: world.seed)
+            try await store.recordConfiguration(run: run, atStep: 0, configuration: configuration)
             self.state.withLock { state in
                 state.runID = run
                 state.lastRunID = run
+                state.runSteps = 0
             }
             self.logger.info("Generator run \(run) begins", metadata: ["world": "\(world.world)", "seed": "\(world.seed)"])
             return true
@@ -429,10 +521,14 @@ public final class Generator: GeneratorControl, Service {
             let checkpoint = self.checkpoint(after: events, simulator: after.0, world: after.1, run: after.2)
             await self.write(events, checkpoint: checkpoint, emitter: emitter)
             continuation.resume(returning: events.filter { $0.emissions > 0 }.map(\.event))
-        case .inject(let event, let continuation):
-            let simulated = SimulatedEvent(event: event, ledger: event.type.isTransaction ? LedgerRecord(matching: event) : nil)
+        case .inject(let event, let label, let continuation):
+            let simulated = SimulatedEvent(
+                event: event, ledger: event.type.isTransaction ? LedgerRecord(matching: event) : nil,
+                labels: label.map { [$0.groundTruth(for: event.id)] } ?? []
+            )
             do {
-                let ids = try await emitter.emit([simulated])
+                // In the current run, so the run's scores count its label.
+                let ids = try await emitter.emit([simulated], run: self.state.withLock { $0.runID ?? $0.lastRunID })
                 self.count([simulated])
                 continuation.resume(returning: ids.first?.description ?? "")
             } catch {
@@ -453,7 +549,7 @@ extension Generator.Request {
     fileprivate func fail(_ error: GeneratorControlError) {
         switch self {
         case .scenario(_, _, let continuation): continuation.resume(throwing: error)
-        case .inject(_, let continuation): continuation.resume(throwing: error)
+        case .inject(_, _, let continuation): continuation.resume(throwing: error)
         }
     }
 }

@@ -6,7 +6,8 @@ public protocol GeneratorControl: Sendable {
     /// Configuration, running state, counters, achieved rate.
     func status() async -> GeneratorStatus
     /// Replaces the configuration; throws and keeps the old one when invalid.
-    /// Takes effect at the next start.
+    /// Stopped, it takes effect at the next start; running, within a second,
+    /// except for the world's fields, refused (``GeneratorConfigurationError/Reason/changesRunningWorld``).
     func configure(_ configuration: GeneratorConfiguration) async throws(GeneratorConfigurationError)
     /// Starts generating; throws ``GeneratorControlError/alreadyRunning`` when running.
     func start() async throws(GeneratorControlError)
@@ -15,8 +16,9 @@ public protocol GeneratorControl: Sendable {
     /// Runs one fraud scenario now and returns the events it emitted.
     func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent]
     /// Emits one event as given (already validated), with its ledger row when
-    /// it is a transaction, and returns its stream entry id.
-    func inject(_ event: PaymentEvent) async throws(GeneratorControlError) -> String
+    /// it is a transaction and its ground-truth label when given, and returns
+    /// its stream entry id.
+    func inject(_ event: PaymentEvent, label: EventLabel?) async throws(GeneratorControlError) -> String
 }
 
 /// Why a control request could not be carried out.
@@ -41,6 +43,9 @@ public enum GeneratorControlError: Error, Sendable, Equatable, CustomStringConve
 public struct GeneratorStatus: Sendable, Equatable, Codable {
     public enum State: String, Sendable, Codable {
         case stopped
+        /// Stopped, but the batch being written at the stop has not landed
+        /// yet (a store is down and it is being retried).
+        case stopping
         case running
         /// Running, but waiting because a consumer group lags too far behind.
         case pausedForLag = "paused_for_lag"
@@ -62,6 +67,14 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
     public var accountPrefix: String?
     /// The current (or last) run (`generator_runs`).
     public var run: Int?
+    /// The target events per second now (rate and load profile); nil when
+    /// stopped or as fast as possible.
+    public var currentRate: Double?
+    /// Seconds since the load profile took effect; nil when stopped.
+    public var loadProfileElapsedSeconds: Double?
+    /// Live changes of the events' configuration in the current run
+    /// (`generator_configuration_changes`).
+    public var configurationChanges: Int
 
     public init(
         state: State,
@@ -73,7 +86,10 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         maxLag: Int?,
         world: Int? = nil,
         accountPrefix: String? = nil,
-        run: Int? = nil
+        run: Int? = nil,
+        currentRate: Double? = nil,
+        loadProfileElapsedSeconds: Double? = nil,
+        configurationChanges: Int = 0
     ) {
         self.state = state
         self.configuration = configuration
@@ -85,6 +101,9 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         self.world = world
         self.accountPrefix = accountPrefix
         self.run = run
+        self.currentRate = currentRate
+        self.loadProfileElapsedSeconds = loadProfileElapsedSeconds
+        self.configurationChanges = configurationChanges
     }
 
     enum CodingKeys: String, CodingKey {
@@ -98,5 +117,8 @@ public struct GeneratorStatus: Sendable, Equatable, Codable {
         case world
         case accountPrefix = "account_prefix"
         case run
+        case currentRate = "current_rate"
+        case loadProfileElapsedSeconds = "load_profile_elapsed_seconds"
+        case configurationChanges = "configuration_changes"
     }
 }

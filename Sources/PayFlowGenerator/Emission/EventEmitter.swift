@@ -31,7 +31,9 @@ struct EventEmitter: Sendable {
     /// rows; once the messages are on the stream the outbox is cleared. A
     /// failure to clear it is only logged by the caller's next restart: the
     /// restart finds the messages on the stream and sends none again.
-    func emit(_ batch: [SimulatedEvent], checkpoint: BatchCheckpoint? = nil) async throws -> [StreamEntryID] {
+    /// `run` tags the rows of an event injected over REST (a batch with a
+    /// checkpoint has the checkpoint's run).
+    func emit(_ batch: [SimulatedEvent], checkpoint: BatchCheckpoint? = nil, run: Int? = nil) async throws -> [StreamEntryID] {
         let ledger = batch.compactMap(\.ledger)
         let labels = batch.flatMap(\.labels)
         var messages: [RetrySafeAppender.Fields] = []
@@ -41,7 +43,7 @@ struct EventEmitter: Sendable {
                 messages.append(fields)
             }
         }
-        let run = checkpoint?.run
+        let run = checkpoint?.run ?? run
         if !ledger.isEmpty || !labels.isEmpty || checkpoint != nil {
             let pending = try checkpoint.map { _ in try BatchCheckpoint.encodePending(messages) }
             try await self.database.withTransaction { connection in

@@ -26,7 +26,12 @@ struct DailyRhythm: Sendable {
         let microsecondsPerDay: Int64 = 86_400 * 1_000_000
         var ofDay = time.microsecondsSinceEpoch % microsecondsPerDay
         if ofDay < 0 { ofDay += microsecondsPerDay }
-        let hours = Double(ofDay) / 3_600_000_000
+        return self.intensity(atHour: Double(ofDay) / 3_600_000_000)
+    }
+
+    /// The relative activity at a time of day in hours, [0, 24): what the
+    /// `daily` ``LoadProfile`` follows on the wall clock.
+    func intensity(atHour hours: Double) -> Double {
         let hour = Int(hours) % 24
         let fraction = hours - Double(Int(hours))
         let next = (hour + 1) % 24

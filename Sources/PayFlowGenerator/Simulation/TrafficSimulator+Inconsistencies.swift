@@ -15,7 +15,7 @@ extension TrafficSimulator {
         guard event.type.isTransaction else { return SimulatedEvent(event: event, ledger: nil) }
         var simulated = SimulatedEvent(event: event, ledger: LedgerRecord(matching: event))
         if self.random.nextBool(probability: self.configuration.inconsistencyRate) {
-            let kind = self.random.pick(MismatchKind.injected)
+            let kind = self.inconsistencyChoice.map { $0.draw(using: &self.random) } ?? self.random.pick(MismatchKind.injected)
             self.inject(kind, into: &simulated)
         }
         if event.type == .payment, simulated.emissions > 0, let merchant = event.details.merchant {

@@ -21,14 +21,19 @@ import PayFlowDomain
 /// episodes (``RealisticEpisode``) of legitimate traffic that looks like
 /// fraud and of fraud that does not, each labelled.
 public struct TrafficSimulator: Sendable {
-    let configuration: GeneratorConfiguration
+    private(set) var configuration: GeneratorConfiguration
     var random: SeededRandom
     var population: AccountPopulation
     var clock: BusinessClock
     let rhythm = DailyRhythm()
     /// Event types with a positive weight and their running sums, in
     /// `EventType.allCases` order (never in dictionary order).
-    let typeWeights: [(type: EventType, cumulative: Double)]
+    private(set) var typeWeights: [(type: EventType, cumulative: Double)]
+    /// The scenarios a fraud step picks from by `fraud_weights`; nil picks
+    /// uniformly, as before weights existed (the same draws, the same events).
+    private(set) var scenarioChoice: WeightedChoice<FraudPattern>?
+    /// The injected kinds by `inconsistency_weights`; nil: uniform, as before.
+    private(set) var inconsistencyChoice: WeightedChoice<MismatchKind>?
     /// Events of realistic episodes scheduled after the current step, in time
     /// order: an episode spans hours (a flight, a day of transit taps), so
     /// its events are emitted as business time reaches them instead of all at
@@ -46,6 +51,12 @@ public struct TrafficSimulator: Sendable {
         )
         self.random = random
         self.clock = BusinessClock(start: startTime, accounts: configuration.accounts)
+        self.typeWeights = Self.typeWeights(of: configuration)
+        self.scenarioChoice = configuration.fraudWeights.map { WeightedChoice(FraudPattern.allCases, weights: $0) }
+        self.inconsistencyChoice = configuration.inconsistencyWeights.map { WeightedChoice(MismatchKind.injected, weights: $0) }
+    }
+
+    private static func typeWeights(of configuration: GeneratorConfiguration) -> [(type: EventType, cumulative: Double)] {
         var weights: [(type: EventType, cumulative: Double)] = []
         var total = 0.0
         for type in EventType.allCases {
@@ -54,7 +65,26 @@ public struct TrafficSimulator: Sendable {
             total += weight
             weights.append((type, total))
         }
-        self.typeWeights = weights
+        return weights
+    }
+
+    /// Continues the same world, random sequence and clock with the mix,
+    /// rates, weights and profile of `configuration`: a live change of
+    /// `PUT /v1/generator/config`. The world's fields (seed, accounts,
+    /// currencies) must be the ones the simulator was made with; the caller
+    /// refuses the others (409).
+    ///
+    /// A change applies from the next step on, so a run that changed at step
+    /// *n* replays as the old configuration for *n* steps, then the new one.
+    public mutating func reconfigure(_ configuration: GeneratorConfiguration) {
+        precondition(
+            configuration.accounts == self.configuration.accounts && configuration.currencies == self.configuration.currencies,
+            "reconfigure cannot change the world"
+        )
+        self.configuration = configuration
+        self.typeWeights = Self.typeWeights(of: configuration)
+        self.scenarioChoice = configuration.fraudWeights.map { WeightedChoice(FraudPattern.allCases, weights: $0) }
+        self.inconsistencyChoice = configuration.inconsistencyWeights.map { WeightedChoice(MismatchKind.injected, weights: $0) }
     }
 
     /// The account ids of the population ("acc-000001" ...).
@@ -83,7 +113,7 @@ public struct TrafficSimulator: Sendable {
     /// normal event.
     private mutating func nextUnscheduled(at time: EventTimestamp) -> [SimulatedEvent] {
         if self.random.nextBool(probability: self.configuration.fraudRate) {
-            let scenario = self.random.pick(FraudPattern.allCases)
+            let scenario = self.scenarioChoice.map { $0.draw(using: &self.random) } ?? self.random.pick(FraudPattern.allCases)
             if let index = self.pickScenarioAccount(at: time) {
                 return self.runScenario(scenario, on: index, count: nil, startingAt: time)
             }

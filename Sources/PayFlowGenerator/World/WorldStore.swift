@@ -80,6 +80,22 @@ struct WorldStore: Sendable {
         return try rows[0].decode(0, as: Int.self)
     }
 
+    /// Records what shapes a run's events from step `step` on
+    /// (`db/0017_generator_configuration_changes.sql`): the run's first
+    /// configuration at step 0, then every live change.
+    func recordConfiguration(run: Int, atStep step: Int, configuration: GeneratorConfiguration) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        try await self.database.query(
+            """
+            INSERT INTO generator_configuration_changes (run_id, at_step, configuration) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (run_id, at_step) DO UPDATE SET configuration = EXCLUDED.configuration, changed_at = now()
+            """,
+            [run, step, json]
+        )
+    }
+
     /// Writes a batch's checkpoint on `connection`, inside the batch's transaction.
     static func write(_ checkpoint: BatchCheckpoint, pending: String, on connection: PostgresConnection) async throws {
         if !checkpoint.accounts.isEmpty {

@@ -16,6 +16,10 @@ public enum NotificationKind: String, Sendable, CaseIterable, Hashable {
     case accountUnblocked = "account_unblocked"
     /// To the operations team, for every alert on `payflow:alerts`.
     case fraudAlert = "fraud_alert"
+    /// To the operations team, for every mismatch on `payflow:mismatches`:
+    /// the original design notifies on findings of both services, since a
+    /// ledger that disagrees with the stream is as urgent as a fraud alert.
+    case reconciliationMismatch = "reconciliation_mismatch"
 
     /// The holder's message for each event type: every type has one, so a new
     /// event type does not compile until it is given a message.

@@ -7,9 +7,9 @@ public struct NotificationMessage: Sendable, Hashable {
     /// Deterministic (see ``NotificationID``): the row key and the Idempotency-Key.
     public var id: UUID
     public var kind: NotificationKind
-    /// The stream the entry came from, as read (`payflow:events`, `payflow:alerts`).
+    /// The stream the entry came from, as read (`payflow:events`, `payflow:alerts`, `payflow:mismatches`).
     public var sourceStream: String
-    /// The event id or the alert id.
+    /// The event id, the alert id or the mismatch id.
     public var sourceID: String
     public var eventID: String
     public var channel: NotificationChannelName
@@ -17,7 +17,7 @@ public struct NotificationMessage: Sendable, Hashable {
     public var subject: String
     public var body: String
     /// The business time of the source (the event's `occurred_at`, the alert's
-    /// `detected_at`), RFC 3339: the payload carries no send time, so every
+    /// or the mismatch's `detected_at`), RFC 3339: the payload carries no send time, so every
     /// copy of a notification is byte for byte the same.
     public var occurredAt: String
 
@@ -39,6 +39,7 @@ public struct NotificationMessage: Sendable, Hashable {
         switch source {
         case .event(let event): self.occurredAt = event.occurredAt.description
         case .alert(let alert): self.occurredAt = alert.detectedAt.description
+        case .mismatch(let mismatch): self.occurredAt = mismatch.detectedAt.description
         }
     }
 

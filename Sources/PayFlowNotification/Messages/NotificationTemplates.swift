@@ -66,6 +66,12 @@ public struct NotificationTemplates: Sendable {
             "[{{severity}}] Fraud alert {{rule}} on {{account}}",
             "Rule {{rule}} ({{severity}}) fired on account {{account}} at {{detected_at}}: {{reason}}. Event {{event_id}}, alert {{alert_id}}."
         ),
+        // `expected` / `actual` are empty when a side is missing: the kind says
+        // which, and the quotes keep an empty value visible.
+        .reconciliationMismatch: (
+            "[reconciliation] {{kind}} on transaction {{transaction_id}}",
+            "Reconciliation found {{kind}} for transaction {{event_id}} at {{detected_at}}: the ledger says '{{expected}}', the stream '{{actual}}'. Mismatch {{mismatch_id}}."
+        ),
     ]
 
     // MARK: - Values
@@ -96,6 +102,16 @@ public struct NotificationTemplates: Sendable {
                 "severity": alert.severity,
                 "reason": alert.reason,
                 "detected_at": alert.detectedAt.description,
+            ]
+        case .mismatch(let mismatch):
+            return [
+                "mismatch_id": mismatch.mismatchID,
+                "kind": mismatch.kind,
+                "transaction_id": mismatch.transactionID,
+                "event_id": mismatch.transactionID.lowercased(),
+                "expected": mismatch.expected,
+                "actual": mismatch.actual,
+                "detected_at": mismatch.detectedAt.description,
             ]
         }
     }

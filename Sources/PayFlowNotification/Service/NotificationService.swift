@@ -3,8 +3,9 @@ import PayFlowDomain
 import PayFlowRuntime
 
 /// The notification process as one object graph: the consumer group
-/// `notification` on `payflow:events` and `payflow:alerts`, a templated
-/// message per event and alert, delivered to the channel
+/// `notification` on `payflow:events`, `payflow:alerts` and
+/// `payflow:mismatches`, a templated message per event, alert and mismatch,
+/// delivered to the channel
 /// `NOTIFICATION_CHANNEL` names (`log` or a signed `webhook`), each
 /// recorded once in `notifications`.
 ///
@@ -33,7 +34,8 @@ public enum NotificationService {
             templates: templates,
             concurrency: settings.concurrency,
             eventsStream: StreamNames.events,
-            alertsStream: StreamNames.alerts
+            alertsStream: StreamNames.alerts,
+            mismatchesStream: StreamNames.mismatches
         )
         application.addConsumerGroup(group, handler: handler)
         try await application.addRetentionPurge(Self.retentionPurge(environment))

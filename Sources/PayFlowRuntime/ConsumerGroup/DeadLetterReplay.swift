@@ -6,7 +6,14 @@ import PayFlowRedis
 /// Each entry is re-added with its original fields (the `original.*` fields
 /// of ``DeadLetter``, prefix removed) under a new id, and removed from the
 /// dead-letter stream, in one `MULTI`/`EXEC`: an entry is never both replayed
-/// and still waiting, nor lost in between.
+/// and still waiting, nor lost in between. The dead-letter stream is
+/// `WATCH`ed from reading the entry to `EXEC`, so two replays racing for one
+/// entry (the CLI and `POST /v1/dead-letters/{group}/replay`, or two clicks)
+/// send it once: the loser's transaction is aborted, it reads again, and finds
+/// the entry gone.
+///
+/// Used by `payflow dlq replay` and by the generator's REST API; each caller
+/// gives it a connection of its own, since a `WATCH` belongs to a connection.
 ///
 /// What a replay means for the other groups: the entry is new on its stream,
 /// so *every* group reading that stream gets it, not only the one that gave
@@ -32,14 +39,19 @@ public struct DeadLetterReplay: Sendable {
 
     /// Replays the entries of `deadLetterStream` with the given ids, or all
     /// of them when `ids` is nil (in pages, oldest first).
-    public func replay(deadLetterStream: String, ids: [StreamEntryID]?) async throws -> [Replayed] {
+    ///
+    /// An id that is not in the stream throws, or with `skippingMissing` is
+    /// left out of the result: a second replay of the same ids then replays
+    /// nothing (what the REST API answers as `{"replayed": 0}`).
+    public func replay(deadLetterStream: String, ids: [StreamEntryID]?, skippingMissing: Bool = false) async throws -> [Replayed] {
         var replayed: [Replayed] = []
         if let ids {
             for id in ids {
-                guard let entry = try await self.redis.range(stream: deadLetterStream, from: id.description, to: id.description).first else {
+                if let done = try await self.replay(id: id, in: deadLetterStream) {
+                    replayed.append(done)
+                } else if !skippingMissing {
                     throw Failure(description: "no entry \(id) in \(deadLetterStream)")
                 }
-                replayed.append(try await self.replay(entry))
             }
             return replayed
         }
@@ -47,13 +59,31 @@ public struct DeadLetterReplay: Sendable {
             let page = try await self.redis.range(stream: deadLetterStream, count: 500)
             if page.isEmpty { return replayed }
             for entry in page {
-                replayed.append(try await self.replay(entry))
+                if let done = try await self.replay(id: entry.id, in: deadLetterStream) {
+                    replayed.append(done)
+                }
             }
         }
     }
 
-    private func replay(_ letter: StreamEntry) async throws -> Replayed {
+    /// Replays one entry under `WATCH`; nil when it is not (or no longer) in
+    /// the stream. An aborted transaction (the stream changed: another replay,
+    /// or a new dead letter appended) reads the entry again.
+    private func replay(id: StreamEntryID, in deadLetterStream: String) async throws -> Replayed? {
+        while true {
+            _ = try await self.redis.send(RedisCommand("WATCH", deadLetterStream)).orThrow()
+            guard let entry = try await self.redis.range(stream: deadLetterStream, from: id.description, to: id.description).first else {
+                _ = try await self.redis.send(RedisCommand("UNWATCH")).orThrow()
+                return nil
+            }
+            if let replayed = try await self.replay(entry) { return replayed }
+        }
+    }
+
+    /// nil when `EXEC` was aborted by the `WATCH`.
+    private func replay(_ letter: StreamEntry) async throws -> Replayed? {
         guard let stream = letter[field: "stream"], !stream.isEmpty else {
+            _ = try? await self.redis.send(RedisCommand("UNWATCH"))
             throw Failure(description: "\(letter.stream) \(letter.id) has no 'stream' field: not a PayFlow dead letter")
         }
         let prefix = DeadLetter.originalFieldPrefix
@@ -65,11 +95,13 @@ public struct DeadLetterReplay: Sendable {
             count += 1
         }
         guard count > 0 else {
+            _ = try? await self.redis.send(RedisCommand("UNWATCH"))
             throw Failure(description: "\(letter.stream) \(letter.id) has no original fields to replay")
         }
         let replies = try await self.redis.pipeline([
             RedisCommand("MULTI"), add, RedisCommand("XDEL", letter.stream, letter.id), RedisCommand("EXEC"),
         ])
+        if case .null = try replies.last?.orThrow() { return nil }
         guard let results = try replies.last?.orThrow().array, results.count == 2,
               let newID = try results[0].orThrow().string.flatMap({ StreamEntryID($0) })
         else {

@@ -24,6 +24,8 @@ public enum MetricsCatalog {
         "payflow_notifications_total": "Notifications by channel, kind and status.",
         // Analytics
         "payflow_analytics_facts_total": "Facts recorded by analytics, by stream kind.",
+        "payflow_fraud_precision": "Fraud precision as payflow fraud-report computes it (alerted events labelled fraud / alerted events), scope current_run or all_runs; NaN with no alerts. Refreshed every 10 s.",
+        "payflow_fraud_scored_alerts": "Alerted events the fraud precision of the scope is computed from.",
     ]
 
     static let defaultValueBuckets: [Double] = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000]

@@ -15,6 +15,7 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
     let base: IntegrationFixture
     let eventsStream: String
     let alertsStream: String
+    let mismatchesStream: String
     let group: String
 
     static let quietLogger = Logger.quiet("test.notification")
@@ -26,6 +27,7 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
             try await body(NotificationFixture(
                 base: base,
                 eventsStream: base.uniqueName("test:notification:events"), alertsStream: base.uniqueName("test:notification:alerts"),
+                mismatchesStream: base.uniqueName("test:notification:mismatches"),
                 group: group
             ))
         }
@@ -60,6 +62,13 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
         )
     }
 
+    static func mismatch(kind: MismatchKind = .amountMismatch) -> MismatchNotice {
+        MismatchNotice(
+            mismatchID: UUID().uuidString.lowercased(), kind: kind.rawValue, transactionID: UUID().uuidString.lowercased(),
+            expected: "1250 EUR", actual: "1500 EUR", detectedAt: .now()
+        )
+    }
+
     @discardableResult
     func xadd(stream: String, fields: [(name: String, value: String)]) async throws -> StreamEntryID {
         var command = RedisCommand("XADD", stream, "*")
@@ -80,10 +89,15 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
         try await self.xadd(stream: self.alertsStream, fields: alert.fields)
     }
 
-    /// The entries of both streams, as the runtime would deliver them.
+    @discardableResult
+    func xadd(_ mismatch: MismatchNotice) async throws -> StreamEntryID {
+        try await self.xadd(stream: self.mismatchesStream, fields: mismatch.fields)
+    }
+
+    /// The entries of the three streams, as the runtime would deliver them.
     func streamEntries() async throws -> [StreamEntry] {
         var entries: [StreamEntry] = []
-        for stream in [self.eventsStream, self.alertsStream] {
+        for stream in self.streams {
             let reply = try await self.redis.send(RedisCommand("XRANGE", stream, "-", "+"))
             for item in reply.array ?? [] {
                 guard let parts = item.array, parts.count == 2, let id = parts[0].string.flatMap({ StreamEntryID($0) }) else { continue }
@@ -103,6 +117,9 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
         }
         return fields
     }
+
+    /// The streams the group reads, as the service's are: events, alerts, mismatches.
+    var streams: [String] { [self.eventsStream, self.alertsStream, self.mismatchesStream] }
 
     // MARK: - Results
 
@@ -149,10 +166,10 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
         }
     }
 
-    /// Entries read by the group and not acked, over both streams.
+    /// Entries read by the group and not acked, over the three streams.
     func pendingCount() async throws -> Int {
         var total = 0
-        for stream in [self.eventsStream, self.alertsStream] {
+        for stream in self.streams {
             let summary = try await self.redis.send(RedisCommand("XPENDING", stream, self.group))
             total += summary.array?.first?.integer.map(Int.init) ?? 0
         }
@@ -165,7 +182,7 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
         let connection = try await PostgresConnection.connect(url: self.databaseURL, logger: Self.quietLogger)
         let handler = NotificationHandler(
             database: connection, channel: channel, templates: try NotificationTemplates(), concurrency: concurrency,
-            eventsStream: self.eventsStream, alertsStream: self.alertsStream
+            eventsStream: self.eventsStream, alertsStream: self.alertsStream, mismatchesStream: self.mismatchesStream
         )
         return (handler, connection)
     }
@@ -185,7 +202,7 @@ struct NotificationFixture: IntegrationFixtureWrapper, Sendable {
     /// stays above a batch's delivery time unless a test wants otherwise.
     func groupConfiguration(claimMinIdle: Duration = .seconds(30), maxDeliveries: Int = 5) -> ConsumerGroupConfiguration {
         var configuration = ConsumerGroupConfiguration(
-            group: self.group, streams: [self.eventsStream, self.alertsStream], consumerName: "test-consumer"
+            group: self.group, streams: self.streams, consumerName: "test-consumer"
         )
         configuration.block = .milliseconds(100)
         configuration.claimMinIdle = claimMinIdle
