@@ -30,7 +30,8 @@ public struct AuditRecord: Sendable, Hashable {
     public var fields: [Field]
     /// Microseconds since 1970 (UTC), the precision PostgreSQL stores.
     public var receivedAtMicroseconds: Int64
-    /// The UTF-8 bytes of every name and value, to size buffers once.
+    /// The UTF-8 bytes of every name and value at init: a capacity hint for
+    /// the writer's buffers (only a hint, so a later change of `fields` is harmless).
     var fieldBytes: Int
 
     public init(stream: String, entryID: StreamEntryID, fields: [Field], receivedAtMicroseconds: Int64) {
