@@ -22,6 +22,8 @@ public actor AuditChainWriter {
     let consumer: String
     let database: PostgresConnection
     let logger: Logger
+    /// The hash content every row of this chain starts with (version, chain id).
+    let chainPrefix: [UInt8]
 
     private var head: (sequence: Int64, hash: [UInt8])?
     private var knownPartitions: Set<Int64> = []
@@ -33,6 +35,7 @@ public actor AuditChainWriter {
         self.database = database
         self.consumer = consumer
         self.chainID = chainID
+        self.chainPrefix = AuditRowHash.chainPrefix(chainID)
         self.logger = logger
     }
 
@@ -100,10 +103,16 @@ public actor AuditChainWriter {
 
     private func withoutStored(_ records: [AuditRecord]) async throws -> [AuditRecord] {
         guard !records.isEmpty else { return [] }
+        var streams = ArrayLiteralBuilder(capacity: records.count * 24)
+        var entryIDs = ArrayLiteralBuilder(capacity: records.count * 24)
+        var entryMilliseconds = ArrayLiteralBuilder(capacity: records.count * 16)
+        for record in records {
+            streams.append(text: record.stream)
+            entryIDs.append(entryID: record.entryID)
+            entryMilliseconds.append(integer: record.entryMilliseconds)
+        }
         let stored = try await self.database.query(Self.selectStored, [
-            PostgresArrayLiteral.text(records.map(\.stream)),
-            PostgresArrayLiteral.text(records.map(\.entryID.description)),
-            PostgresArrayLiteral.integers(records.map(\.entryMilliseconds)),
+            streams.finished(), entryIDs.finished(), entryMilliseconds.finished(),
         ]).rows
         guard !stored.isEmpty else { return records }
         var keys: Set<StreamEntry.Key> = []
@@ -126,18 +135,41 @@ public actor AuditChainWriter {
     }
 
     /// Returns the new head, or nil when the stored head was not `head`.
+    ///
+    /// Hashes and parameters are written in one pass over the records, into
+    /// byte buffers (``ArrayLiteralBuilder``, ``AuditFieldsJSON``): this is the
+    /// audit-log's hot path, once per row.
     private func write(_ records: [AuditRecord], after head: (sequence: Int64, hash: [UInt8])) async throws -> (sequence: Int64, hash: [UInt8])? {
         var previous = head.hash
         var sequence = head.sequence
-        var sequences: [Int64] = []
-        var previousHashes: [String] = []
-        var rowHashes: [String] = []
+        let capacity = records.count * 48
+        var streams = ArrayLiteralBuilder(capacity: capacity)
+        var entryIDs = ArrayLiteralBuilder(capacity: capacity)
+        var entryMilliseconds = ArrayLiteralBuilder(capacity: capacity)
+        var eventIDs = ArrayLiteralBuilder(capacity: capacity)
+        var types = ArrayLiteralBuilder(capacity: capacity)
+        var fields = ArrayLiteralBuilder(capacity: records.reduce(0) { $0 + $1.fieldBytes + $1.fields.count * 8 } + 64)
+        var receivedAt = ArrayLiteralBuilder(capacity: capacity)
+        var sequences = ArrayLiteralBuilder(capacity: capacity)
+        var previousHashes = ArrayLiteralBuilder(capacity: records.count * 66)
+        var rowHashes = ArrayLiteralBuilder(capacity: records.count * 66)
+        var scratch: [UInt8] = []
+        var json: [UInt8] = []
         for record in records {
             sequence += 1
-            let hash = AuditRowHash.hash(previous: previous, chainID: self.chainID, sequence: sequence, record: record)
-            sequences.append(sequence)
-            previousHashes.append(AuditRowHash.hex(previous))
-            rowHashes.append(AuditRowHash.hex(hash))
+            let hash = AuditRowHash.hash(previous: previous, chain: self.chainPrefix, sequence: sequence, record: record, scratch: &scratch)
+            streams.append(text: record.stream)
+            entryIDs.append(entryID: record.entryID)
+            entryMilliseconds.append(integer: record.entryMilliseconds)
+            eventIDs.append(text: record.eventID ?? "")
+            types.append(text: record.type ?? "")
+            json.removeAll(keepingCapacity: true)
+            AuditFieldsJSON.append(record.fields, to: &json)
+            fields.append(utf8: json)
+            receivedAt.append(integer: record.receivedAtMicroseconds)
+            sequences.append(integer: sequence)
+            previousHashes.append(hex: previous)
+            rowHashes.append(hex: hash)
             previous = hash
         }
         let result = try await self.database.query(Self.insertAndAdvance, [
@@ -145,16 +177,16 @@ public actor AuditChainWriter {
             sequence,
             AuditRowHash.hex(previous),
             head.sequence,
-            PostgresArrayLiteral.text(records.map(\.stream)),
-            PostgresArrayLiteral.text(records.map(\.entryID.description)),
-            PostgresArrayLiteral.integers(records.map(\.entryMilliseconds)),
-            PostgresArrayLiteral.text(records.map { $0.eventID ?? "" }),
-            PostgresArrayLiteral.text(records.map { $0.type ?? "" }),
-            PostgresArrayLiteral.text(records.map(\.fieldsJSON)),
-            PostgresArrayLiteral.integers(records.map(\.receivedAtMicroseconds)),
-            PostgresArrayLiteral.integers(sequences),
-            PostgresArrayLiteral.text(previousHashes),
-            PostgresArrayLiteral.text(rowHashes),
+            streams.finished(),
+            entryIDs.finished(),
+            entryMilliseconds.finished(),
+            eventIDs.finished(),
+            types.finished(),
+            fields.finished(),
+            receivedAt.finished(),
+            sequences.finished(),
+            previousHashes.finished(),
+            rowHashes.finished(),
         ])
         guard let row = result.rows.first, try row.decode("heads", as: Int64.self) == 1 else { return nil }
         let inserted = try row.decode("inserted", as: Int64.self)

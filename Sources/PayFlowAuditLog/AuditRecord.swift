@@ -30,11 +30,23 @@ public struct AuditRecord: Sendable, Hashable {
     public var fields: [Field]
     /// Microseconds since 1970 (UTC), the precision PostgreSQL stores.
     public var receivedAtMicroseconds: Int64
+    /// The UTF-8 bytes of every name and value at init: a capacity hint for
+    /// the writer's buffers (only a hint, so a later change of `fields` is harmless).
+    var fieldBytes: Int
 
     public init(stream: String, entryID: StreamEntryID, fields: [Field], receivedAtMicroseconds: Int64) {
         self.stream = Self.sanitized(stream)
         self.entryID = entryID
-        self.fields = fields.map { Field(name: Self.sanitized($0.name), value: Self.sanitized($0.value)) }
+        self.fields = fields
+        var fieldBytes = 0
+        for index in self.fields.indices {
+            let field = self.fields[index]
+            if Self.hasNUL(field.name) || Self.hasNUL(field.value) {
+                self.fields[index] = Field(name: Self.sanitized(field.name), value: Self.sanitized(field.value))
+            }
+            fieldBytes += self.fields[index].name.utf8.count + self.fields[index].value.utf8.count
+        }
+        self.fieldBytes = fieldBytes
         self.receivedAtMicroseconds = receivedAtMicroseconds
         self.eventID = Self.firstValue(of: Self.subjectFieldNames, in: self.fields)
         self.type = Self.firstValue(of: Self.typeFieldNames, in: self.fields)
@@ -64,20 +76,36 @@ public struct AuditRecord: Sendable, Hashable {
 
     /// The fields as stored in the `fields` jsonb column: an object, or an
     /// array of `[name, value]` pairs when a name repeats (an object would
-    /// keep only one of them).
+    /// keep only one of them). See ``AuditFieldsJSON``.
     public var fieldsJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let names = Set(self.fields.map(\.name))
-        let data: Data?
-        if names.count == self.fields.count {
-            data = try? encoder.encode(Dictionary(uniqueKeysWithValues: self.fields.map { ($0.name, $0.value) }))
-        } else {
-            data = try? encoder.encode(self.fields.map { [$0.name, $0.value] })
+        var bytes: [UInt8] = []
+        AuditFieldsJSON.append(self.fields, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether two fields share a name: then the JSON is an array of pairs.
+    static func hasRepeatedName(_ fields: [Field]) -> Bool {
+        if fields.count <= 16 {
+            for later in fields.indices.dropFirst() {
+                for earlier in 0..<later where fields[earlier].name == fields[later].name {
+                    return true
+                }
+            }
+            return false
         }
-        // Encoding strings into JSON cannot fail; an empty object is the
-        // impossible fallback rather than a crash.
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return Set(fields.map(\.name)).count != fields.count
+    }
+
+    /// The order in which ``AuditRowHash`` hashes the fields: by name then
+    /// value, byte-wise (jsonb does not keep the entry's order, and the hash
+    /// must be recomputable from what is stored). The comparison is the v1
+    /// scheme's own, `==` included, so every stored hash still verifies.
+    func hashOrder() -> [Int] {
+        let fields = self.fields
+        return fields.indices.sorted { lhs, rhs in
+            fields[lhs].name.utf8.lexicographicallyPrecedes(fields[rhs].name.utf8)
+                || (fields[lhs].name == fields[rhs].name && fields[lhs].value.utf8.lexicographicallyPrecedes(fields[rhs].value.utf8))
+        }
     }
 
     /// Reads the `fields` column back (either shape), for verification.
@@ -101,7 +129,11 @@ public struct AuditRecord: Sendable, Hashable {
         return nil
     }
 
+    private static func hasNUL(_ text: String) -> Bool {
+        text.utf8.contains(0)
+    }
+
     private static func sanitized(_ text: String) -> String {
-        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        Self.hasNUL(text) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 }

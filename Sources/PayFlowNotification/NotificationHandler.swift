@@ -27,6 +27,11 @@ import PayFlowRuntime
 ///
 /// Both statements are single statements: that is how it meets the
 /// concurrency contract of ``ConsumerGroupHandler`` with one connection.
+///
+/// An in-process channel (the log) takes a shorter path: one transaction
+/// inserts every row as `delivered` and writes the lines of those it
+/// inserted, so each row is written once and a refused row is refused before
+/// any line (``NotificationStore/deliverOnce(_:deliver:)``).
 public struct NotificationHandler: ConsumerGroupHandler {
     public typealias Message = NotificationSource
 
@@ -96,6 +101,10 @@ public struct NotificationHandler: ConsumerGroupHandler {
             keys[message.id, default: []].append(delivery.key)
         }
 
+        if let channel = self.channel as? any InProcessNotificationChannel {
+            return try await self.handleInProcess(messages, keys: keys, channel: channel)
+        }
+
         let alreadyDelivered = try await self.store.prepare(messages)
         let toSend = messages.filter { !alreadyDelivered.contains($0.id) }
         let results = await self.deliver(toSend)
@@ -120,6 +129,28 @@ public struct NotificationHandler: ConsumerGroupHandler {
             }
             NotificationMetrics.record(channel: self.channel.name, kind: outcome.message.kind, status: status)
             for key in keys[outcome.message.id] ?? [] { entryOutcomes[key] = entryOutcome }
+        }
+        return entryOutcomes
+    }
+
+    /// The in-process channel's batch (the log): one transaction records every
+    /// row as `delivered` and writes the lines of those not delivered before
+    /// (``NotificationStore/deliverOnce(_:deliver:)``); the rest are skipped.
+    private func handleInProcess(
+        _ messages: [NotificationMessage],
+        keys: [UUID: [StreamEntry.Key]],
+        channel: any InProcessNotificationChannel
+    ) async throws -> [StreamEntry.Key: EntryOutcome] {
+        let delivered = try await self.store.deliverOnce(messages) { channel.deliverAll($0) }
+        var entryOutcomes: [StreamEntry.Key: EntryOutcome] = [:]
+        for message in messages {
+            let entries = keys[message.id] ?? []
+            if delivered.contains(message.id) {
+                NotificationMetrics.record(channel: self.channel.name, kind: message.kind, status: "delivered")
+            } else {
+                NotificationMetrics.record(channel: self.channel.name, kind: message.kind, status: "skipped", count: entries.count)
+            }
+            for key in entries { entryOutcomes[key] = .done }
         }
         return entryOutcomes
     }

@@ -2,8 +2,10 @@ import Logging
 
 /// Delivers each notification as one structured swift-log line at `info`,
 /// with the ids as metadata so a log pipeline can index and dedupe them.
-/// Writing a log line cannot fail, so this channel always delivers.
-public struct LogChannel: NotificationChannel {
+/// Writing a log line cannot fail, so this channel always delivers, and it
+/// is an ``InProcessNotificationChannel``: a batch's lines are written in
+/// one loop, inside the transaction that records them, with no task per line.
+public struct LogChannel: InProcessNotificationChannel {
     public var name: NotificationChannelName { .log }
     private let logger: Logger
 
@@ -12,6 +14,17 @@ public struct LogChannel: NotificationChannel {
     }
 
     public func deliver(_ message: NotificationMessage) async -> DeliveryResult {
+        self.write(message)
+        return .delivered()
+    }
+
+    public func deliverAll(_ messages: [NotificationMessage]) {
+        for message in messages {
+            self.write(message)
+        }
+    }
+
+    private func write(_ message: NotificationMessage) {
         self.logger.info(
             "\(message.subject): \(message.body)",
             metadata: [
@@ -24,6 +37,5 @@ public struct LogChannel: NotificationChannel {
                 "channel": "log",
             ]
         )
-        return .delivered()
     }
 }

@@ -23,7 +23,8 @@ public enum NotificationService {
         let templates = try NotificationTemplates()
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
-        // Single statements only, so the consumer's two loops share this session.
+        // The consumer's two loops share this session: the webhook path uses single
+        // statements, the log path's transactions take turns (NotificationStoreGate).
         let database = try await application.connectDatabase()
         let channel = Self.makeChannel(settings, logger: context.logger, application: &application)
         context.logger.info("Notification channel", metadata: ["channel": "\(settings.channel.rawValue)", "concurrency": "\(settings.concurrency)"])

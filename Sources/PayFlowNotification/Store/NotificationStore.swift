@@ -12,11 +12,51 @@ import PayFlowPostgres
 ///    `delivered`, which the handler skips;
 /// 2. ``record(_:)`` after delivering: one multi-row upsert of every outcome.
 ///    A `delivered` row stays `delivered` whatever is recorded after it.
+///
+/// For an in-process channel (the log) there is one statement instead of
+/// two, see ``deliverOnce(_:deliver:)``: the row is written once, as
+/// `delivered`, inside the transaction during which the lines are written.
 public struct NotificationStore: Sendable {
     private let database: PostgresConnection
+    private let gate = NotificationStoreGate()
 
     public init(database: PostgresConnection) {
         self.database = database
+    }
+
+    /// Records `messages` as `delivered` and calls `deliver` with those not
+    /// delivered before, all in one transaction; returns their ids once it
+    /// is committed.
+    ///
+    /// - The insert comes first: a row the database refuses throws before
+    ///   anything is delivered, so the runtime's halving of the batch sends
+    ///   no neighbour twice.
+    /// - A row already `delivered` is not returned (skipped); a `pending` or
+    ///   `failed` one (left by an earlier version's crash) is updated and
+    ///   delivered now.
+    /// - Two replicas on the same notification: the second insert waits for
+    ///   the first transaction's row lock, then finds it `delivered`.
+    /// - A crash or a failed COMMIT after `deliver`: nothing is recorded and
+    ///   the entry is not acked, so it is delivered again, with the same id
+    ///   (at least once, as before: the window is one COMMIT).
+    public func deliverOnce(_ messages: [NotificationMessage], deliver: ([NotificationMessage]) -> Void) async throws -> Set<UUID> {
+        guard !messages.isEmpty else { return [] }
+        let database = self.database
+        let columns = Self.columns(messages)
+        await self.gate.acquire()
+        do {
+            let fresh = try await database.withTransaction { transaction in
+                let rows = try await transaction.query(Self.deliverOnceStatement, columns).rows
+                let fresh = Set(try rows.map { try $0.decode(0, as: UUID.self) })
+                deliver(messages.filter { fresh.contains($0.id) })
+                return fresh
+            }
+            await self.gate.release()
+            return fresh
+        } catch {
+            await self.gate.release()
+            throw error
+        }
     }
 
     /// Makes sure every message has a row and returns the ids of those already delivered.
@@ -83,6 +123,24 @@ public struct NotificationStore: Sendable {
     private static let batch = """
         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[])
             AS b (notification_id, source_stream, source_id, event_id, channel, kind, recipient)
+        """
+
+    /// Rows in id order, so that two replicas inserting overlapping batches
+    /// take their row locks in the same order (no deadlock).
+    static let deliverOnceStatement = """
+        INSERT INTO notifications AS n (notification_id, source_stream, source_id, event_id, channel, kind, recipient,
+                                        status, attempts, delivered_at)
+        SELECT notification_id, source_stream, source_id, event_id, channel, kind, recipient, 'delivered', 1, now()
+        FROM (\(batch)) AS b
+        ORDER BY notification_id
+        ON CONFLICT (notification_id) DO UPDATE SET
+            status = 'delivered',
+            attempts = n.attempts + 1,
+            last_error = NULL,
+            delivered_at = now(),
+            updated_at = now()
+        WHERE n.status <> 'delivered'
+        RETURNING n.notification_id
         """
 
     /// The SELECT reads the snapshot from before the insert: rows delivered
