@@ -24,7 +24,10 @@ import Synchronization
 /// receives whole when it connects and then point by point.
 public final class DashboardFeed: Service, Sendable {
     static let interval: Duration = .seconds(2)
-    /// The scores read whole tables: every fifth sample (10 s) is enough.
+    /// The scores read whole tables: every fifth sample (10 s) is enough,
+    /// and only while a page is open to show them. Read with nobody
+    /// watching, they were most of PostgreSQL's time in `make bench`: a
+    /// second and a half per read at 200,000 events, growing with the data.
     static let detectionEvery = 5
     static let bufferedMessages = 8
     static let maxSubscribers = 64
@@ -57,8 +60,12 @@ public final class DashboardFeed: Service, Sendable {
     public func run() async {
         var sampler = DashboardSampler(handler: self.handler, platform: self.platform)
         var lastErrors: [String] = []
+        // The sample number of the last detection read; nil: none yet.
+        var detectionReadAt: Int?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let readDetection = sampler.samples % Self.detectionEvery == 0
+            let due = detectionReadAt.map { sampler.samples - $0 >= Self.detectionEvery } ?? true
+            let readDetection = due && self.subscriberCount > 0
+            if readDetection { detectionReadAt = sampler.samples }
             let sample = await sampler.sample(readDetection: readDetection)
             if sample.errors != lastErrors, !sample.errors.isEmpty {
                 self.logger.warning("The dashboard's sample is incomplete", metadata: ["errors": "\(sample.errors)"])

@@ -29,7 +29,7 @@ struct DashboardSampler {
         let summary = await Self.part("summary", &errors) { try await handler.getSummary(.init()).ok.body.json }
         let alerts = await Self.part("alerts", &errors) { try await handler.getAlertStats(.init(query: .init(limit: 10))).ok.body.json }
         let mismatches = await Self.part("mismatches", &errors) { try await handler.getMismatchStats(.init(query: .init(limit: 10))).ok.body.json }
-        if readDetection || self.detection == nil {
+        if readDetection {
             self.detection = await Self.part("detection", &errors) { try await handler.getDetection(.init()).ok.body.json } ?? self.detection
         }
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)

@@ -100,6 +100,29 @@ struct DashboardFeedTests {
         }
     }
 
+    /// The scores read whole tables, so the feed reads them only while a
+    /// page is open: the samples taken with nobody watching carry none, and
+    /// a page that connects gets them in the next sample.
+    @Test func theScoresAreReadOnlyWhileAPageIsOpen() async throws {
+        try await Fixture.with { fixture in
+            let (feed, _) = Self.feed(fixture)
+            let running = Task { await feed.run() }
+            defer { running.cancel() }
+            // Two samples with nobody watching.
+            try await Task.sleep(for: DashboardFeed.interval + .milliseconds(500))
+
+            let page = try #require(feed.subscribe())
+            defer { feed.unsubscribe(page.id) }
+            var messages = page.messages.makeAsyncIterator()
+            #expect(Self.text(try #require(await messages.next())).hasPrefix("retry: "))
+            #expect(Self.text(try #require(await messages.next())).hasPrefix("event: history\n"))
+            let latest = Self.text(try #require(await messages.next()))
+            #expect(latest.hasPrefix("event: sample\n") && !latest.contains(#""detection""#), "read with no page open: \(latest.prefix(300))")
+            let next = Self.text(try #require(await messages.next()))
+            #expect(next.contains(#""detection""#), "the first sample with a page open has the scores")
+        }
+    }
+
     static func text(_ buffer: ByteBuffer) -> String {
         String(decoding: buffer.readableBytesView, as: UTF8.self)
     }
