@@ -17,6 +17,15 @@
 /// up to the re-evaluation horizon, so an event that arrives late (another
 /// replica was slower) still completes the windows it belongs to.
 ///
+/// Why it reads little: each `redis.call` costs Redis CPU on its one thread,
+/// on every event. A judged payment's rules share one range read (every
+/// window ends at its time and none reaches further back than the longest),
+/// an event that arrives in order (nothing stored at or after its time) skips
+/// the re-judge scans, and the keys' expiry is set again only when a key was
+/// created or the last refresh is older than 1 % of the TTL: every key of an
+/// account then lives between 99 % and 100 % of the TTL after its last event
+/// (all are refreshed together, so the payments key's TTL tells for all).
+///
 /// Keys (one hash tag per account, so the script works on Redis Cluster too):
 /// 1. `p`  payments, member `id|amount|country|continent|merchant`
 /// 2. `pa` payment amounts by id (hash), for refunds
@@ -136,20 +145,55 @@ enum AccountStateScript {
       end
     end
 
+    -- The payments a judged payment's rules look at: every window ends at its time and
+    -- none reaches further back than `reach`, so one range read serves them all.
+    local reach = math.max(velocityWindow, cardWindow, travelNear, travelFar, drainWindow)
+
+    -- amount, country, continent, merchant of a stored payment member (what split(m, 5) gives).
+    local function fields(member)
+      local amountText, country, continent, merchant = string.match(member, '^[^|]*|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+      if amountText then return tonumber(amountText), country, continent, merchant end
+      local f = split(member, 5)
+      return tonumber(f[2]), f[3], f[4], f[5]
+    end
+
     -- Every rule that judges a payment, from the events stored around its time.
-    local function judge(p)
-      -- velocity
-      local count = redis.call('ZCOUNT', P, fmt(p.time - velocityWindow), fmt(p.time))
+    -- `raw` is ZRANGEBYSCORE P [time - reach, time] WITHSCORES when the caller has it
+    -- (members, then scores, ascending); it may run on past the time (ignored).
+    local function judge(p, raw)
+      local t = p.time
+      if not raw then raw = redis.call('ZRANGEBYSCORE', P, fmt(t - reach), fmt(t), 'WITHSCORES') end
+      -- `last`: the last entry at or before t; entries 1..last are the window [t - reach, t].
+      local last = #raw / 2
+      local times = {}
+      for i = 1, last do times[i] = tonumber(raw[2 * i]) end
+      while last > 0 and times[last] > t do last = last - 1 end
+      local amounts = {}
+      local function amountAt(i)
+        local a = amounts[i]
+        if not a then a = fields(raw[2 * i - 1]); amounts[i] = a end
+        return a
+      end
+      -- velocity: the payments in [t - window, t]
+      local count, low = 0, t - velocityWindow
+      for i = last, 1, -1 do
+        if times[i] < low then break end
+        count = count + 1
+      end
       if count > velocityMax then
         alert(p.id, 'velocity', string.format('%d payments within %d s (limit %d)', count, velocityWindow / 1000000, velocityMax))
       end
       -- card testing
       if p.amount < cardSmall then
         local small, merchants, distinct = 0, {}, 0
-        for _, q in ipairs(paymentsBetween(fmt(p.time - cardWindow), fmt(p.time))) do
-          if q.amount < cardSmall then
-            small = small + 1
-            if not merchants[q.merchant] then merchants[q.merchant] = true; distinct = distinct + 1 end
+        low = t - cardWindow
+        for i = 1, last do
+          if times[i] >= low then
+            local a, _, _, merchant = fields(raw[2 * i - 1])
+            if a < cardSmall then
+              small = small + 1
+              if not merchants[merchant] then merchants[merchant] = true; distinct = distinct + 1 end
+            end
           end
         end
         if small >= cardMinPayments and distinct >= cardMinMerchants then
@@ -160,10 +204,10 @@ enum AccountStateScript {
       if p.amount >= spikeAbsolute then
         alert(p.id, 'amount_spike', string.format('amount %s is at or above the limit %s', fmt(p.amount), fmt(spikeAbsolute)))
       elseif p.amount >= spikeMinAmount then
-        local history = redis.call('ZREVRANGEBYSCORE', P, '(' .. fmt(p.time), '-inf', 'LIMIT', 0, spikeHistory)
+        local history = redis.call('ZREVRANGEBYSCORE', P, '(' .. fmt(t), '-inf', 'LIMIT', 0, spikeHistory)
         if #history >= spikeMinHistory then
           local sum = 0
-          for _, m in ipairs(history) do sum = sum + tonumber(split(m, 5)[2]) end
+          for _, m in ipairs(history) do sum = sum + fields(m) end
           local mean = sum / #history
           if p.amount >= spikeMultiple * mean then
             alert(p.id, 'amount_spike', string.format('amount %s is %.1fx the mean %.0f of the last %d payments', fmt(p.amount), p.amount / mean, mean, #history))
@@ -173,30 +217,36 @@ enum AccountStateScript {
       -- impossible travel: any earlier payment from another country, closer in time
       -- than the travel between the two needs. Only the later payment is alerted:
       -- which payment came "just before" depends on what has arrived, this does not.
-      local earlier = redis.call('ZRANGEBYSCORE', P, fmt(p.time - math.max(travelNear, travelFar)), '(' .. fmt(p.time), 'WITHSCORES')
-      for i = #earlier - 1, 1, -2 do
-        local q = payment(earlier[i], earlier[i + 1])
-        if q.country ~= p.country then
-          local far = q.continent ~= p.continent and q.continent ~= '?' and p.continent ~= '?'
-          local needed = far and travelFar or travelNear
-          local gap = p.time - q.time
-          if gap < needed then
-            alert(p.id, 'impossible_travel', string.format('%s then %s within %d s (at least %d s needed)', q.country, p.country, gap / 1000000, needed / 1000000))
-            break
+      low = t - math.max(travelNear, travelFar)
+      for i = last, 1, -1 do
+        local qTime = times[i]
+        if qTime < low then break end
+        if qTime < t then
+          local _, qCountry, qContinent = fields(raw[2 * i - 1])
+          if qCountry ~= p.country then
+            local far = qContinent ~= p.continent and qContinent ~= '?' and p.continent ~= '?'
+            local needed = far and travelFar or travelNear
+            local gap = t - qTime
+            if gap < needed then
+              alert(p.id, 'impossible_travel', string.format('%s then %s within %d s (at least %d s needed)', qCountry, p.country, gap / 1000000, needed / 1000000))
+              break
+            end
           end
         end
       end
       judgeBlocked(p)
       -- top-up drain: any large top-up in the window before it, mostly spent since
-      local topups = redis.call('ZRANGEBYSCORE', T, fmt(p.time - drainWindow), fmt(p.time), 'WITHSCORES')
+      local topups = redis.call('ZRANGEBYSCORE', T, fmt(t - drainWindow), fmt(t), 'WITHSCORES')
       for i = 1, #topups, 2 do
         local f = split(topups[i], 2)
         local topup = tonumber(f[2])
         if topup >= drainMinTopup then
-          local spent = 0
-          for _, q in ipairs(paymentsBetween(fmt(tonumber(topups[i + 1])), fmt(p.time))) do spent = spent + q.amount end
+          local since, spent = tonumber(topups[i + 1]), 0
+          for j = 1, last do
+            if times[j] >= since then spent = spent + amountAt(j) end
+          end
           if spent * 100 >= drainPercent * topup then
-            alert(p.id, 'topup_drain', string.format('%s of the top-up %s (%s) spent within %d s', fmt(spent), fmt(topup), f[1], (p.time - tonumber(topups[i + 1])) / 1000000))
+            alert(p.id, 'topup_drain', string.format('%s of the top-up %s (%s) spent within %d s', fmt(spent), fmt(topup), f[1], (t - since) / 1000000))
             break
           end
         end
@@ -239,8 +289,12 @@ enum AccountStateScript {
       end
     end
 
+    -- Whether this call may have created a key (a set holding one member): see the expiry below.
+    local created = false
     local function cap(key, keep)
-      local excess = redis.call('ZCARD', key) - keep
+      local card = redis.call('ZCARD', key)
+      if card == 1 then created = true end
+      local excess = card - keep
       if excess > 0 then
         local old = redis.call('ZRANGE', key, 0, excess - 1)
         redis.call('ZREMRANGEBYRANK', key, 0, excess - 1)
@@ -256,18 +310,28 @@ enum AccountStateScript {
       judgeRefund({ id = id, payment = original, amount = amount, time = now, member = id .. '|' .. original .. '|' .. fmt(amount) })
       return alerts
     elseif kind == 'payment' then
-      redis.call('ZADD', P, fmt(now), id .. '|' .. fmt(amount) .. '|' .. country .. '|' .. continent .. '|' .. merchant)
+      local member = id .. '|' .. fmt(amount) .. '|' .. country .. '|' .. continent .. '|' .. merchant
+      redis.call('ZADD', P, fmt(now), member)
       redis.call('HSET', PA, id, fmt(amount))
       for _, m in ipairs(cap(P, keepPayments)) do redis.call('HDEL', PA, split(m, 5)[1]) end
-      rejudgePayments(now)
+      -- In order (the usual case): the payment is the only one at or after its time, so it
+      -- is the only one to judge, and this one read is its window too.
+      local raw = redis.call('ZRANGEBYSCORE', P, fmt(now - reach), '+inf', 'WITHSCORES')
+      local n = #raw
+      if n >= 2 and raw[n - 1] == member and (n == 2 or tonumber(raw[n - 2]) < tonumber(raw[n])) then
+        judge(payment(member, raw[n]), raw)
+      else
+        rejudgePayments(now)
+      end
     elseif kind == 'topup' then
       redis.call('ZADD', T, fmt(now), id .. '|' .. fmt(amount))
       cap(T, 50)
-      rejudgePayments(now)
+      -- in order (no payment at or after it), nothing to re-judge
+      if #redis.call('ZRANGEBYSCORE', P, fmt(now), '+inf', 'LIMIT', 0, 1) > 0 then rejudgePayments(now) end
     elseif kind == 'account_blocked' or kind == 'account_unblocked' then
       redis.call('ZADD', ST, fmt(now), id .. (kind == 'account_blocked' and '|b' or '|u'))
       cap(ST, 20)
-      rejudgePayments(now)
+      if #redis.call('ZRANGEBYSCORE', P, fmt(now), '+inf', 'LIMIT', 0, 1) > 0 then rejudgePayments(now) end
     elseif kind == 'refund' then
       local member = id .. '|' .. original .. '|' .. fmt(amount)
       redis.call('ZADD', RF, fmt(now), member)
@@ -283,7 +347,11 @@ enum AccountStateScript {
       end
     end
 
-    for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
+    -- Expiry: every key of the account gets the TTL again, together, when one was created or
+    -- when the last refresh is older than 1 % of the TTL (P's TTL tells, as all are set at once).
+    if created or redis.call('PTTL', P) < ttl * 990 then
+      for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
+    end
     return alerts
     """#
 }
