@@ -36,16 +36,26 @@ struct DuplicateBackstopTests {
             #expect(try await Self.duplicateText(of: first, in: base.database) == "2 stream entries: 1-0,2-0")
 
             // A race right after: the next sweeps (within the margin) leave it.
+            // The cursor is set to now first, so that a starved machine that
+            // took ten seconds to get here does not make the pass due.
             let second = UUID()
             try await Self.insertRacingRows(of: second, in: base.database)
+            try await base.database.query("UPDATE reconciliation_sweep_state SET swept_until = now() WHERE name = 'duplicate_event'")
             #expect(try await sweeper.sweep().inserted.isEmpty, "the backstop ran again within its margin")
             #expect(try await Self.duplicateText(of: second, in: base.database) == nil)
 
             // Once a margin has passed since the previous pass, the next one
             // reads from the previous pass minus the margin: the race is found,
-            // and the first one is not reported again.
+            // and the first one is not reported again. (The previous pass as if
+            // it had run when the race was recorded, and over a margin ago.)
             try await base.database.query(
-                "UPDATE reconciliation_sweep_state SET swept_until = swept_until - interval '11 seconds' WHERE name = 'duplicate_event'"
+                """
+                UPDATE reconciliation_sweep_state
+                SET swept_until = least(now() - interval '11 seconds',
+                                        (SELECT min(first_seen_at) FROM reconciliation_seen WHERE transaction_id = $1))
+                WHERE name = 'duplicate_event'
+                """,
+                [second]
             )
             #expect(try await sweeper.sweep().inserted == ["duplicate_event"])
             #expect(try await Self.duplicateText(of: second, in: base.database) == "2 stream entries: 1-0,2-0")
