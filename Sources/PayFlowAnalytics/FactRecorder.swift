@@ -93,7 +93,7 @@ public struct FactRecorder: Sendable {
             PostgresArrayLiteral.text(events.map { $0.1.details.merchant ?? "" }),
             PostgresArrayLiteral.text(events.map { $0.1.details.country ?? "" }),
         ]
-        let result = try await self.database.queryPrepared(Self.recordStatement, parameters)
+        let result = try await self.database.query(Self.recordStatement, parameters)
         guard let row = result.first else { return Recorded() }
         return Recorded(
             events: try row.decode(0, as: Int.self),

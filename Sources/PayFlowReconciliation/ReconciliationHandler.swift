@@ -43,7 +43,7 @@ public struct ReconciliationHandler: ConsumerGroupHandler {
         // Account events have no ledger row: nothing to reconcile.
         let transactions = batch.filter { $0.message.type.isTransaction }
         guard !transactions.isEmpty else { return batch.outcomes(.done) }
-        let result = try await self.database.queryPrepared(Self.recordAndCompare, [
+        let result = try await self.database.query(Self.recordAndCompare, [
             PostgresArrayLiteral.text(transactions.map { $0.message.id.uuidString.lowercased() }),
             PostgresArrayLiteral.text(transactions.map(\.entry.stream)),
             PostgresArrayLiteral.text(transactions.map(\.entry.id.description)),

@@ -62,15 +62,15 @@ public struct ReconciliationSweeper: Sendable {
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock($1)", [Self.advisoryLockKey])
             guard try locked.first?.decode(0, as: Bool.self) == true else { return Pass(ran: false, inserted: []) }
             var inserted: [String] = []
-            inserted += try await connection.queryPrepared(Self.recheckWaiting, [grace]).rows.map { try $0.decode(0, as: String.self) }
-            inserted += try await connection.queryPrepared(Self.duplicatesBackstop).rows.map { try $0.decode(0, as: String.self) }
+            inserted += try await connection.query(Self.recheckWaiting, [grace]).rows.map { try $0.decode(0, as: String.self) }
+            inserted += try await connection.query(Self.duplicatesBackstop).rows.map { try $0.decode(0, as: String.self) }
             switch watermark {
             case .unknown:
                 break
             case .caughtUp:
-                inserted += try await connection.queryPrepared(Self.missingInStream, [grace, nil]).rows.map { try $0.decode(0, as: String.self) }
+                inserted += try await connection.query(Self.missingInStream, [grace, nil]).rows.map { try $0.decode(0, as: String.self) }
             case .processedThrough(let milliseconds):
-                inserted += try await connection.queryPrepared(Self.missingInStream, [grace, Int64(clamping: milliseconds)]).rows.map { try $0.decode(0, as: String.self) }
+                inserted += try await connection.query(Self.missingInStream, [grace, Int64(clamping: milliseconds)]).rows.map { try $0.decode(0, as: String.self) }
             }
             return Pass(ran: true, inserted: inserted)
         }

@@ -16,7 +16,7 @@ public struct ProvisionalVerdictStore: Sendable {
     /// Idempotent per (event, rule): a redelivery or another replica adds nothing.
     public func record(_ verdicts: [ProvisionalVerdict]) async throws {
         guard !verdicts.isEmpty else { return }
-        try await self.database.queryPrepared(Self.insert, [
+        try await self.database.query(Self.insert, [
             PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
             PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             PostgresArrayLiteral.text(verdicts.map(\.account)),

@@ -48,7 +48,7 @@ struct EventEmitter: Sendable {
             let pending = try checkpoint.map { _ in try BatchCheckpoint.encodePending(messages) }
             try await self.database.withTransaction { connection in
                 if !ledger.isEmpty {
-                    try await connection.queryPrepared(Self.insertLedger, [
+                    try await connection.query(Self.insertLedger, [
                         PostgresArrayLiteral.text(ledger.map { $0.transactionID.uuidString.lowercased() }),
                         PostgresArrayLiteral.text(ledger.map(\.account)),
                         PostgresArrayLiteral.text(ledger.map(\.type.rawValue)),

@@ -99,7 +99,7 @@ struct WorldStore: Sendable {
     /// Writes a batch's checkpoint on `connection`, inside the batch's transaction.
     static func write(_ checkpoint: BatchCheckpoint, pending: String, on connection: PostgresConnection) async throws {
         if !checkpoint.accounts.isEmpty {
-            try await connection.queryPrepared(Self.upsertAccounts, [
+            try await connection.query(Self.upsertAccounts, [
                 checkpoint.world,
                 PostgresArrayLiteral.integers(checkpoint.accounts.map { Int64($0.index) }),
                 PostgresArrayLiteral.text(checkpoint.accounts.map(\.state)),
