@@ -114,23 +114,46 @@ public struct ReconciliationSweeper: Sendable {
         SELECT kind FROM inserted
         """
 
-    /// Seen rows since the previous pass (minus a margin for handler
-    /// statements that were still running then), grouped by transaction.
+    /// How far back of the previous backstop pass the next one starts, for
+    /// handler statements that were still running then, and so also how often
+    /// it runs: once per margin, not once per sweep.
+    static let duplicatesMargin = "interval '10 seconds'"
+
+    /// Seen rows since the previous pass (minus the margin), grouped by
+    /// transaction; nothing at all (not even the cursor moves) until a margin
+    /// has passed since the previous pass.
+    ///
+    /// Why once per margin: run every second, the pass read every seen row
+    /// about eleven times (its window is the margin plus the interval); every
+    /// ten seconds, about twice, with the same window argument. The race it
+    /// backs up is rare (two replicas handling the two entries of one event at
+    /// the same instant), so finding it up to a margin later costs nothing the
+    /// grace period does not already wait. `doubled` counts before the text
+    /// is built, as in ``ReconciliationHandler/recordAndCompare``: a
+    /// `string_agg(... ORDER BY ...)` per transaction sorts once per group.
     static let duplicatesBackstop = """
-        WITH bounds AS (
+        WITH state AS (
             SELECT coalesce((SELECT swept_until FROM reconciliation_sweep_state WHERE name = 'duplicate_event'),
-                            '-infinity'::timestamptz) - interval '10 seconds' AS after
+                            '-infinity'::timestamptz) AS swept_until
+        ),
+        bounds AS (
+            SELECT swept_until - \(duplicatesMargin) AS after FROM state
+            WHERE swept_until <= now() - \(duplicatesMargin)
         ),
         recent AS (
             SELECT DISTINCT s.transaction_id FROM reconciliation_seen s, bounds WHERE s.first_seen_at > bounds.after
         ),
-        found AS (
-            SELECT s.transaction_id, count(*) || ' stream entries: ' || string_agg(s.entry_id, ',' ORDER BY s.entry_id) AS actual
-            FROM reconciliation_seen s JOIN recent ON recent.transaction_id = s.transaction_id
+        doubled AS (
+            SELECT s.transaction_id FROM reconciliation_seen s JOIN recent USING (transaction_id)
             GROUP BY s.transaction_id HAVING count(*) > 1
         ),
+        found AS (
+            SELECT s.transaction_id, count(*) || ' stream entries: ' || string_agg(s.entry_id, ',' ORDER BY s.entry_id) AS actual
+            FROM reconciliation_seen s JOIN doubled USING (transaction_id)
+            GROUP BY s.transaction_id
+        ),
         advanced AS (
-            INSERT INTO reconciliation_sweep_state (name, swept_until) VALUES ('duplicate_event', now())
+            INSERT INTO reconciliation_sweep_state (name, swept_until) SELECT 'duplicate_event', now() FROM bounds
             ON CONFLICT (name) DO UPDATE SET swept_until = GREATEST(reconciliation_sweep_state.swept_until, EXCLUDED.swept_until)
         ),
         inserted AS (
@@ -145,6 +168,11 @@ public struct ReconciliationSweeper: Sendable {
     /// $1 grace (ms), $2 the watermark (Unix ms; NULL when the group has
     /// caught up, which `LEAST` ignores). Ledger rows recorded in
     /// (cursor, min(now, watermark) - grace] with no seen row.
+    ///
+    /// The seen row is looked up per ledger row by key (`LATERAL ... LIMIT
+    /// 1`): written as `NOT EXISTS`, the planner hashed a sequential scan of
+    /// all of `reconciliation_seen` on every pass, a cost that grew with the
+    /// table, for the second's few hundred ledger rows.
     static let missingInStream = """
         WITH bounds AS (
             SELECT coalesce((SELECT swept_until FROM reconciliation_sweep_state WHERE name = 'missing_in_stream'),
@@ -153,9 +181,11 @@ public struct ReconciliationSweeper: Sendable {
         ),
         candidates AS (
             SELECT r.transaction_id, r.type, r.amount, r.currency::text AS currency, r.account
-            FROM reference_transactions r, bounds
-            WHERE r.recorded_at > bounds.after AND r.recorded_at <= bounds.until
-              AND NOT EXISTS (SELECT 1 FROM reconciliation_seen s WHERE s.transaction_id = r.transaction_id)
+            FROM reference_transactions r CROSS JOIN bounds
+            LEFT JOIN LATERAL (
+                SELECT true AS hit FROM reconciliation_seen s WHERE s.transaction_id = r.transaction_id LIMIT 1
+            ) seen ON true
+            WHERE r.recorded_at > bounds.after AND r.recorded_at <= bounds.until AND seen.hit IS NULL
         ),
         advanced AS (
             INSERT INTO reconciliation_sweep_state (name, swept_until) SELECT 'missing_in_stream', until FROM bounds

@@ -99,12 +99,11 @@ struct WorldStore: Sendable {
     /// Writes a batch's checkpoint on `connection`, inside the batch's transaction.
     static func write(_ checkpoint: BatchCheckpoint, pending: String, on connection: PostgresConnection) async throws {
         if !checkpoint.accounts.isEmpty {
-            try await connection.insertRows(
-                into: "generator_world_accounts",
-                columns: ["world", "account_index", "state"],
-                rows: checkpoint.accounts.map { account -> [(any PostgresEncodable)?] in [checkpoint.world, account.index, account.state] },
-                onConflict: "ON CONFLICT (world, account_index) DO UPDATE SET state = EXCLUDED.state"
-            )
+            try await connection.query(Self.upsertAccounts, [
+                checkpoint.world,
+                PostgresArrayLiteral.integers(checkpoint.accounts.map { Int64($0.index) }),
+                PostgresArrayLiteral.text(checkpoint.accounts.map(\.state)),
+            ])
         }
         try await connection.query(
             "UPDATE generator_worlds SET simulation = $2, pending = $3, updated_at = now() WHERE world = $1",
@@ -119,6 +118,18 @@ struct WorldStore: Sendable {
             [checkpoint.run, checkpoint.firstEventAt.description, checkpoint.lastEventAt.description]
         )
     }
+
+    /// $1 the world, $2 the touched accounts' indexes, $3 their states.
+    ///
+    /// Arrays rather than a multi-row `VALUES` list, as for the ledger rows
+    /// (``EventEmitter/insertLedger``): one statement of fixed size, so
+    /// PostgreSQL no longer parses three parameters per account on every batch
+    /// nor keeps one statement per batch size (issue 13).
+    static let upsertAccounts = """
+        INSERT INTO generator_world_accounts (world, account_index, state)
+        SELECT $1::integer, account_index, state FROM unnest($2::integer[], $3::text[]) AS a (account_index, state)
+        ON CONFLICT (world, account_index) DO UPDATE SET state = EXCLUDED.state
+        """
 
     /// The outbox is on the stream: forget it, remember where it ended.
     func clearPending(world: Int, streamFloor: StreamEntryID) async throws {
