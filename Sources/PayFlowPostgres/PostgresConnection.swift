@@ -20,9 +20,9 @@ import Synchronization
 /// retriable ``PostgresError`` (``PostgresError/isRetriable``); the next call runs `PQreset`
 /// first, so the same object heals once PostgreSQL is back.
 ///
-/// `@unchecked Sendable`: the mutable state (`handle`, `inTransaction`, the prepared
-/// statements) and every use of the `PGconn` pointer happen on the connection's single pool
-/// thread (see ``onConnectionThread(cancellable:_:)``), except in `deinit`, when no job can be running
+/// `@unchecked Sendable`: the mutable state (`handle`, `inTransaction`) and every use of the
+/// `PGconn` pointer happen on the connection's single pool thread (see
+/// ``onConnectionThread(cancellable:_:)``), except in `deinit`, when no job can be running
 /// because every job holds a reference to `self`. `isClosed` is behind a `Mutex`.
 public final class PostgresConnection: @unchecked Sendable {
     public let logger: Logger
@@ -38,12 +38,6 @@ public final class PostgresConnection: @unchecked Sendable {
     /// While true, a broken connection is *not* reset, so the rest of the transaction body
     /// cannot silently run in autocommit mode on a fresh session.
     var inTransaction = false
-    /// Statement names by SQL text (``queryPrepared(_:_:)``), of the current session only:
-    /// emptied when ``readyHandle()`` resets it. Only touched on `pool`'s thread.
-    var preparedStatements: [String: String] = [:]
-    /// How many statements this object has prepared, over all its sessions: names are never
-    /// reused, so one left on a session can never be mistaken for another.
-    var preparedStatementCount = 0
 
     private init(conninfo: String, logger: Logger, pool: NIOThreadPool) {
         self.conninfo = conninfo
@@ -189,8 +183,6 @@ public final class PostgresConnection: @unchecked Sendable {
             )
         }
         self.logger.warning("postgres connection is broken; trying PQreset")
-        // A new session has none of the old one's prepared statements.
-        self.preparedStatements.removeAll()
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(
