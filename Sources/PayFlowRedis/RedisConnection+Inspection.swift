@@ -1,5 +1,3 @@
-import CHiredis
-
 /// Typed answers of the commands an operator reads streams with (`XINFO`,
 /// `XPENDING`, `XRANGE`), so services, tools and tests stop parsing RESP
 /// arrays by hand.
@@ -88,9 +86,15 @@ extension RedisConnection {
             command.append("COUNT")
             command.append(count)
         }
-        return try await self.send(command) { reply throws(RedisError) in
-            try StreamReplyDecoder.range(reply, stream: stream)
+        let reply = try await self.send(command).orThrow()
+        var entries: [StreamEntry] = []
+        for item in reply.array ?? [] {
+            guard let pair = item.array, pair.count == 2, let id = pair[0].string.flatMap({ StreamEntryID($0) }) else {
+                throw RedisError(.unexpectedReply, "XRANGE entry")
+            }
+            entries.append(try Self.entry(stream: stream, id: id, fields: pair[1]))
         }
+        return entries
     }
 }
 

@@ -72,30 +72,12 @@ public final class RedisConnection: Sendable {
     /// command must not hide what happened to the others.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        return try await self.run(commands) { reply throws(RedisError) in RedisReply(copying: reply) }
-    }
-
-    /// Sends one command and turns its reply into `Decoded` on the
-    /// connection's thread, straight from hiredis's reply object, before it is
-    /// freed: for the replies of the hot path (``StreamReplyDecoder``), which
-    /// would otherwise be copied twice. `decode` sees error replies too.
-    func send<Decoded: Sendable>(
-        _ command: RedisCommand,
-        decode: @escaping @Sendable (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
-    ) async throws(RedisError) -> Decoded {
-        try await self.run([command], decode)[0]
-    }
-
-    private func run<Decoded: Sendable>(
-        _ commands: [RedisCommand],
-        _ decode: @escaping @Sendable (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
-    ) async throws(RedisError) -> [Decoded] {
         try await self.waitForReconnectBackoff()
-        let result: Result<[Decoded], RedisError>
+        let result: Result<[RedisReply], RedisError>
         do {
             result = try await self.thread.runIfActive { [context, configuration] in
                 do throws(RedisError) {
-                    return .success(try context.execute(commands, configuration: configuration, decode))
+                    return .success(try context.execute(commands, configuration: configuration))
                 } catch {
                     return .failure(error)
                 }
@@ -164,14 +146,7 @@ private final class HiredisContext: @unchecked Sendable {
         self.pointer = nil
     }
 
-    /// Queues the commands, then reads and decodes one reply per command. A
-    /// reply `decode` rejects does not stop the reading: the rest of the
-    /// pipeline is read (and freed) first, so the connection stays in step.
-    func execute<Decoded>(
-        _ commands: [RedisCommand],
-        configuration: RedisConfiguration,
-        _ decode: (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
-    ) throws(RedisError) -> [Decoded] {
+    func execute(_ commands: [RedisCommand], configuration: RedisConfiguration) throws(RedisError) -> [RedisReply] {
         let context = try self.connected(configuration)
         for command in commands {
             let status = command.withArgv { argc, argv, lengths in
@@ -179,23 +154,17 @@ private final class HiredisContext: @unchecked Sendable {
             }
             guard status == REDIS_OK else { throw self.fail(context, "could not queue \(command)") }
         }
-        var replies: [Decoded] = []
+        var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
-        var decodingError: RedisError?
         for _ in commands {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
                 throw self.fail(context, "no reply")
             }
-            defer { freeReplyObject(raw) }
-            guard decodingError == nil else { continue }
-            do {
-                replies.append(try decode(raw.assumingMemoryBound(to: redisReply.self)))
-            } catch {
-                decodingError = error
-            }
+            let reply = raw.assumingMemoryBound(to: redisReply.self)
+            replies.append(RedisReply(copying: reply))
+            freeReplyObject(raw)
         }
-        if let decodingError { throw decodingError }
         return replies
     }
 
@@ -292,29 +261,26 @@ extension RedisCommand {
     fileprivate func withArgv<Result>(
         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result
     ) -> Result {
-        // One buffer for every argument's bytes: an XACK of a batch has one
-        // argument per entry, and a buffer each cost an allocation per entry.
         let count = self.arguments.count
-        let total = self.arguments.reduce(0) { $0 + $1.count }
         let argv = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: count)
         let lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
+        var buffers: [UnsafeMutablePointer<CChar>] = []
+        buffers.reserveCapacity(count)
         defer {
-            buffer.deallocate()
+            buffers.forEach { $0.deallocate() }
             argv.deallocate()
             lengths.deallocate()
         }
-        var offset = 0
         for (index, argument) in self.arguments.enumerated() {
-            let start = buffer + offset
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(argument.count, 1))
             argument.withUnsafeBytes { raw in
                 if let base = raw.baseAddress {
-                    start.copyMemory(from: base, byteCount: argument.count)
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: argument.count)
                 }
             }
-            argv[index] = UnsafePointer(start.assumingMemoryBound(to: CChar.self))
+            buffers.append(buffer)
+            argv[index] = UnsafePointer(buffer)
             lengths[index] = argument.count
-            offset += argument.count
         }
         return body(Int32(count), argv, lengths)
     }
