@@ -31,7 +31,13 @@ struct GeneratorKillNineProcessTests {
 
     @Test func eachProcessContinuesTheWorldAndTheLedgerAndStreamAgree() async throws {
         try await IntegrationFixture.with(redisDatabase: .generatorKillNine, migration: .withTheBinary) { fixture in
-            let environment = ["REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "GENERATOR_MAX_LAG": "0"]
+            // HTTP_PORT 0: the kernel picks a free port. A random one in
+            // 30,000-39,999 lies in Linux's ephemeral range (32,768-60,999),
+            // where another test's outgoing connection may hold it; the
+            // process then exits at start and never emits.
+            let environment = [
+                "REDIS_URL": fixture.redisURL, "DATABASE_URL": fixture.databaseURL, "GENERATOR_MAX_LAG": "0", "HTTP_PORT": "0",
+            ]
             func length() async throws -> Int {
                 Int(try await fixture.redis.send(RedisCommand("XLEN", StreamNames.events)).integer ?? 0)
             }
@@ -39,7 +45,7 @@ struct GeneratorKillNineProcessTests {
                 let before = try await length()
                 let generator = try PayFlowProcess(
                     ["generator", "--start", "--unlimited", "--total", "1000000"] + (kill == 1 ? ["--seed", "17"] : []),
-                    environment: environment.merging(["HTTP_PORT": String(Int.random(in: 30_000...39_999))]) { $1 }
+                    environment: environment
                 )
                 try await eventually("process \(kill) to emit", timeout: .seconds(180)) { try await length() >= before + 2_000 }
                 generator.signal(SIGKILL)
@@ -47,7 +53,7 @@ struct GeneratorKillNineProcessTests {
             }
             let last = try PayFlowProcess(
                 ["generator", "--start", "--unlimited", "--total", "2000"],
-                environment: environment.merging(["HTTP_PORT": String(Int.random(in: 30_000...39_999))]) { $1 }
+                environment: environment
             )
             try await last.waitForOutput("Generator run complete", timeout: .seconds(180))
             last.signal(SIGTERM)
