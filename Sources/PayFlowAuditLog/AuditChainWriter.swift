@@ -103,9 +103,9 @@ public actor AuditChainWriter {
 
     private func withoutStored(_ records: [AuditRecord]) async throws -> [AuditRecord] {
         guard !records.isEmpty else { return [] }
-        var streams = ArrayLiteralBuilder(capacity: records.count * 24)
-        var entryIDs = ArrayLiteralBuilder(capacity: records.count * 24)
-        var entryMilliseconds = ArrayLiteralBuilder(capacity: records.count * 16)
+        var streams = PostgresArrayLiteral.Builder(capacity: records.count * 24)
+        var entryIDs = PostgresArrayLiteral.Builder(capacity: records.count * 24)
+        var entryMilliseconds = PostgresArrayLiteral.Builder(capacity: records.count * 16)
         for record in records {
             streams.append(text: record.stream)
             entryIDs.append(entryID: record.entryID)
@@ -137,22 +137,22 @@ public actor AuditChainWriter {
     /// Returns the new head, or nil when the stored head was not `head`.
     ///
     /// Hashes and parameters are written in one pass over the records, into
-    /// byte buffers (``ArrayLiteralBuilder``, ``AuditFieldsJSON``): this is the
+    /// byte buffers (`PostgresArrayLiteral.Builder`, ``AuditFieldsJSON``): this is the
     /// audit-log's hot path, once per row.
     private func write(_ records: [AuditRecord], after head: (sequence: Int64, hash: [UInt8])) async throws -> (sequence: Int64, hash: [UInt8])? {
         var previous = head.hash
         var sequence = head.sequence
         let capacity = records.count * 48
-        var streams = ArrayLiteralBuilder(capacity: capacity)
-        var entryIDs = ArrayLiteralBuilder(capacity: capacity)
-        var entryMilliseconds = ArrayLiteralBuilder(capacity: capacity)
-        var eventIDs = ArrayLiteralBuilder(capacity: capacity)
-        var types = ArrayLiteralBuilder(capacity: capacity)
-        var fields = ArrayLiteralBuilder(capacity: records.reduce(0) { $0 + $1.fieldBytes + $1.fields.count * 8 } + 64)
-        var receivedAt = ArrayLiteralBuilder(capacity: capacity)
-        var sequences = ArrayLiteralBuilder(capacity: capacity)
-        var previousHashes = ArrayLiteralBuilder(capacity: records.count * 66)
-        var rowHashes = ArrayLiteralBuilder(capacity: records.count * 66)
+        var streams = PostgresArrayLiteral.Builder(capacity: capacity)
+        var entryIDs = PostgresArrayLiteral.Builder(capacity: capacity)
+        var entryMilliseconds = PostgresArrayLiteral.Builder(capacity: capacity)
+        var eventIDs = PostgresArrayLiteral.Builder(capacity: capacity)
+        var types = PostgresArrayLiteral.Builder(capacity: capacity)
+        var fields = PostgresArrayLiteral.Builder(capacity: records.reduce(0) { $0 + $1.fieldBytes + $1.fields.count * 8 } + 64)
+        var receivedAt = PostgresArrayLiteral.Builder(capacity: capacity)
+        var sequences = PostgresArrayLiteral.Builder(capacity: capacity)
+        var previousHashes = PostgresArrayLiteral.Builder(capacity: records.count * 66)
+        var rowHashes = PostgresArrayLiteral.Builder(capacity: records.count * 66)
         var scratch: [UInt8] = []
         var json: [UInt8] = []
         for record in records {

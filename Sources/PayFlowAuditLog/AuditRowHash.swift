@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PayFlowPostgres
 import PayFlowRedis
 
 /// The hash chain's arithmetic, shared by the writer and `audit verify` so

@@ -332,7 +332,7 @@ public final class PostgresConnection: @unchecked Sendable {
             guard let text = parameter?.postgresText else {
                 return nil
             }
-            if text.utf8.contains(0) {
+            if Self.containsNUL(text) {
                 throw PostgresError(
                     code: .encoding,
                     message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
@@ -340,6 +340,16 @@ public final class PostgresConnection: @unchecked Sendable {
                 )
             }
             return text
+        }
+    }
+
+    /// `memchr` over the string's bytes: a batch parameter is tens of
+    /// kilobytes, and a byte-by-byte `contains` showed in the profile.
+    private static func containsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
         }
     }
 }

@@ -1,10 +1,12 @@
-/// Decimal digits written straight into a byte buffer, as `String(value)`
-/// would spell them: the audit writer spells several numbers per row (in the
-/// hash content and in the statement's parameters), and a `String` each was
-/// an allocation each.
-enum DecimalText {
+/// Decimal digits written straight into a byte buffer, spelled as
+/// `String(value)` spells them.
+///
+/// Why: the batch statements spell thousands of numbers per call into array
+/// literals (``PostgresArrayLiteral/Builder``), and the audit writer spells
+/// more into its hash content; a `String` each was an allocation each.
+public enum DecimalText {
     /// How many bytes `String(value)` has.
-    static func length(_ value: UInt64) -> Int {
+    public static func length(_ value: UInt64) -> Int {
         var length = 1
         var rest = value
         while rest >= 10 {
@@ -14,11 +16,11 @@ enum DecimalText {
         return length
     }
 
-    static func length(_ value: Int64) -> Int {
+    public static func length(_ value: Int64) -> Int {
         self.length(value.magnitude) + (value < 0 ? 1 : 0)
     }
 
-    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         let length = self.length(value)
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: length))
@@ -31,7 +33,7 @@ enum DecimalText {
         }
     }
 
-    static func append(_ value: Int64, to bytes: inout [UInt8]) {
+    public static func append(_ value: Int64, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         self.append(value.magnitude, to: &bytes)
     }
