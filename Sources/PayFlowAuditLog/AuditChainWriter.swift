@@ -12,11 +12,12 @@ import PayFlowRedis
 /// replicas never contend on a chain head; see `db/0007_audit_log.sql`.
 ///
 /// Idempotency: an entry already stored (by this chain or another one, after
-/// a redelivery or a claim) is skipped before hashing, so the chain never has
-/// a hole. Two writers racing on the same entry: the loser's statement fails
-/// on the primary key and changes nothing, and the loser retries without the
-/// entry. The rows and the chain head are written by one statement, so a
-/// batch is in the chain entirely or not at all.
+/// a redelivery or a claim) makes the batch's statement fail on the primary
+/// key, changing nothing; the writer then leaves out what is stored and
+/// hashes again, so the chain never has a hole. Checking first would cost a
+/// read on every batch for what only a redelivery brings. Two writers racing
+/// on the same entry end the same way. The rows and the chain head are
+/// written by one statement, so a batch is in the chain entirely or not at all.
 public actor AuditChainWriter {
     public nonisolated let chainID: UUID
     let consumer: String
@@ -51,7 +52,15 @@ public actor AuditChainWriter {
         var attempt = 0
         while true {
             attempt += 1
-            let fresh = try await self.withoutStored(unique)
+            // A writer that knows its head writes them all at the first attempt:
+            // an entry already stored fails the statement on the primary key
+            // (23505, nothing written), and the next attempt leaves out what is
+            // stored. Entries come twice only after a redelivery, so the usual
+            // batch saves a read. Without a head (the first batch, or after an
+            // error whose outcome is unknown) it checks first, so a process that
+            // gets only entries stored already starts no chain.
+            let writeAll = attempt == 1 && self.head != nil
+            let fresh = writeAll ? unique : try await self.withoutStored(unique)
             guard !fresh.isEmpty else {
                 Self.duplicatesSkipped.increment(by: records.count)
                 return 0
@@ -69,8 +78,9 @@ public actor AuditChainWriter {
                 // answer was lost): reload it and try again.
                 self.head = nil
             } catch let error as PostgresError where error.sqlState == "23505" && attempt < 5 {
-                // Another writer stored one of these entries meanwhile: filter again.
-                self.logger.debug("audit entry stored concurrently by another writer; retrying without it", metadata: ["chain": "\(self.chainID)"])
+                // One of these entries is stored already (a redelivery), or another
+                // writer stored it meanwhile: filter and try again.
+                self.logger.debug("audit entry stored already; retrying without it", metadata: ["chain": "\(self.chainID)"])
             } catch {
                 // The outcome of the statement is unknown (connection lost): the next
                 // attempt reloads the head and re-checks what is stored.
