@@ -107,6 +107,42 @@ struct PaymentEventDecodingTests {
         #expect(throws: EventDecodingError.self) { try PaymentEvent(fields: blocked.fields) }
     }
 
+    /// The text check walks UTF-8 bytes for speed; this holds it to its
+    /// definition, scalar by scalar (Cc refused, at most 64 scalars), on
+    /// strings built from the scalars where a byte walk could go wrong: C1
+    /// controls and their neighbours (same lead byte 0xC2), multi-byte
+    /// letters, an emoji, DEL.
+    @Test func theTextCheckAgreesWithItsDefinitionScalarByScalar() {
+        let alphabet: [Unicode.Scalar] = [
+            "a", "\u{1F}", "\u{20}", "\u{7E}", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}", "\u{A0}", "\u{BF}", "\u{C2}",
+            "é", "\u{800}", "\u{FEFF}", "💸",
+        ]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 1...70, using: &random)
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<count {
+                // Mostly plain letters, so lengths near the limit pass the control check too.
+                scalars.append(Int.random(in: 0..<4, using: &random) == 0 ? alphabet.randomElement(using: &random)! : "a")
+            }
+            let value = String(scalars)
+            let control = value.unicodeScalars.first { $0.properties.generalCategory == .control }
+            let expected: String? = if let control {
+                "control character U+00" + String(control.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            } else if value.unicodeScalars.count > EventTextLimits.maxIdentifierLength {
+                "\(value.unicodeScalars.count) characters long"
+            } else {
+                nil
+            }
+            do {
+                _ = try PaymentEvent(fields: Self.fields(replacing: "merchant", with: value))
+                #expect(expected == nil, "\(value.unicodeScalars.map { String($0.value, radix: 16) }) decoded")
+            } catch {
+                #expect(expected.map { error.description.contains($0) } == true, "\(error.description), expected \(expected ?? "no error")")
+            }
+        }
+    }
+
     @Test(arguments: ["id", "type", "occurred_at", "account", "amount", "currency", "schema_version", "merchant", "country", "ip", "device"])
     func rejectsAMissingField(field: String) {
         #expect(throws: EventDecodingError(field: field, problem: .missingField)) {
@@ -152,5 +188,11 @@ struct EventTimestampTests {
         let date = try Date("2026-11-25T14:03:07Z", strategy: .iso8601)
         #expect(timestamp.date == date)
         #expect(EventTimestamp(rfc3339: "2026-11-25T14:03:07.5Z")?.description == "2026-11-25T14:03:07.500000Z")
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - self.count)) + self
     }
 }

@@ -27,17 +27,32 @@ public enum EventTextLimits {
 
     /// Refuses an empty value, a value longer than `maxLength` and any
     /// control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F).
+    ///
+    /// Walks the UTF-8 bytes, since every group checks several fields of
+    /// every event: a scalar starts at each byte that is not a continuation
+    /// byte, and Cc is exactly the bytes below 0x20, 0x7F, and 0xC2 followed by
+    /// 0x80–0x9F (U+0080–U+009F), a set Unicode's stability policy keeps. Only
+    /// a refused value is walked again by scalar, to name the character.
     static func checkText(_ value: String, field: String, maxLength: Int) throws(EventDecodingError) {
         var length = 0
-        for scalar in value.unicodeScalars {
-            length += 1
-            if scalar.properties.generalCategory == .control {
-                let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
-                throw EventDecodingError(field: field, problem: .invalidValue("contains the control character \(code)"))
+        var previous: UInt8 = 0
+        for byte in value.utf8 {
+            if byte & 0xC0 != 0x80 { length += 1 }
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte <= 0x9F && byte >= 0x80) {
+                try Self.refuseControlCharacter(in: value, field: field)
             }
+            previous = byte
         }
         guard length <= maxLength else {
             throw EventDecodingError(field: field, problem: .invalidValue("is \(length) characters long, at most \(maxLength) allowed"))
+        }
+    }
+
+    /// Throws for the first control character of `value`, by its code point.
+    private static func refuseControlCharacter(in value: String, field: String) throws(EventDecodingError) {
+        for scalar in value.unicodeScalars where scalar.properties.generalCategory == .control {
+            let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            throw EventDecodingError(field: field, problem: .invalidValue("contains the control character \(code)"))
         }
     }
 
@@ -45,9 +60,11 @@ public enum EventTextLimits {
     /// reads them (a pure function: no lookup, no blocking).
     static func checkIPAddress(_ value: String, field: String) throws(EventDecodingError) {
         try Self.checkText(value, field: field, maxLength: Self.maxIPLength)
-        var buffer = [UInt8](repeating: 0, count: 16)
+        var address = (UInt64(0), UInt64(0))  // room for an IPv6 address, without an allocation
         let valid = value.withCString { text in
-            inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+            withUnsafeMutableBytes(of: &address) { buffer in
+                inet_pton(AF_INET, text, buffer.baseAddress) == 1 || inet_pton(AF_INET6, text, buffer.baseAddress) == 1
+            }
         }
         guard valid else {
             throw EventDecodingError(field: field, problem: .invalidValue("'\(value)' is not an IPv4 or IPv6 address"))

@@ -94,7 +94,23 @@ extension PaymentEvent {
         public static let source = "source"
         public static let reason = "reason"
 
-        static let common: Set<String> = [id, type, schemaVersion, occurredAt, account, amount, currency]
+        static let common: [String] = [id, type, schemaVersion, occurredAt, account, amount, currency]
+
+        /// The common fields and the type's details: the only names an event
+        /// of this type may carry. Made once per type, since every decode asks.
+        static func allowed(for type: EventType) -> [String] {
+            switch type {
+            case .payment: Self.allowedForPayment
+            case .refund: Self.allowedForRefund
+            case .topup: Self.allowedForTopup
+            case .accountBlocked, .accountUnblocked: Self.allowedForAccountEvents
+            }
+        }
+
+        private static let allowedForPayment = common + PaymentEvent.detailFields(of: .payment)
+        private static let allowedForRefund = common + PaymentEvent.detailFields(of: .refund)
+        private static let allowedForTopup = common + PaymentEvent.detailFields(of: .topup)
+        private static let allowedForAccountEvents = common + PaymentEvent.detailFields(of: .accountBlocked)
     }
 
     /// The detail fields each type must carry; no others are allowed.
@@ -126,8 +142,8 @@ extension PaymentEvent {
 }
 
 extension PaymentEvent.Details {
-    /// A detail by its field name, as text.
-    subscript(name: String) -> String? {
+    /// A detail by its field name, as text; nil when the event has none.
+    public subscript(name: String) -> String? {
         switch name {
         case PaymentEvent.Field.merchant: self.merchant
         case PaymentEvent.Field.country: self.country

@@ -90,7 +90,7 @@ public struct NotificationTemplates: Sendable {
                 "occurred_at": event.occurredAt.description,
             ]
             for name in PaymentEvent.detailFields(of: event.type) {
-                values[name] = event.fields.first { $0.name == name }?.value ?? ""
+                values[name] = event.details[name] ?? ""
             }
             return values
         case .alert(let alert):
