@@ -36,19 +36,14 @@ public enum PostgresArrayLiteral {
         }
 
         /// A quoted text element.
-        public mutating func append(text: some StringProtocol) {
-            self.beginElement()
-            self.bytes.append(UInt8(ascii: "\""))
-            for byte in text.utf8 { self.appendEscaped(byte) }
-            self.bytes.append(UInt8(ascii: "\""))
+        public mutating func append(text: String) {
+            var text = text
+            text.withUTF8 { self.appendQuoted($0) }
         }
 
         /// A quoted text element from its UTF-8 bytes.
-        public mutating func append(utf8: some Sequence<UInt8>) {
-            self.beginElement()
-            self.bytes.append(UInt8(ascii: "\""))
-            for byte in utf8 { self.appendEscaped(byte) }
-            self.bytes.append(UInt8(ascii: "\""))
+        public mutating func append(utf8: [UInt8]) {
+            utf8.withUnsafeBufferPointer { self.appendQuoted($0) }
         }
 
         /// An unquoted number.
@@ -58,7 +53,7 @@ public enum PostgresArrayLiteral {
         }
 
         /// Bytes as lowercase hex digits (no quoting needed), for `decode(x, 'hex')`.
-        public mutating func append(hex: some Sequence<UInt8>) {
+        public mutating func append(hex: [UInt8]) {
             self.appendUnquoted { bytes in
                 let digits: StaticString = "0123456789abcdef"
                 for byte in hex {
@@ -96,11 +91,22 @@ public enum PostgresArrayLiteral {
             }
         }
 
-        private mutating func appendEscaped(_ byte: UInt8) {
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                self.bytes.append(UInt8(ascii: "\\"))
+        /// Copies `element` between quotes, a backslash before each `"` and `\`,
+        /// in runs: the concrete signatures above keep this specialised when
+        /// called from another module, where a generic one ran byte by byte
+        /// through protocol witnesses.
+        private mutating func appendQuoted(_ element: UnsafeBufferPointer<UInt8>) {
+            let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+            self.beginElement()
+            self.bytes.append(quote)
+            var runStart = 0
+            for index in element.indices where element[index] == quote || element[index] == backslash {
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: element[runStart..<index]))
+                self.bytes.append(backslash)
+                runStart = index  // the escaped byte starts the next run
             }
-            self.bytes.append(byte)
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: element[runStart...]))
+            self.bytes.append(quote)
         }
     }
 }
