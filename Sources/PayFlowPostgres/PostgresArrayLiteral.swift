@@ -9,15 +9,15 @@
 /// the largest single cost of the generator's checkpoint (issue 13).
 public enum PostgresArrayLiteral {
     /// Every element double-quoted, with `"` and `\` escaped: safe for any text.
-    public static func text(_ values: some Sequence<String>) -> String {
-        var literal = Builder(capacity: values.underestimatedCount * 16)
+    public static func text(_ values: [String]) -> String {
+        var literal = Builder(capacity: values.count * 16)
         for value in values { literal.append(text: value) }
         return literal.finished()
     }
 
     /// Integers need no quoting.
-    public static func integers(_ values: some Sequence<Int64>) -> String {
-        var literal = Builder(capacity: values.underestimatedCount * 8)
+    public static func integers(_ values: [Int64]) -> String {
+        var literal = Builder(capacity: values.count * 8)
         for value in values { literal.append(integer: value) }
         return literal.finished()
     }

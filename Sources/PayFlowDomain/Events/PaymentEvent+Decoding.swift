@@ -13,17 +13,13 @@ extension PaymentEvent {
     /// than ``EventTextLimits``, an `ip` that is not an IP address.
     ///
     /// Every group decodes every event, so this is on each service's hot path:
-    /// the dozen fields are kept in an array and found by comparing names
-    /// (short strings, compared in place) rather than hashed into a
-    /// dictionary, and the allowed names of each type are made once.
-    public init(fields: some Sequence<(name: String, value: String)>) throws(EventDecodingError) {
-        var values: [(name: String, value: String)] = []
-        values.reserveCapacity(12)
-        for field in fields {
-            guard !values.contains(where: { $0.name == field.name }) else {
-                throw EventDecodingError(field: field.name, problem: .duplicateField)
-            }
-            values.append(field)
+    /// the dozen fields are found by comparing names (short strings, compared
+    /// in place) rather than hashed into a dictionary, the allowed names of
+    /// each type are made once, and the signature is concrete so that other
+    /// modules call a specialised decoder, not a generic one.
+    public init(fields values: [(name: String, value: String)]) throws(EventDecodingError) {
+        for index in values.indices where values[..<index].contains(where: { $0.name == values[index].name }) {
+            throw EventDecodingError(field: values[index].name, problem: .duplicateField)
         }
         func required(_ name: String) throws(EventDecodingError) -> String {
             guard let value = values.first(where: { $0.name == name })?.value else {

@@ -55,7 +55,7 @@ public struct AlertNotice: Sendable, Hashable {
 
     /// Strict, like ``PaymentEvent/init(fields:)``: an entry that does not
     /// parse is dead-lettered with this error as its reason.
-    public init(fields: some Sequence<(name: String, value: String)>) throws(EventDecodingError) {
+    public init(fields: [(name: String, value: String)]) throws(EventDecodingError) {
         let values = try FlatFields(fields, allowed: Self.fieldNames)
         self.init(
             alertID: try values.required("alert_id"),

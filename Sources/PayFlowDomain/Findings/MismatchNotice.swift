@@ -39,7 +39,7 @@ public struct MismatchNotice: Sendable, Hashable {
 
     static let fieldNames: Set<String> = ["mismatch_id", "kind", "transaction_id", "expected", "actual", "detected_at"]
 
-    public init(fields: some Sequence<(name: String, value: String)>) throws(EventDecodingError) {
+    public init(fields: [(name: String, value: String)]) throws(EventDecodingError) {
         let values = try FlatFields(fields, allowed: Self.fieldNames)
         var all: [String: String] = [:]
         for (name, value) in fields { all[name] = value }
