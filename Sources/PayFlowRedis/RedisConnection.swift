@@ -261,26 +261,30 @@ extension RedisCommand {
     fileprivate func withArgv<Result>(
         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result
     ) -> Result {
+        // One buffer for every argument's bytes: an XACK of a batch has one
+        // argument per entry, and an EVALSHA dozens, and a buffer each was an
+        // allocation each.
         let count = self.arguments.count
+        let total = self.arguments.reduce(0) { $0 + $1.count }
         let argv = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: count)
         let lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
-        var buffers: [UnsafeMutablePointer<CChar>] = []
-        buffers.reserveCapacity(count)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
         defer {
-            buffers.forEach { $0.deallocate() }
+            buffer.deallocate()
             argv.deallocate()
             lengths.deallocate()
         }
+        var offset = 0
         for (index, argument) in self.arguments.enumerated() {
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(argument.count, 1))
+            let start = buffer + offset
             argument.withUnsafeBytes { raw in
                 if let base = raw.baseAddress {
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: argument.count)
+                    start.copyMemory(from: base, byteCount: argument.count)
                 }
             }
-            buffers.append(buffer)
-            argv[index] = UnsafePointer(buffer)
+            argv[index] = UnsafePointer(start.assumingMemoryBound(to: CChar.self))
             lengths[index] = argument.count
+            offset += argument.count
         }
         return body(Int32(count), argv, lengths)
     }

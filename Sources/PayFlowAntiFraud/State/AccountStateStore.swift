@@ -15,12 +15,13 @@ public final class AccountStateStore: Sendable {
     public let configuration: AntiFraudConfiguration
     private let redis: RedisConnection
     private let sha = Mutex<String?>(nil)
-    private let thresholds: [String]
+    /// The script's threshold arguments, as bytes once: every call sends them.
+    private let thresholds: [[UInt8]]
 
     public init(configuration: AntiFraudConfiguration, redis: RedisConnection) {
         self.configuration = configuration
         self.redis = redis
-        self.thresholds = AccountStateScript.thresholds(configuration)
+        self.thresholds = AccountStateScript.thresholds(configuration).map { Array($0.utf8) }
     }
 
     /// What evaluating a batch decided: alerts now, and verdicts that must wait.
@@ -145,7 +146,7 @@ public final class AccountStateStore: Sendable {
             var command = RedisCommand("EVALSHA", sha, keys.count)
             command.append(contentsOf: keys)
             command.append(contentsOf: call.values)
-            command.append(contentsOf: self.thresholds)
+            command.append(encoded: self.thresholds)
             return command
         })
     }
