@@ -183,6 +183,23 @@ struct EventTimestampTests {
         #expect(timestamp.description == text)
     }
 
+    /// The text is written digit by digit; the parser, written apart, reads
+    /// every one back, from the first day of year 0 to the last of 9999.
+    @Test func everyWrittenTimestampParsesBackToItself() throws {
+        let first: Int64 = -62_167_219_200_000_000  // 0000-01-01T00:00:00Z
+        let last: Int64 = 253_402_300_799_999_999   // 9999-12-31T23:59:59.999999Z
+        var random = SystemRandomNumberGenerator()
+        let samples = [first, last, 0, -1, 1] + (0..<20_000).map { _ in Int64.random(in: first...last, using: &random) }
+        for microseconds in samples {
+            let timestamp = EventTimestamp(microsecondsSinceEpoch: microseconds)
+            let text = timestamp.description
+            #expect(text.utf8.count == 27, "\(text)")
+            #expect(EventTimestamp(rfc3339: text) == timestamp, "\(microseconds) wrote \(text)")
+        }
+        #expect(EventTimestamp(microsecondsSinceEpoch: first).description == "0000-01-01T00:00:00.000000Z")
+        #expect(EventTimestamp(microsecondsSinceEpoch: last).description == "9999-12-31T23:59:59.999999Z")
+    }
+
     @Test func agreesWithFoundation() throws {
         let timestamp = try #require(EventTimestamp(rfc3339: "2026-11-25T14:03:07Z"))
         let date = try Date("2026-11-25T14:03:07Z", strategy: .iso8601)

@@ -31,11 +31,45 @@ public struct EventTimestamp: Hashable, Comparable, Sendable, CustomStringConver
 
     // MARK: - RFC 3339
 
+    /// Written digit by digit into the string's own 27 bytes: every event's
+    /// fields, ledger row and notification carry it, and a `String` per
+    /// component was some twenty allocations per call.
     public var description: String {
         let seconds = self.microsecondsSinceEpoch.floorDivided(by: 1_000_000)
         let micros = self.microsecondsSinceEpoch - seconds * 1_000_000
         let (days, secondOfDay) = (seconds.floorDivided(by: 86_400), seconds - seconds.floorDivided(by: 86_400) * 86_400)
         let (year, month, day) = Self.civil(fromDays: days)
+        guard (0...9999).contains(year) else {
+            return Self.paddedDescription(year: year, month: month, day: day, secondOfDay: secondOfDay, micros: micros)
+        }
+        return String(unsafeUninitializedCapacity: 27) { text in
+            func put(_ value: Int64, width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, width: 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            put(month, width: 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            put(day, width: 2, at: 8)
+            text[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, width: 2, at: 11)
+            text[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, width: 2, at: 14)
+            text[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, width: 2, at: 17)
+            text[19] = UInt8(ascii: ".")
+            put(micros, width: 6, at: 20)
+            text[26] = UInt8(ascii: "Z")
+            return 27
+        }
+    }
+
+    /// Years outside 0–9999, which no event has but a timestamp can hold.
+    private static func paddedDescription(year: Int64, month: Int64, day: Int64, secondOfDay: Int64, micros: Int64) -> String {
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
