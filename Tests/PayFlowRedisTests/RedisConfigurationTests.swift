@@ -38,5 +38,15 @@ struct RedisConfigurationTests {
         #expect(StreamEntryID("abc") == nil)
         #expect(StreamEntryID("1-2")! < StreamEntryID("1-10")!)
         #expect(StreamEntryID("2-0")! > StreamEntryID("1-99")!)
+        // Parsed digit by digit: every malformed shape is refused, the largest ids are kept.
+        for malformed in ["", "-", "-1", "1--2", "1-2-3", "1-x", " 1-2", "1-2 ", "1.5-2", "18446744073709551616-0", "0-18446744073709551616"] {
+            #expect(StreamEntryID(malformed) == nil, "\(malformed)")
+        }
+        #expect(StreamEntryID("18446744073709551615-18446744073709551615") == StreamEntryID(milliseconds: .max, sequence: .max))
+        #expect(StreamEntryID("0-0") == .zero)
+        for _ in 0..<1_000 {
+            let id = StreamEntryID(milliseconds: .random(in: 0...UInt64.max), sequence: .random(in: 0...UInt64.max))
+            #expect(StreamEntryID(id.description) == id)
+        }
     }
 }
