@@ -328,6 +328,10 @@ public final class Generator: GeneratorControl, Service {
     private func emitBatch(size: Int, emitter: EventEmitter, pacer: inout Pacer) async {
         var batch: [SimulatedEvent] = []
         let after = self.state.withLock { state -> (TrafficSimulator, WorldIdentity, Int)? in
+            // A stop may have come since the batch was planned (the lag probe
+            // awaits in between): it must not be followed by a batch, or the
+            // count the stop answered would not be the run's last.
+            guard state.running else { return nil }
             guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
             while batch.count < size {
                 let step = simulator.next()
