@@ -63,14 +63,10 @@ public final class DashboardFeed: Service, Sendable {
         // The sample number of the last detection read; nil: none yet.
         var detectionReadAt: Int?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var sample = await sampler.sample()
-            // Decided once the sample is taken, so a page that connected while
-            // it was being taken gets the scores in the first sample it sees.
             let due = detectionReadAt.map { sampler.samples - $0 >= Self.detectionEvery } ?? true
-            if due && self.subscriberCount > 0 {
-                detectionReadAt = sampler.samples
-                await sampler.readDetection(into: &sample)
-            }
+            let readDetection = due && self.subscriberCount > 0
+            if readDetection { detectionReadAt = sampler.samples }
+            let sample = await sampler.sample(readDetection: readDetection)
             if sample.errors != lastErrors, !sample.errors.isEmpty {
                 self.logger.warning("The dashboard's sample is incomplete", metadata: ["errors": "\(sample.errors)"])
             }

@@ -36,8 +36,7 @@ struct DashboardFeedTests {
 
             let addedAt = Double(try #require(StreamEntryID(ids[0])).milliseconds) / 1000
             try await Task.sleep(for: .milliseconds(300))
-            var first = await sampler.sample()
-            await sampler.readDetection(into: &first)
+            let first = await sampler.sample(readDetection: true)
             #expect(first.errors == [])
             #expect(first.summary != nil && first.alerts != nil && first.mismatches != nil && first.detection != nil)
             let row = try #require(first.groups.first { $0.group == group })
@@ -52,7 +51,7 @@ struct DashboardFeedTests {
             _ = try await redis.send(RedisCommand("XACK", stream, group, ids[0])).orThrow()
             _ = try await redis.send(RedisCommand("XREADGROUP", "GROUP", group, "c-1", "COUNT", "2", "STREAMS", stream, ">")).orThrow()
             _ = try await redis.send(RedisCommand("XACK", stream, group, ids[1], ids[2])).orThrow()
-            let second = await sampler.sample()
+            let second = await sampler.sample(readDetection: false)
             let after = try #require(second.groups.first { $0.group == group })
             #expect(after.pending == 0 && after.lag == 0 && after.oldestPendingAgeSeconds == 0)
             let elapsed = Double(second.takenAt - first.takenAt) / 1000
@@ -65,8 +64,7 @@ struct DashboardFeedTests {
         try await Fixture.with { fixture in
             let (feed, firstSampler) = Self.feed(fixture)
             var sampler = firstSampler
-            var template = await sampler.sample()
-            await sampler.readDetection(into: &template)
+            let template = await sampler.sample(readDetection: true)
             let slow = try #require(feed.subscribe())
             let fast = try #require(feed.subscribe())
             var fastMessages = fast.messages.makeAsyncIterator()
