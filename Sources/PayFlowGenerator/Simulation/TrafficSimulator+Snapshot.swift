@@ -12,9 +12,9 @@ import PayFlowDomain
 /// and lays the saved state over them. What is saved is what changes: the
 /// random generator's position, the clock, the order of blocked accounts,
 /// the realistic episodes' events not yet due, and the accounts a batch
-/// touched or an episode still holds (each one's whole record, so a field
-/// added to ``Account`` is saved without touching this file, as long as it is
-/// `Codable`).
+/// touched or an episode still holds (each one's whole record, written by
+/// `Account+CheckpointJSON.swift`; `CheckpointJSONTests` fails when a stored
+/// property of ``Account`` is not written there).
 public struct SimulationSnapshot: Sendable, Codable {
     var random: SeededRandom
     var clock: BusinessClock
@@ -23,9 +23,13 @@ public struct SimulationSnapshot: Sendable, Codable {
     /// (``TrafficSimulator/pending``); empty in the clean profile.
     var pending: [SimulatedEvent]
 
-    /// The JSON kept in `generator_worlds.simulation`.
+    /// The JSON kept in `generator_worlds.simulation`, written by
+    /// ``CheckpointJSON`` (`SimulationSnapshot+CheckpointJSON.swift`) and
+    /// read by `JSONDecoder`.
     public func encoded() throws -> String {
-        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+        var json = CheckpointJSON(capacity: 256 + 640 * self.pending.count)
+        try self.write(to: &json)
+        return json.text
     }
 
     public static func decoded(_ text: String) throws -> SimulationSnapshot {
@@ -53,9 +57,8 @@ extension TrafficSimulator {
             guard let index = self.population.index(of: simulated.event.account), seen.insert(index).inserted else { continue }
             indices.append(index)
         }
-        let encoder = JSONEncoder()
         return try indices.map { index in
-            (index, String(decoding: try encoder.encode(self.population.accounts[index]), as: UTF8.self))
+            (index, try self.population.accounts[index].checkpointJSON())
         }
     }
 
