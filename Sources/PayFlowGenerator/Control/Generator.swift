@@ -329,6 +329,9 @@ public final class Generator: GeneratorControl, Service {
         var batch: [SimulatedEvent] = []
         let after = self.state.withLock { state -> (TrafficSimulator, WorldIdentity, Int)? in
             guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
+            // The simulator's only holder while it steps: were the state to
+            // hold it too, its first change would copy all accounts, every batch.
+            state.simulator = nil
             while batch.count < size {
                 let step = simulator.next()
                 state.runSteps += 1
@@ -510,6 +513,8 @@ public final class Generator: GeneratorControl, Service {
                     guard var simulator = state.simulator, let world = state.world, let run = state.runID else {
                         throw GeneratorControlError.unavailable("the simulated world could not be loaded from PostgreSQL")
                     }
+                    // The only holder while it runs the scenario (see ``emitBatch``).
+                    state.simulator = nil
                     defer { state.simulator = simulator }
                     let events = try simulator.scenario(scenario, parameters: parameters)
                     return (events, (simulator, world, run))
