@@ -327,6 +327,7 @@ public final class Generator: GeneratorControl, Service {
 
     private func emitBatch(size: Int, emitter: EventEmitter, pacer: inout Pacer) async {
         var batch: [SimulatedEvent] = []
+        var saving: [Int] = []
         let after = self.state.withLock { state -> (TrafficSimulator, WorldIdentity, Int)? in
             guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
             // The simulator's only holder while it steps: were the state to
@@ -344,29 +345,39 @@ public final class Generator: GeneratorControl, Service {
                 }
                 batch += step
             }
+            if !batch.isEmpty {
+                // Only a batch that gets a checkpoint may count its accounts as saved.
+                saving = simulator.accountsToSave(of: batch)
+            }
             state.simulator = simulator
             state.writingBatch = !batch.isEmpty
             return (simulator, world, run)
         }
         guard !batch.isEmpty, let after else { return }
-        await self.write(batch, checkpoint: self.checkpoint(after: batch, simulator: after.0, world: after.1, run: after.2), emitter: emitter)
+        let checkpoint = self.checkpoint(after: batch, saving: saving, simulator: after.0, world: after.1, run: after.2)
+        await self.write(batch, checkpoint: checkpoint, emitter: emitter)
         self.state.withLock { $0.writingBatch = false }
         pacer.record(batch.count)
     }
 
-    /// The world after `batch`, to commit with it.
-    private func checkpoint(after batch: [SimulatedEvent], simulator: TrafficSimulator, world: WorldIdentity, run: Int) -> BatchCheckpoint? {
+    /// The world after `batch`, to commit with it; `saving` is what
+    /// ``TrafficSimulator/accountsToSave(of:)`` chose for it.
+    private func checkpoint(
+        after batch: [SimulatedEvent], saving: [Int], simulator: TrafficSimulator, world: WorldIdentity, run: Int
+    ) -> BatchCheckpoint? {
         guard let first = batch.first?.event.occurredAt, let last = batch.map(\.event.occurredAt).max() else { return nil }
         do {
             return BatchCheckpoint(
                 world: world.world, run: run, simulation: try simulator.snapshot().encoded(),
-                accounts: try simulator.accountStates(of: batch), firstEventAt: first, lastEventAt: last
+                accounts: try simulator.accountStates(at: saving), firstEventAt: first, lastEventAt: last
             )
         } catch {
             // JSON encoding of plain values does not fail; if it ever did, the
             // batch still goes out and the next process replays from the last
-            // checkpoint that did commit.
+            // checkpoint that did commit. The accounts chosen as saved were
+            // not: the next checkpoint saves every held account again.
             self.logger.error("Cannot encode the simulated world; this batch is written without it", metadata: ["error": "\(error)"])
+            self.state.withLock { $0.simulator?.forgetSavedAccounts() }
             return nil
         }
     }
@@ -507,7 +518,7 @@ public final class Generator: GeneratorControl, Service {
         switch request {
         case .scenario(let scenario, let parameters, let continuation):
             let events: [SimulatedEvent]
-            let after: (TrafficSimulator, WorldIdentity, Int)
+            let after: (TrafficSimulator, WorldIdentity, Int, [Int])
             do {
                 (events, after) = try self.state.withLock { state throws(GeneratorControlError) in
                     guard var simulator = state.simulator, let world = state.world, let run = state.runID else {
@@ -517,13 +528,15 @@ public final class Generator: GeneratorControl, Service {
                     state.simulator = nil
                     defer { state.simulator = simulator }
                     let events = try simulator.scenario(scenario, parameters: parameters)
-                    return (events, (simulator, world, run))
+                    // Only a batch that gets a checkpoint may count its accounts as saved.
+                    let saving = events.isEmpty ? [] : simulator.accountsToSave(of: events)
+                    return (events, (simulator, world, run, saving))
                 }
             } catch {
                 continuation.resume(throwing: error)
                 return
             }
-            let checkpoint = self.checkpoint(after: events, simulator: after.0, world: after.1, run: after.2)
+            let checkpoint = self.checkpoint(after: events, saving: after.3, simulator: after.0, world: after.1, run: after.2)
             await self.write(events, checkpoint: checkpoint, emitter: emitter)
             continuation.resume(returning: events.filter { $0.emissions > 0 }.map(\.event))
         case .inject(let event, let label, let continuation):
