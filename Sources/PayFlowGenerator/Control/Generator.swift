@@ -99,6 +99,9 @@ public final class Generator: GeneratorControl, Service {
     private let settings: Settings
     private let logger: Logger
     private let state: Mutex<State>
+    /// The scheduled events' JSON of the last checkpoint, reused by the next
+    /// (only the writer loop makes checkpoints).
+    private let pendingJSON = Mutex(PendingEventJSON())
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
@@ -368,7 +371,10 @@ public final class Generator: GeneratorControl, Service {
         guard let first = batch.first?.event.occurredAt, let last = batch.map(\.event.occurredAt).max() else { return nil }
         do {
             return BatchCheckpoint(
-                world: world.world, run: run, simulation: try simulator.snapshot().encoded(),
+                world: world.world, run: run,
+                simulation: try self.pendingJSON.withLock { pendingJSON throws(CheckpointJSONError) in
+                    try simulator.snapshot().encoded(reusing: &pendingJSON)
+                },
                 accounts: try simulator.accountStates(at: saving), firstEventAt: first, lastEventAt: last
             )
         } catch {

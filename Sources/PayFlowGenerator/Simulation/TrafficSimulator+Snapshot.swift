@@ -27,8 +27,20 @@ public struct SimulationSnapshot: Sendable, Codable {
     /// ``CheckpointJSON`` (`SimulationSnapshot+CheckpointJSON.swift`) and
     /// read by `JSONDecoder`.
     public func encoded() throws -> String {
+        var none: PendingEventJSON? = nil
         var json = CheckpointJSON(capacity: 256 + 640 * self.pending.count)
-        try self.write(to: &json)
+        try self.write(to: &json, pendingJSON: &none)
+        return json.text
+    }
+
+    /// The same JSON, reusing what `pendingJSON` kept of the scheduled events
+    /// from the previous snapshot (what every batch's checkpoint does).
+    func encoded(reusing pendingJSON: inout PendingEventJSON) throws(CheckpointJSONError) -> String {
+        var cache: PendingEventJSON? = pendingJSON
+        pendingJSON = PendingEventJSON()
+        defer { pendingJSON = cache ?? PendingEventJSON() }
+        var json = CheckpointJSON(capacity: 256 + 640 * self.pending.count)
+        try self.write(to: &json, pendingJSON: &cache)
         return json.text
     }
 

@@ -66,6 +66,13 @@ struct CheckpointJSON {
         self.needsComma = false
     }
 
+    /// A value written before by another ``CheckpointJSON`` (its `bytes`).
+    mutating func written(_ value: [UInt8]) {
+        self.separate()
+        self.bytes.append(contentsOf: value)
+        self.needsComma = true
+    }
+
     // MARK: - Values
 
     /// A string, escaped as JSON requires: `"`, `\` and control characters;

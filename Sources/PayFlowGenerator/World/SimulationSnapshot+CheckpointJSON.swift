@@ -3,7 +3,10 @@ import PayFlowDomain
 /// The snapshot (`generator_worlds.simulation`) written as its synthesized
 /// `Codable` form, read back by ``SimulationSnapshot/decoded(_:)``.
 extension SimulationSnapshot {
-    func write(to json: inout CheckpointJSON) throws(CheckpointJSONError) {
+    /// `pendingJSON`, when given, spells the scheduled events it wrote for
+    /// the previous snapshot again without encoding them (see
+    /// ``PendingEventJSON``).
+    func write(to json: inout CheckpointJSON, pendingJSON: inout PendingEventJSON?) throws(CheckpointJSONError) {
         json.beginObject()
         json.key("random")
         self.random.write(to: &json)
@@ -17,8 +20,12 @@ extension SimulationSnapshot {
         json.endArray()
         json.key("pending")
         json.beginArray()
-        for event in self.pending {
-            event.write(to: &json)
+        if pendingJSON != nil {
+            pendingJSON?.write(self.pending, to: &json)
+        } else {
+            for event in self.pending {
+                event.write(to: &json)
+            }
         }
         json.endArray()
         json.endObject()

@@ -81,6 +81,30 @@ struct CheckpointJSONTests {
         Self.expectEveryStoredProperty(of: snapshot.clock, in: try #require(object["clock"] as? [String: Any]))
     }
 
+    @Test func aSnapshotReusingTheLastOnesEventsIsTheSameJSON() throws {
+        var simulator = Self.simulator
+        var pendingJSON = PendingEventJSON()
+        var reused = 0
+        for _ in 0..<40 {
+            let before = Set(simulator.pending.map(\.event.id))
+            _ = SimulationFixtures.run(&simulator, events: 50)
+            reused += simulator.pending.filter { before.contains($0.event.id) }.count
+            let snapshot = simulator.snapshot()
+            #expect(try snapshot.encoded(reusing: &pendingJSON) == snapshot.encoded())
+        }
+        #expect(reused > 0)
+        // A scheduled event changed since it was written is written anew.
+        var snapshot = Self.simulator.snapshot()
+        pendingJSON = PendingEventJSON()
+        let fresh = try snapshot.encoded(reusing: &pendingJSON)
+        var changed = try #require(snapshot.pending.first)
+        changed.emissions += 1
+        snapshot.pending[0] = changed
+        let again = try snapshot.encoded(reusing: &pendingJSON)
+        #expect(again != fresh)
+        #expect(again == (try snapshot.encoded()))
+    }
+
     @Test func rowsWrittenByJSONEncoderStillRestore() throws {
         let snapshot = Self.simulator.snapshot()
         let older = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
