@@ -99,6 +99,9 @@ public final class Generator: GeneratorControl, Service {
     private let settings: Settings
     private let logger: Logger
     private let state: Mutex<State>
+    /// The scheduled events' JSON of the last checkpoint, reused by the next
+    /// (only the writer loop makes checkpoints).
+    private let pendingJSON = Mutex(PendingEventJSON())
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
@@ -327,12 +330,16 @@ public final class Generator: GeneratorControl, Service {
 
     private func emitBatch(size: Int, emitter: EventEmitter, pacer: inout Pacer) async {
         var batch: [SimulatedEvent] = []
+        var saving: [Int] = []
         let after = self.state.withLock { state -> (TrafficSimulator, WorldIdentity, Int)? in
             // A stop may have come since the batch was planned (the lag probe
             // awaits in between): it must not be followed by a batch, or the
             // count the stop answered would not be the run's last.
             guard state.running else { return nil }
             guard var simulator = state.simulator, let world = state.world, let run = state.runID else { return nil }
+            // The simulator's only holder while it steps: were the state to
+            // hold it too, its first change would copy all accounts, every batch.
+            state.simulator = nil
             while batch.count < size {
                 let step = simulator.next()
                 state.runSteps += 1
@@ -345,29 +352,42 @@ public final class Generator: GeneratorControl, Service {
                 }
                 batch += step
             }
+            if !batch.isEmpty {
+                // Only a batch that gets a checkpoint may count its accounts as saved.
+                saving = simulator.accountsToSave(of: batch)
+            }
             state.simulator = simulator
             state.writingBatch = !batch.isEmpty
             return (simulator, world, run)
         }
         guard !batch.isEmpty, let after else { return }
-        await self.write(batch, checkpoint: self.checkpoint(after: batch, simulator: after.0, world: after.1, run: after.2), emitter: emitter)
+        let checkpoint = self.checkpoint(after: batch, saving: saving, simulator: after.0, world: after.1, run: after.2)
+        await self.write(batch, checkpoint: checkpoint, emitter: emitter)
         self.state.withLock { $0.writingBatch = false }
         pacer.record(batch.count)
     }
 
-    /// The world after `batch`, to commit with it.
-    private func checkpoint(after batch: [SimulatedEvent], simulator: TrafficSimulator, world: WorldIdentity, run: Int) -> BatchCheckpoint? {
+    /// The world after `batch`, to commit with it; `saving` is what
+    /// ``TrafficSimulator/accountsToSave(of:)`` chose for it.
+    private func checkpoint(
+        after batch: [SimulatedEvent], saving: [Int], simulator: TrafficSimulator, world: WorldIdentity, run: Int
+    ) -> BatchCheckpoint? {
         guard let first = batch.first?.event.occurredAt, let last = batch.map(\.event.occurredAt).max() else { return nil }
         do {
             return BatchCheckpoint(
-                world: world.world, run: run, simulation: try simulator.snapshot().encoded(),
-                accounts: try simulator.accountStates(of: batch), firstEventAt: first, lastEventAt: last
+                world: world.world, run: run,
+                simulation: try self.pendingJSON.withLock { pendingJSON throws(CheckpointJSONError) in
+                    try simulator.snapshot().encoded(reusing: &pendingJSON)
+                },
+                accounts: try simulator.accountStates(at: saving), firstEventAt: first, lastEventAt: last
             )
         } catch {
             // JSON encoding of plain values does not fail; if it ever did, the
             // batch still goes out and the next process replays from the last
-            // checkpoint that did commit.
+            // checkpoint that did commit. The accounts chosen as saved were
+            // not: the next checkpoint saves every held account again.
             self.logger.error("Cannot encode the simulated world; this batch is written without it", metadata: ["error": "\(error)"])
+            self.state.withLock { $0.simulator?.forgetSavedAccounts() }
             return nil
         }
     }
@@ -508,21 +528,25 @@ public final class Generator: GeneratorControl, Service {
         switch request {
         case .scenario(let scenario, let parameters, let continuation):
             let events: [SimulatedEvent]
-            let after: (TrafficSimulator, WorldIdentity, Int)
+            let after: (TrafficSimulator, WorldIdentity, Int, [Int])
             do {
                 (events, after) = try self.state.withLock { state throws(GeneratorControlError) in
                     guard var simulator = state.simulator, let world = state.world, let run = state.runID else {
                         throw GeneratorControlError.unavailable("the simulated world could not be loaded from PostgreSQL")
                     }
+                    // The only holder while it runs the scenario (see ``emitBatch``).
+                    state.simulator = nil
                     defer { state.simulator = simulator }
                     let events = try simulator.scenario(scenario, parameters: parameters)
-                    return (events, (simulator, world, run))
+                    // Only a batch that gets a checkpoint may count its accounts as saved.
+                    let saving = events.isEmpty ? [] : simulator.accountsToSave(of: events)
+                    return (events, (simulator, world, run, saving))
                 }
             } catch {
                 continuation.resume(throwing: error)
                 return
             }
-            let checkpoint = self.checkpoint(after: events, simulator: after.0, world: after.1, run: after.2)
+            let checkpoint = self.checkpoint(after: events, saving: after.3, simulator: after.0, world: after.1, run: after.2)
             await self.write(events, checkpoint: checkpoint, emitter: emitter)
             continuation.resume(returning: events.filter { $0.emissions > 0 }.map(\.event))
         case .inject(let event, let label, let continuation):

@@ -45,7 +45,7 @@ struct EventEmitter: Sendable {
         }
         let run = checkpoint?.run ?? run
         if !ledger.isEmpty || !labels.isEmpty || checkpoint != nil {
-            let pending = try checkpoint.map { _ in try BatchCheckpoint.encodePending(messages) }
+            let pending = checkpoint.map { _ in BatchCheckpoint.encodePending(messages) }
             try await self.database.withTransaction { connection in
                 if !ledger.isEmpty {
                     try await connection.query(Self.insertLedger, [

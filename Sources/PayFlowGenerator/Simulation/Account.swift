@@ -4,7 +4,7 @@ import PayFlowDomain
 /// One simulated card holder: a fixed profile (who they are, how they spend)
 /// and the state the simulation keeps so clean traffic stays clean (balance,
 /// block, recent payments and top-ups, refundable payments).
-struct Account: Sendable, Codable {
+struct Account: Sendable, Codable, Equatable {
     // MARK: - Profile
 
     let id: String
@@ -34,14 +34,14 @@ struct Account: Sendable, Codable {
     var payments: [PastPayment] = []
 
     /// A top-up and how much was spent since.
-    struct RecentTopup: Sendable, Codable {
+    struct RecentTopup: Sendable, Codable, Equatable {
         var time: EventTimestamp
         var amount: Int64
         var spentSince: Int64
     }
 
     /// A payment that a refund may refer to.
-    struct PastPayment: Sendable, Codable {
+    struct PastPayment: Sendable, Codable, Equatable {
         var id: UUID
         var merchant: String
         var amount: Int64

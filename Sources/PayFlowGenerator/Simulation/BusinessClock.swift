@@ -21,7 +21,7 @@ struct BusinessClock: Sendable, Codable {
     private(set) var now: EventTimestamp
     /// Mean inter-arrival, in microseconds, at a rhythm intensity of 1.
     let meanInterArrival: Double
-    private var debt: Int64 = 0
+    private(set) var debt: Int64 = 0
 
     /// Average events per account per business day; 6 is a realistic
     /// card holder (a few payments, the odd top-up).

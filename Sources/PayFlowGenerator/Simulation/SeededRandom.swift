@@ -9,10 +9,10 @@ import Foundation
 /// nor for `Int.random(in:using:)`, so every draw the simulation makes goes
 /// through the helpers below, whose arithmetic is spelled out.
 struct SeededRandom: RandomNumberGenerator, Sendable, Codable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+    private(set) var s0: UInt64
+    private(set) var s1: UInt64
+    private(set) var s2: UInt64
+    private(set) var s3: UInt64
 
     /// Expands one 64-bit seed into the 256-bit state with SplitMix64, as the
     /// xoshiro authors recommend, so that nearby seeds give unrelated streams

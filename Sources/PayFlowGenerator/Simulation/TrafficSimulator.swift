@@ -40,6 +40,9 @@ public struct TrafficSimulator: Sendable {
     /// once (which would make the clock jump by hours). Always empty in the
     /// clean profile.
     var pending: [SimulatedEvent] = []
+    /// The accounts held by ``pending`` as the last checkpoint saved them
+    /// (``accountsToSave(of:)``), so an unchanged one is not saved again.
+    var savedHeldAccounts: [Int: Account] = [:]
 
     /// `seed` is resolved by the caller (configuration.seed ?? random); startTime is the business time of the first event.
     /// `accountPrefix` names the world's accounts (`acc-` for the first world; see ``WorldIdentity``).

@@ -21,10 +21,24 @@ struct BatchCheckpoint: Sendable {
     var firstEventAt: EventTimestamp
     var lastEventAt: EventTimestamp
 
-    /// The outbox column: stream messages as JSON arrays of [name, value].
-    static func encodePending(_ messages: [RetrySafeAppender.Fields]) throws -> String {
-        let pairs = messages.map { fields in fields.map { [$0.name, $0.value] } }
-        return String(decoding: try JSONEncoder().encode(pairs), as: UTF8.self)
+    /// The outbox column: stream messages as JSON arrays of [name, value],
+    /// written by ``CheckpointJSON`` (one buffer for the batch) and read by
+    /// `JSONDecoder` in ``decodePending(_:)``.
+    static func encodePending(_ messages: [RetrySafeAppender.Fields]) -> String {
+        var json = CheckpointJSON(capacity: 320 * messages.count + 2)
+        json.beginArray()
+        for fields in messages {
+            json.beginArray()
+            for field in fields {
+                json.beginArray()
+                json.string(field.name)
+                json.string(field.value)
+                json.endArray()
+            }
+            json.endArray()
+        }
+        json.endArray()
+        return json.text
     }
 
     static func decodePending(_ text: String) throws -> [RetrySafeAppender.Fields] {
