@@ -268,7 +268,10 @@ BEGIN
     waiting AS (
         INSERT INTO analytics_early_alerts AS t (event_id, alerts)
         SELECT p.event_id, p.alerts FROM per_event p
-        WHERE p.event_uuid IS NULL OR NOT EXISTS (SELECT 1 FROM analytics_events e WHERE e.event_id = p.event_uuid)
+        -- A NULL event_uuid (no uuid) matches no event, so it waits too. No OR here: NOT EXISTS
+        -- alone is an anti join, a probe per row; under an OR it became a hashed subplan over
+        -- the whole table.
+        WHERE NOT EXISTS (SELECT 1 FROM analytics_events e WHERE e.event_id = p.event_uuid)
         ORDER BY p.event_id
         ON CONFLICT (event_id) DO UPDATE SET alerts = t.alerts + excluded.alerts
     ),
