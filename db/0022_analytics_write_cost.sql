@@ -12,9 +12,10 @@
 --    another one, with new index entries again. With that index gone and half of each page
 --    left free, the updates stay on their pages and write no index entry; page pruning
 --    reclaims the old versions as batches go. These tables are small (accounts x currencies,
---    minutes, merchants, countries). GET /v1/stats/accounts/top now reads the spend rows of a
---    currency and keeps the top N (a bounded sort) instead of reading N index entries: a read
---    per dashboard request instead of an index entry per payment; same query, same answers.
+--    minutes, merchants, countries). GET /v1/stats/accounts/top now scans the spend table once
+--    per currency asked and keeps the top N (a bounded sort) instead of reading N index
+--    entries: a read per dashboard request instead of two index entries per payment; same
+--    query, same answers.
 --
 -- 2. One row per event. The event's merchant and country, and the alerts counted for it,
 --    move into analytics_events (merchant, country, alerts), and analytics_breakdown_links

@@ -11,7 +11,10 @@ import Testing
 /// must wait for the first (db/0022's advisory lock per event id) and then
 /// see its row; without the wait each would miss the other's uncommitted row
 /// and the alert would count for no merchant.
-@Suite("Analytics breakdowns: an event and its alert at once")
+///
+/// One test at a time, and the fixture's own session as the first one: the
+/// whole suite runs against one server's connection slots.
+@Suite("Analytics breakdowns: an event and its alert at once", .serialized)
 struct BreakdownRaceTests {
     typealias Fixture = AnalyticsFixture
 
@@ -33,8 +36,9 @@ struct BreakdownRaceTests {
             let event = Fixture.payment()
             let alert = Fixture.alert(eventID: event.id, rule: "velocity")
             func messages(_ side: Side) -> [AnalyticsMessage] { side == .event ? [.event(event)] : [.alert(alert)] }
+            // The second session as the analytics role, so that a missing grant fails too.
             let url = ServiceRole.analytics.databaseURL(from: fixture.databaseURL)
-            let holder = try await PostgresConnection.connect(url: url, logger: Fixture.quietLogger)
+            let holder = fixture.database
             let racer = try await PostgresConnection.connect(url: url, logger: Fixture.quietLogger)
             let finished = Shared(false)
             let outcome: Result<Void, any Error>
@@ -55,7 +59,6 @@ struct BreakdownRaceTests {
             } catch {
                 outcome = .failure(error)
             }
-            await holder.close()
             await racer.close()
             try outcome.get()
             #expect(finished.value)
