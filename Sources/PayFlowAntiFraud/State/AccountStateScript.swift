@@ -74,14 +74,15 @@ enum AccountStateScript {
     /// digest: replicas with different thresholds never run each other's.
     static func source(_ configuration: AntiFraudConfiguration) -> String {
         var source = Self.body
-        for (placeholder, value) in Self.constants(configuration) {
+        // Longest first, so that no placeholder is replaced inside a longer one.
+        for (placeholder, value) in Self.constants(configuration).sorted(by: { $0.placeholder.count > $1.placeholder.count }) {
             source = source.replacingOccurrences(of: placeholder, with: String(value))
         }
         return source
     }
 
-    /// Placeholder and value of every threshold ``body`` uses. No placeholder
-    /// occurs inside another or in a Redis command name.
+    /// Placeholder (`$` and a name: in Lua a `$` only ends a pattern) and value
+    /// of every threshold ``body`` uses.
     static func constants(_ configuration: AntiFraudConfiguration) -> [(placeholder: String, value: Int64)] {
         let c = configuration
         // The payments a judged payment's rules look at: every window ends at its time and
@@ -91,28 +92,28 @@ enum AccountStateScript {
             c.travelIntercontinentalMicroseconds, c.topupDrainWindowMicroseconds
         )
         return [
-            ("STATE_TTL", Int64(c.stateTTLSeconds)),
-            ("KEEP_PAYMENTS", Int64(c.rememberedPayments)),
-            ("HORIZON", c.reevaluationHorizonMicroseconds),
-            ("REACH", reach),
-            ("VELOCITY_WINDOW", c.velocityWindowMicroseconds),
-            ("VELOCITY_MAX", Int64(c.velocityMaxPayments)),
-            ("CARD_WINDOW", c.cardTestingWindowMicroseconds),
-            ("CARD_SMALL", c.cardTestingSmallAmount),
-            ("CARD_MIN_PAYMENTS", Int64(c.cardTestingMinPayments)),
-            ("CARD_MIN_MERCHANTS", Int64(c.cardTestingMinMerchants)),
-            ("SPIKE_ABSOLUTE", c.amountSpikeAbsolute),
-            ("SPIKE_MULTIPLE", Int64(c.amountSpikeMultiple)),
-            ("SPIKE_MIN_HISTORY", Int64(c.amountSpikeMinHistory)),
-            ("SPIKE_HISTORY", Int64(c.amountSpikeHistory)),
-            ("SPIKE_MIN_AMOUNT", c.amountSpikeMinAmount),
-            ("TRAVEL_NEAR", c.travelSameContinentMicroseconds),
-            ("TRAVEL_FAR", c.travelIntercontinentalMicroseconds),
-            ("DRAIN_WINDOW", c.topupDrainWindowMicroseconds),
-            ("DRAIN_PERCENT", Int64(c.topupDrainPercent)),
-            ("DRAIN_MIN_TOPUP", c.topupDrainMinTopup),
-            ("BLOCKED_GRACE", c.blockedGraceMicroseconds),
-            ("REFUND_UNKNOWN_MIN", c.refundUnknownPaymentMinAmount),
+            ("$stateTTL", Int64(c.stateTTLSeconds)),
+            ("$keepPayments", Int64(c.rememberedPayments)),
+            ("$horizon", c.reevaluationHorizonMicroseconds),
+            ("$reach", reach),
+            ("$velocityWindow", c.velocityWindowMicroseconds),
+            ("$velocityMax", Int64(c.velocityMaxPayments)),
+            ("$cardWindow", c.cardTestingWindowMicroseconds),
+            ("$cardSmall", c.cardTestingSmallAmount),
+            ("$cardMinPayments", Int64(c.cardTestingMinPayments)),
+            ("$cardMinMerchants", Int64(c.cardTestingMinMerchants)),
+            ("$spikeAbsolute", c.amountSpikeAbsolute),
+            ("$spikeMultiple", Int64(c.amountSpikeMultiple)),
+            ("$spikeMinHistory", Int64(c.amountSpikeMinHistory)),
+            ("$spikeHistory", Int64(c.amountSpikeHistory)),
+            ("$spikeMinAmount", c.amountSpikeMinAmount),
+            ("$travelNear", c.travelSameContinentMicroseconds),
+            ("$travelFar", c.travelIntercontinentalMicroseconds),
+            ("$drainWindow", c.topupDrainWindowMicroseconds),
+            ("$drainPercent", Int64(c.topupDrainPercent)),
+            ("$drainMinTopup", c.topupDrainMinTopup),
+            ("$blockedGrace", c.blockedGraceMicroseconds),
+            ("$refundUnknownMin", c.refundUnknownPaymentMinAmount),
         ]
     }
 
@@ -168,9 +169,9 @@ enum AccountStateScript {
     -- Without a grace only the member is needed: a score costs Redis a float print and parse.
     local function judgeBlocked(p, timeText)
       local status
-      if BLOCKED_GRACE > 0 then
+      if $blockedGrace > 0 then
         status = redis.call('ZREVRANGEBYSCORE', ST, timeText, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-        if #status ~= 2 or p.time - tonumber(status[2]) < BLOCKED_GRACE then return end
+        if #status ~= 2 or p.time - tonumber(status[2]) < $blockedGrace then return end
       else
         status = redis.call('ZREVRANGEBYSCORE', ST, timeText, '-inf', 'LIMIT', 0, 1)
         if #status ~= 1 then return end
@@ -189,53 +190,53 @@ enum AccountStateScript {
     end
 
     -- Every rule that judges a payment, from the events stored around its time.
-    -- `raw` is ZRANGEBYSCORE P [time - REACH, time] WITHSCORES when the caller has it
+    -- `raw` is ZRANGEBYSCORE P [time - reach, time] WITHSCORES when the caller has it
     -- (members, then scores, ascending); it may run on past the time (ignored).
     local function judge(p, raw)
       local t = p.time
       local timeText = fmt(t)
-      if not raw then raw = redis.call('ZRANGEBYSCORE', P, fmt(t - REACH), timeText, 'WITHSCORES') end
-      -- `last`: the last entry at or before t; entries 1..last are the window [t - REACH, t].
+      if not raw then raw = redis.call('ZRANGEBYSCORE', P, fmt(t - $reach), timeText, 'WITHSCORES') end
+      -- `last`: the last entry at or before t; entries 1..last are the window [t - reach, t].
       local last = #raw / 2
       local times = {}
       for i = 1, last do times[i] = tonumber(raw[2 * i]) end
       while last > 0 and times[last] > t do last = last - 1 end
       -- velocity: the payments in [t - window, t]
-      local count, low = 0, t - VELOCITY_WINDOW
+      local count, low = 0, t - $velocityWindow
       for i = last, 1, -1 do
         if times[i] < low then break end
         count = count + 1
       end
-      if count > VELOCITY_MAX then
-        alert(p.id, 'velocity', string.format('%d payments within %d s (limit %d)', count, VELOCITY_WINDOW / 1000000, VELOCITY_MAX))
+      if count > $velocityMax then
+        alert(p.id, 'velocity', string.format('%d payments within %d s (limit %d)', count, $velocityWindow / 1000000, $velocityMax))
       end
       -- card testing
-      if p.amount < CARD_SMALL then
+      if p.amount < $cardSmall then
         local small, merchants, distinct = 0, {}, 0
-        low = t - CARD_WINDOW
+        low = t - $cardWindow
         for i = 1, last do
           if times[i] >= low then
             local a, _, _, merchant = fields(raw[2 * i - 1])
-            if a < CARD_SMALL then
+            if a < $cardSmall then
               small = small + 1
               if not merchants[merchant] then merchants[merchant] = true; distinct = distinct + 1 end
             end
           end
         end
-        if small >= CARD_MIN_PAYMENTS and distinct >= CARD_MIN_MERCHANTS then
-          alert(p.id, 'card_testing', string.format('%d payments below %d at %d merchants within %d s', small, CARD_SMALL, distinct, CARD_WINDOW / 1000000))
+        if small >= $cardMinPayments and distinct >= $cardMinMerchants then
+          alert(p.id, 'card_testing', string.format('%d payments below %d at %d merchants within %d s', small, $cardSmall, distinct, $cardWindow / 1000000))
         end
       end
       -- amount spike: the absolute limit, then the account's own history before it
-      if p.amount >= SPIKE_ABSOLUTE then
-        alert(p.id, 'amount_spike', string.format('amount %s is at or above the limit %s', fmt(p.amount), fmt(SPIKE_ABSOLUTE)))
-      elseif p.amount >= SPIKE_MIN_AMOUNT then
-        local history = redis.call('ZREVRANGEBYSCORE', P, '(' .. timeText, '-inf', 'LIMIT', 0, SPIKE_HISTORY)
-        if #history >= SPIKE_MIN_HISTORY then
+      if p.amount >= $spikeAbsolute then
+        alert(p.id, 'amount_spike', string.format('amount %s is at or above the limit %s', fmt(p.amount), fmt($spikeAbsolute)))
+      elseif p.amount >= $spikeMinAmount then
+        local history = redis.call('ZREVRANGEBYSCORE', P, '(' .. timeText, '-inf', 'LIMIT', 0, $spikeHistory)
+        if #history >= $spikeMinHistory then
           local sum = 0
           for _, m in ipairs(history) do sum = sum + fields(m) end
           local mean = sum / #history
-          if p.amount >= SPIKE_MULTIPLE * mean then
+          if p.amount >= $spikeMultiple * mean then
             alert(p.id, 'amount_spike', string.format('amount %s is %.1fx the mean %.0f of the last %d payments', fmt(p.amount), p.amount / mean, mean, #history))
           end
         end
@@ -243,7 +244,7 @@ enum AccountStateScript {
       -- impossible travel: any earlier payment from another country, closer in time
       -- than the travel between the two needs. Only the later payment is alerted:
       -- which payment came "just before" depends on what has arrived, this does not.
-      low = t - math.max(TRAVEL_NEAR, TRAVEL_FAR)
+      low = t - math.max($travelNear, $travelFar)
       for i = last, 1, -1 do
         local qTime = times[i]
         if qTime < low then break end
@@ -251,7 +252,7 @@ enum AccountStateScript {
           local _, qCountry, qContinent = fields(raw[2 * i - 1])
           if qCountry ~= p.country then
             local far = qContinent ~= p.continent and qContinent ~= '?' and p.continent ~= '?'
-            local needed = far and TRAVEL_FAR or TRAVEL_NEAR
+            local needed = far and $travelFar or $travelNear
             local gap = t - qTime
             if gap < needed then
               alert(p.id, 'impossible_travel', string.format('%s then %s within %d s (at least %d s needed)', qCountry, p.country, gap / 1000000, needed / 1000000))
@@ -264,16 +265,16 @@ enum AccountStateScript {
       -- top-up drain: any large top-up in the window before it, mostly spent since.
       -- Members carry the amount; the time (a score: a float print and parse) is read
       -- only for a top-up large enough to count, which clean traffic never has.
-      local topups = redis.call('ZRANGEBYSCORE', T, fmt(t - DRAIN_WINDOW), timeText)
+      local topups = redis.call('ZRANGEBYSCORE', T, fmt(t - $drainWindow), timeText)
       for i = 1, #topups do
         local f = split(topups[i], 2)
         local topup = tonumber(f[2])
-        if topup >= DRAIN_MIN_TOPUP then
+        if topup >= $drainMinTopup then
           local since, spent = tonumber(redis.call('ZSCORE', T, topups[i])), 0
           for j = 1, last do
             if times[j] >= since then spent = spent + fields(raw[2 * j - 1]) end
           end
-          if spent * 100 >= DRAIN_PERCENT * topup then
+          if spent * 100 >= $drainPercent * topup then
             alert(p.id, 'topup_drain', string.format('%s of the top-up %s (%s) spent within %d s', fmt(spent), fmt(topup), f[1], (t - since) / 1000000))
             break
           end
@@ -288,7 +289,7 @@ enum AccountStateScript {
       local paid = redis.call('HGET', PA, r.payment)
       if not paid then
         -- below the minimum, a refund of an unknown payment is taken for a return of an old purchase
-        if r.amount < REFUND_UNKNOWN_MIN then return end
+        if r.amount < $refundUnknownMin then return end
         verdict(r.id, 'refund_abuse', 'refund of payment ' .. r.payment .. ', which this account never made', unlessRechecked, r.time, r.payment .. '|' .. fmt(r.amount))
         return
       end
@@ -305,7 +306,7 @@ enum AccountStateScript {
       end
     end end
 
-    -- Everything a newly stored event can change: the payments in the HORIZON after
+    -- Everything a newly stored event can change: the payments in the horizon after
     -- it, and the next ones whose amount history it joins. Nothing when in order.
     local function rejudgePayments(from)
       local function payment(member, score)
@@ -313,12 +314,12 @@ enum AccountStateScript {
         return { id = f[1], amount = tonumber(f[2]), country = f[3], continent = f[4], merchant = f[5], time = tonumber(score) }
       end
       local judged = {}
-      local raw = redis.call('ZRANGEBYSCORE', P, fmt(from), fmt(from + HORIZON), 'WITHSCORES')
+      local raw = redis.call('ZRANGEBYSCORE', P, fmt(from), fmt(from + $horizon), 'WITHSCORES')
       for i = 1, #raw, 2 do
         judged[raw[i]] = true
         judge(payment(raw[i], raw[i + 1]))
       end
-      raw = redis.call('ZRANGEBYSCORE', P, '(' .. fmt(from), '+inf', 'WITHSCORES', 'LIMIT', 0, SPIKE_HISTORY)
+      raw = redis.call('ZRANGEBYSCORE', P, '(' .. fmt(from), '+inf', 'WITHSCORES', 'LIMIT', 0, $spikeHistory)
       for i = 1, #raw, 2 do
         if not judged[raw[i]] then judge(payment(raw[i], raw[i + 1])) end
       end
@@ -349,10 +350,10 @@ enum AccountStateScript {
       local member = id .. '|' .. amountText .. '|' .. country .. '|' .. continent .. '|' .. merchant
       redis.call('ZADD', P, nowText, member)
       redis.call('HSET', PA, id, amountText)
-      for _, m in ipairs(cap(P, KEEP_PAYMENTS)) do redis.call('HDEL', PA, split(m, 5)[1]) end
+      for _, m in ipairs(cap(P, $keepPayments)) do redis.call('HDEL', PA, split(m, 5)[1]) end
       -- In order (the usual case): the payment is the only one at or after its time, so it
       -- is the only one to judge, and this one read is its window too.
-      local raw = redis.call('ZRANGEBYSCORE', P, fmt(now - REACH), '+inf', 'WITHSCORES')
+      local raw = redis.call('ZRANGEBYSCORE', P, fmt(now - $reach), '+inf', 'WITHSCORES')
       local n = #raw
       if n >= 2 and raw[n - 1] == member and (n == 2 or tonumber(raw[n - 2]) < tonumber(raw[n])) then
         -- judged from its own fields: they are what the member holds (a decoded event's
@@ -387,8 +388,8 @@ enum AccountStateScript {
 
     -- Expiry: every key of the account gets the TTL again, together, when one was created or
     -- when the last refresh is older than 1 % of the TTL (P's TTL tells, as all are set at once).
-    if created or redis.call('PTTL', P) < STATE_TTL * 990 then
-      for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, STATE_TTL) end
+    if created or redis.call('PTTL', P) < $stateTTL * 990 then
+      for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, $stateTTL) end
     end
     return alerts
     """#
