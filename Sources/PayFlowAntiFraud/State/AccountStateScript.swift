@@ -69,9 +69,10 @@ enum AccountStateScript {
     /// Why literals: every argument of every call is parsed by Redis, copied
     /// into the script's `ARGV` table and converted with `tonumber`, and every
     /// local a function uses is an upvalue to bind each time the function is
-    /// created; the 21 thresholds as arguments were a sixth of the script's
-    /// Redis CPU. Another configuration is another script text, so another
-    /// digest: replicas with different thresholds never run each other's.
+    /// created; the 21 thresholds as arguments cost about a tenth of the
+    /// script's Redis instructions per call. Another configuration is another
+    /// script text, so another digest: replicas with different thresholds
+    /// never run each other's.
     static func source(_ configuration: AntiFraudConfiguration) -> String {
         var source = Self.body
         // Longest first, so that no placeholder is replaced inside a longer one.
