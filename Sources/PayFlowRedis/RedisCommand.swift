@@ -19,13 +19,6 @@ public struct RedisCommand: Sendable, Equatable, CustomStringConvertible {
         self.arguments.append(contentsOf: arguments.map(\.redisBytes))
     }
 
-    /// Arguments encoded once, ahead of time: for the ones a hot command
-    /// repeats on every call (anti-fraud's thresholds), which would otherwise
-    /// be boxed and copied into bytes again each time.
-    public mutating func append(encoded arguments: [[UInt8]]) {
-        self.arguments.append(contentsOf: arguments)
-    }
-
     /// Logs show the command name and how many arguments it had, never the
     /// values, which may carry account data.
     public var description: String {

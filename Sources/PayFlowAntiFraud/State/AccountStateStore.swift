@@ -15,13 +15,13 @@ public final class AccountStateStore: Sendable {
     public let configuration: AntiFraudConfiguration
     private let redis: RedisConnection
     private let sha = Mutex<String?>(nil)
-    /// The script's threshold arguments, as bytes once: every call sends them.
-    private let thresholds: [[UInt8]]
+    /// The script for this configuration (its thresholds are literals in it).
+    private let source: String
 
     public init(configuration: AntiFraudConfiguration, redis: RedisConnection) {
         self.configuration = configuration
         self.redis = redis
-        self.thresholds = AccountStateScript.thresholds(configuration).map { Array($0.utf8) }
+        self.source = AccountStateScript.source(configuration)
     }
 
     /// What evaluating a batch decided: alerts now, and verdicts that must wait.
@@ -146,7 +146,6 @@ public final class AccountStateStore: Sendable {
             var command = RedisCommand("EVALSHA", sha, keys.count)
             command.append(contentsOf: keys)
             command.append(contentsOf: call.values)
-            command.append(encoded: self.thresholds)
             return command
         })
     }
@@ -170,7 +169,7 @@ public final class AccountStateStore: Sendable {
 
     private func loadedSHA(reload: Bool) async throws(RedisError) -> String {
         if !reload, let sha = self.sha.withLock({ $0 }) { return sha }
-        guard let sha = try await self.redis.send(RedisCommand("SCRIPT", "LOAD", AccountStateScript.source)).string else {
+        guard let sha = try await self.redis.send(RedisCommand("SCRIPT", "LOAD", self.source)).string else {
             throw RedisError(.unexpectedReply, "SCRIPT LOAD returned no digest")
         }
         self.sha.withLock { $0 = sha }
