@@ -113,15 +113,14 @@ private final class CountingHandler: ChannelInboundHandler {
             self.key = nil
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "0")
-            let head = self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
-            let end = self.wrapOutboundOut(.end(nil))
+            let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
             // A receiver that takes a moment, as real ones do, so that notification
             // holds each batch long enough for a kill to find it in its hands (the
             // case counts on that); far below the 2 s attempt deadline.
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: DeliveryCounter.answerDelay) {
-                bound.value.write(head, promise: nil)
-                bound.value.writeAndFlush(end, promise: nil)
+                bound.value.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+                bound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
             }
         }
     }

@@ -111,13 +111,14 @@ struct RedisConnectionTests {
 
     /// Eight connections each park in a blocking read that only an entry
     /// ends, and then a task that sleeps a few ticks adds that entry. If
-    /// hiredis ran on Swift's cooperative pool (two threads here), the reads
-    /// would hold both threads: the sleeper could not run, nothing would be
-    /// added, and each read would return empty at the end of its `BLOCK`. So
-    /// the test waits for what the sleeper did rather than comparing times:
-    /// the tests running beside it delayed the sleeper by seconds (past a
-    /// fixed 5 s read, under a whole suite's load), but only a blocked pool
-    /// stops it for the whole minute.
+    /// hiredis ran on Swift's cooperative pool (two threads here), the first
+    /// two reads would hold both threads: the other six could not even start
+    /// blocking, the sleeper could not run, and the test fails waiting for
+    /// them (checked; or, were they all blocked, with reads that return empty
+    /// at the end of their `BLOCK`). So the test waits for what the sleeper
+    /// did rather than comparing times: the tests running beside it delayed
+    /// the sleeper by seconds (past a fixed 5 s read, under a whole suite's
+    /// load), but only a blocked pool stops it for the whole minute.
     @Test func blockingReadsDoNotStarveTheCooperativePool() async throws {
         var configuration = try RedisConfiguration(url: try await TestServers.redisURL())
         configuration.commandTimeout = .seconds(90)
