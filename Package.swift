@@ -481,9 +481,10 @@ let package = Package(
                 "PayFlowRuntime",
                 "PayFlowTestSupport",
                 .product(name: "Logging", package: "swift-log"),
-                // The webhook endpoint that counts deliveries (DeliveryCounter).
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The webhook endpoint that counts deliveries (DeliveryCounter), on an event loop of its own.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -38,6 +38,7 @@ public final class DashboardFeed: Service, Sendable {
         var latest: ByteBuffer?
         var subscribers: [Int: AsyncStream<ByteBuffer>.Continuation] = [:]
         var nextID = 0
+        var published = 0
         var finished = false
     }
 
@@ -45,11 +46,20 @@ public final class DashboardFeed: Service, Sendable {
     private let handler: AnalyticsAPIHandler
     private let platform: AnalyticsAPI.PlatformSources
     private let logger: Logger
+    /// Runs after a sample's scores were decided and before it is published:
+    /// a test connects a page there, the moment the lock's check is for.
+    private let beforePublishing: @Sendable () async -> Void
 
-    init(handler: AnalyticsAPIHandler, platform: AnalyticsAPI.PlatformSources, logger: Logger) {
+    init(
+        handler: AnalyticsAPIHandler,
+        platform: AnalyticsAPI.PlatformSources,
+        logger: Logger,
+        beforePublishing: @escaping @Sendable () async -> Void = {}
+    ) {
         self.handler = handler
         self.platform = platform
         self.logger = logger
+        self.beforePublishing = beforePublishing
     }
 
     // MARK: - Producing
@@ -63,31 +73,55 @@ public final class DashboardFeed: Service, Sendable {
         // The sample number of the last detection read; nil: none yet.
         var detectionReadAt: Int?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var sample = await sampler.sample()
+            // Decided once the sample is taken, and again under the lock that
+            // publishes it: a page that connected while it was being taken, or
+            // after this check, still gets the scores in the first sample it sees.
             let due = detectionReadAt.map { sampler.samples - $0 >= Self.detectionEvery } ?? true
-            let readDetection = due && self.subscriberCount > 0
-            if readDetection { detectionReadAt = sampler.samples }
-            let sample = await sampler.sample(readDetection: readDetection)
+            var scoresRead = false
+            while true {
+                if due && !scoresRead && self.subscriberCount > 0 {
+                    detectionReadAt = sampler.samples
+                    await sampler.readDetection(into: &sample)
+                    scoresRead = true
+                }
+                await self.beforePublishing()
+                if self.publish(sample, unlessWatched: due && !scoresRead) { break }
+            }
             if sample.errors != lastErrors, !sample.errors.isEmpty {
                 self.logger.warning("The dashboard's sample is incomplete", metadata: ["errors": "\(sample.errors)"])
             }
             lastErrors = sample.errors
-            self.publish(sample)
             await sleepUnlessShuttingDown(for: Self.interval)
         }
         self.finish()
     }
 
-    func publish(_ sample: DashboardSample) {
+    /// Sends `sample` to every page and keeps it for the pages to come.
+    /// With `unlessWatched`, publishes only if no page is open, under the
+    /// same lock as ``subscribe()`` registers one, and returns false
+    /// otherwise: the caller then reads the scores into the sample first.
+    @discardableResult
+    func publish(_ sample: DashboardSample, unlessWatched: Bool = false) -> Bool {
         let encoder = Self.encoder
-        guard let json = try? encoder.encode(sample), let point = try? encoder.encode(sample.point) else { return }
+        guard let json = try? encoder.encode(sample), let point = try? encoder.encode(sample.point) else { return true }
         let message = Self.event("sample", data: String(decoding: json, as: UTF8.self))
-        self.state.withLock { state in
+        return self.state.withLock { state in
+            if unlessWatched && !state.subscribers.isEmpty { return false }
             state.history.append(t: sample.point.t, json: String(decoding: point, as: UTF8.self))
             state.latest = message
+            state.published += 1
             for continuation in state.subscribers.values {
                 continuation.yield(message)
             }
+            return true
         }
+    }
+
+    /// Samples published so far: what a test waits for instead of sleeping
+    /// for a number of ``interval``s, which a loaded machine stretches.
+    var publishedSamples: Int {
+        self.state.withLock { $0.published }
     }
 
     private func finish() {

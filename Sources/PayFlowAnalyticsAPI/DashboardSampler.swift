@@ -22,16 +22,15 @@ struct DashboardSampler {
         self.platform = platform
     }
 
-    mutating func sample(readDetection: Bool, now: Date = Date()) async -> DashboardSample {
+    /// The sample carries the scores last read (``readDetection(into:)``),
+    /// or none before the first read.
+    mutating func sample(now: Date = Date()) async -> DashboardSample {
         self.samples += 1
         var errors: [String] = []
         let handler = self.handler
         let summary = await Self.part("summary", &errors) { try await handler.getSummary(.init()).ok.body.json }
         let alerts = await Self.part("alerts", &errors) { try await handler.getAlertStats(.init(query: .init(limit: 10))).ok.body.json }
         let mismatches = await Self.part("mismatches", &errors) { try await handler.getMismatchStats(.init(query: .init(limit: 10))).ok.body.json }
-        if readDetection {
-            self.detection = await Self.part("detection", &errors) { try await handler.getDetection(.init()).ok.body.json } ?? self.detection
-        }
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         let platform = self.platform
         let snapshot = await Self.part("groups", &errors) {
@@ -67,6 +66,14 @@ struct DashboardSampler {
             takenAt: nowMilliseconds, summary: summary, alerts: alerts, mismatches: mismatches, detection: self.detection,
             groups: groups, point: point, errors: errors
         )
+    }
+
+    /// Reads the scores (whole-table reads, so only when a page shows them)
+    /// into `sample` and keeps them for the samples after it.
+    mutating func readDetection(into sample: inout DashboardSample) async {
+        let handler = self.handler
+        self.detection = await Self.part("detection", &sample.errors) { try await handler.getDetection(.init()).ok.body.json } ?? self.detection
+        sample.detection = self.detection
     }
 
     /// One part of the sample; its failure is noted, not thrown, so the

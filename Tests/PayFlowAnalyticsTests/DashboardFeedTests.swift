@@ -36,7 +36,8 @@ struct DashboardFeedTests {
 
             let addedAt = Double(try #require(StreamEntryID(ids[0])).milliseconds) / 1000
             try await Task.sleep(for: .milliseconds(300))
-            let first = await sampler.sample(readDetection: true)
+            var first = await sampler.sample()
+            await sampler.readDetection(into: &first)
             #expect(first.errors == [])
             #expect(first.summary != nil && first.alerts != nil && first.mismatches != nil && first.detection != nil)
             let row = try #require(first.groups.first { $0.group == group })
@@ -51,7 +52,7 @@ struct DashboardFeedTests {
             _ = try await redis.send(RedisCommand("XACK", stream, group, ids[0])).orThrow()
             _ = try await redis.send(RedisCommand("XREADGROUP", "GROUP", group, "c-1", "COUNT", "2", "STREAMS", stream, ">")).orThrow()
             _ = try await redis.send(RedisCommand("XACK", stream, group, ids[1], ids[2])).orThrow()
-            let second = await sampler.sample(readDetection: false)
+            let second = await sampler.sample()
             let after = try #require(second.groups.first { $0.group == group })
             #expect(after.pending == 0 && after.lag == 0 && after.oldestPendingAgeSeconds == 0)
             let elapsed = Double(second.takenAt - first.takenAt) / 1000
@@ -64,7 +65,8 @@ struct DashboardFeedTests {
         try await Fixture.with { fixture in
             let (feed, firstSampler) = Self.feed(fixture)
             var sampler = firstSampler
-            let template = await sampler.sample(readDetection: true)
+            var template = await sampler.sample()
+            await sampler.readDetection(into: &template)
             let slow = try #require(feed.subscribe())
             let fast = try #require(feed.subscribe())
             var fastMessages = fast.messages.makeAsyncIterator()
@@ -102,14 +104,17 @@ struct DashboardFeedTests {
 
     /// The scores read whole tables, so the feed reads them only while a
     /// page is open: the samples taken with nobody watching carry none, and
-    /// a page that connects gets them in the next sample.
+    /// a page that connects gets them in the next sample. Waits for the
+    /// feed's published samples, not for a number of intervals: a loaded
+    /// machine stretches those, in either direction of the race.
     @Test func theScoresAreReadOnlyWhileAPageIsOpen() async throws {
         try await Fixture.with { fixture in
             let (feed, _) = Self.feed(fixture)
             let running = Task { await feed.run() }
             defer { running.cancel() }
-            // Two samples with nobody watching.
-            try await Task.sleep(for: DashboardFeed.interval + .milliseconds(500))
+            try await eventually("two samples published with nobody watching", timeout: .seconds(60), every: .milliseconds(5)) {
+                feed.publishedSamples >= 2
+            }
 
             let page = try #require(feed.subscribe())
             defer { feed.unsubscribe(page.id) }
@@ -120,6 +125,39 @@ struct DashboardFeedTests {
             #expect(latest.hasPrefix("event: sample\n") && !latest.contains(#""detection""#), "read with no page open: \(latest.prefix(300))")
             let next = Self.text(try #require(await messages.next()))
             #expect(next.contains(#""detection""#), "the first sample with a page open has the scores")
+        }
+    }
+
+    /// A page that connects after the feed decided a sample needs no scores
+    /// (nobody was watching) and before it is published: the check under
+    /// the publishing lock holds the sample back, reads the scores into it,
+    /// and the page's first sample has them, as a page that connected a
+    /// moment earlier or later would.
+    @Test func aPageThatConnectsJustBeforeASampleIsPublishedGetsTheScoresInIt() async throws {
+        try await Fixture.with { fixture in
+            let platform = AnalyticsAPI.PlatformSources(redis: fixture.base.redis, database: fixture.database, streams: fixture.streams.all)
+            let handler = AnalyticsAPIHandler(queries: fixture.queries, platform: platform)
+            let feedBox = Shared<DashboardFeed?>(nil)
+            let pageBox = Shared<(id: Int, messages: AsyncStream<ByteBuffer>)?>(nil)
+            let feed = DashboardFeed(handler: handler, platform: platform, logger: Fixture.quietLogger) {
+                // The first sample's scores are decided (no page): connect one now.
+                guard pageBox.value == nil, let feed = feedBox.value else { return }
+                pageBox.value = feed.subscribe()
+            }
+            feedBox.value = feed
+            let running = Task { await feed.run() }
+            defer { running.cancel() }
+            try await eventually("the feed to publish its first sample", timeout: .seconds(60), every: .milliseconds(5)) {
+                feed.publishedSamples >= 1
+            }
+
+            let page = try #require(pageBox.value)
+            defer { feed.unsubscribe(page.id) }
+            var messages = page.messages.makeAsyncIterator()
+            #expect(Self.text(try #require(await messages.next())).hasPrefix("retry: "))
+            #expect(Self.text(try #require(await messages.next())).hasPrefix("event: history\n"))
+            let first = Self.text(try #require(await messages.next()))
+            #expect(first.hasPrefix("event: sample\n") && first.contains(#""detection""#), "the page's first sample: \(first.prefix(300))")
         }
     }
 

@@ -109,39 +109,59 @@ struct RedisConnectionTests {
         }
     }
 
-    /// Eight connections each park in a five-second blocking read. If hiredis
-    /// ran on Swift's cooperative pool (two threads here), a task that only
-    /// sleeps would be starved until the reads return. Five seconds, so that
-    /// CPU load from the tests running beside this one cannot delay the
-    /// sleeper that long; only a blocked pool can.
+    /// Eight connections each park in a blocking read that only an entry
+    /// ends, and then a task that sleeps a few ticks adds that entry. If
+    /// hiredis ran on Swift's cooperative pool (two threads here), the first
+    /// two reads would hold both threads: the other six could not even start
+    /// blocking, the sleeper could not run, and the test fails waiting for
+    /// them (checked; or, were they all blocked, with reads that return empty
+    /// at the end of their `BLOCK`). So the test waits for what the sleeper
+    /// did rather than comparing times: the tests running beside it delayed
+    /// the sleeper by seconds (past a fixed 5 s read, under a whole suite's
+    /// load), but only a blocked pool stops it for the whole minute.
     @Test func blockingReadsDoNotStarveTheCooperativePool() async throws {
-        let url = try await TestServers.redisURL()
+        var configuration = try RedisConfiguration(url: try await TestServers.redisURL())
+        configuration.commandTimeout = .seconds(90)
         let stream = uniqueName("test:blocking")
+        let name = "blocking-\(UInt32.random(in: 0...UInt32.max))"
         let connections = try await (0..<8).asyncMap { _ in
-            try await RedisConnection.connect(configuration: RedisConfiguration(url: url))
+            let connection = try await RedisConnection.connect(configuration: configuration)
+            try await connection.send(RedisCommand("CLIENT", "SETNAME", name))
+            return connection
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withThrowingTaskGroup(of: Duration.self) { group in
+        let writer = try await RedisConnection.connect(configuration: configuration)
+        let replies = try await withThrowingTaskGroup(of: RedisReply.self, returning: [RedisReply].self) { group in
             for connection in connections {
                 group.addTask {
-                    _ = try await connection.send(RedisCommand("XREAD", "BLOCK", 5000, "STREAMS", stream, "$"))
-                    return clock.now - start
+                    // From id 0: the entry ends the read whether it is added before or after the read blocks.
+                    try await connection.send(RedisCommand("XREAD", "BLOCK", 60_000, "STREAMS", stream, "0-0"))
                 }
             }
-            try await Task.sleep(for: .milliseconds(50))  // let every read start blocking
-            var ticks = 0
-            while ticks < 10 {
-                try await Task.sleep(for: .milliseconds(5))
-                ticks += 1
+            try await eventually("the eight reads blocked in Redis", timeout: .seconds(60), every: .milliseconds(5)) {
+                try await Self.blockedClients(named: name, on: writer) == 8
             }
-            let sleeperDone = clock.now - start
-            var firstRead = Duration.seconds(3600)
-            for try await readDone in group { firstRead = min(firstRead, readDone) }
-            #expect(sleeperDone < firstRead, "the sleeper finished at \(sleeperDone), after a blocking read returned at \(firstRead)")
-            #expect(firstRead >= .milliseconds(4500))
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await writer.send(RedisCommand("XADD", stream, "*", "woke", "1"))
+            var replies: [RedisReply] = []
+            for try await reply in group { replies.append(reply) }
+            return replies
         }
+        #expect(replies.count == 8)
+        #expect(replies.allSatisfy { !$0.isNull }, "a read returned empty at the end of its BLOCK: the sleeper could not run while the reads blocked")
+        _ = try await writer.send(RedisCommand("DEL", stream))
+        await writer.close()
         for connection in connections { await connection.close() }
+    }
+
+    /// Clients called `name` that Redis has blocked (`flags=b` in `CLIENT LIST`).
+    private static func blockedClients(named name: String, on connection: RedisConnection) async throws -> Int {
+        let list = try await connection.send(RedisCommand("CLIENT", "LIST")).string ?? ""
+        return list.split(whereSeparator: \.isNewline).filter { line in
+            let fields = line.split(separator: " ")
+            return fields.contains("name=\(name)") && fields.contains { $0.hasPrefix("flags=") && $0.contains("b") }
+        }.count
     }
 }
 
