@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// The consumer-group runtime alone: how fast one group drains a backlog when
 /// the handler does nothing, so what is measured is reading, decoding into
 /// `StreamEntry`, acking and the runtime's own bookkeeping, and what it costs
-/// Redis (`used_cpu_sys + used_cpu_user` of `INFO cpu`, before and after).
+/// Redis (`used_cpu_sys + used_cpu_user` of `INFO cpu`, before and after) and
+/// the client (this process's user + system CPU from `getrusage`, over the
+/// drain alone): the two per entry say which side bounds the rate.
 public struct RuntimeBenchmark: Sendable {
     public struct Result: Sendable, Codable {
         public var entries: Int
@@ -18,6 +20,13 @@ public struct RuntimeBenchmark: Sendable {
         public var redisCPUSeconds: Double
         /// Redis CPU per 1,000 entries, in milliseconds.
         public var redisCPUMillisecondsPerThousand: Double
+        /// Redis CPU per entry, in microseconds (the same figure, per entry).
+        public var redisCPUMicrosecondsPerEntry: Double
+        /// CPU of this process (user + system) over the drain: the consumers,
+        /// their connections' threads and the progress poll.
+        public var clientCPUSeconds: Double
+        /// Client CPU per entry, in microseconds.
+        public var clientCPUMicrosecondsPerEntry: Double
     }
 
     /// A no-op handler: everything it gets is done.
@@ -68,8 +77,10 @@ public struct RuntimeBenchmark: Sendable {
             return ConsumerGroupService(configuration: configuration, redis: self.redis, handler: NothingHandler(), logger: self.logger)
         }
         let cpuBefore = try await Self.redisCPU(connection)
+        let clientBefore = Self.processCPU()
         let started = ContinuousClock.now
         var elapsed: Duration = .zero
+        var clientCPU = 0.0
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             let serviceGroup = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: self.logger))
             tasks.addTask { try await serviceGroup.run() }
@@ -77,6 +88,7 @@ public struct RuntimeBenchmark: Sendable {
                 try await Task.sleep(for: .milliseconds(2))
             }
             elapsed = ContinuousClock.now - started
+            clientCPU = Self.processCPU() - clientBefore
             await serviceGroup.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -88,8 +100,19 @@ public struct RuntimeBenchmark: Sendable {
         return Result(
             entries: self.entries, consumers: consumers, batchSize: self.batchSize, seconds: seconds,
             entriesPerSecond: Double(self.entries) / seconds, redisCPUSeconds: cpu,
-            redisCPUMillisecondsPerThousand: cpu * 1000 / (Double(self.entries) / 1000)
+            redisCPUMillisecondsPerThousand: cpu * 1000 / (Double(self.entries) / 1000),
+            redisCPUMicrosecondsPerEntry: cpu * 1e6 / Double(self.entries),
+            clientCPUSeconds: clientCPU,
+            clientCPUMicrosecondsPerEntry: clientCPU * 1e6 / Double(self.entries)
         )
+    }
+
+    /// User + system CPU of this process so far, in seconds (`getrusage`).
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// `used_cpu_sys + used_cpu_user` of the Redis server, in seconds.

@@ -1,3 +1,5 @@
+import CHiredis
+
 /// Typed answers of the commands an operator reads streams with (`XINFO`,
 /// `XPENDING`, `XRANGE`), so services, tools and tests stop parsing RESP
 /// arrays by hand.
@@ -86,15 +88,9 @@ extension RedisConnection {
             command.append("COUNT")
             command.append(count)
         }
-        let reply = try await self.send(command).orThrow()
-        var entries: [StreamEntry] = []
-        for item in reply.array ?? [] {
-            guard let pair = item.array, pair.count == 2, let id = pair[0].string.flatMap({ StreamEntryID($0) }) else {
-                throw RedisError(.unexpectedReply, "XRANGE entry")
-            }
-            entries.append(try Self.entry(stream: stream, id: id, fields: pair[1]))
+        return try await self.send(command) { reply throws(RedisError) in
+            try StreamReplyDecoder.range(reply, stream: stream)
         }
-        return entries
     }
 }
 

@@ -1,3 +1,5 @@
+import CHiredis
+
 /// Typed wrappers for the stream commands PayFlow uses, so the runtime never
 /// picks apart nested reply arrays itself.
 extension RedisConnection {
@@ -54,25 +56,7 @@ extension RedisConnection {
         command.append("STREAMS")
         command.append(contentsOf: streams.map(\.name))
         command.append(contentsOf: streams.map(\.id))
-        let reply = try await self.send(command)
-        var result = GroupRead()
-        guard let perStream = reply.array else { return result }  // nil: BLOCK timed out
-        for streamReply in perStream {
-            guard let pair = streamReply.array, pair.count == 2, let name = pair[0].string, let items = pair[1].array else {
-                throw RedisError(.unexpectedReply, "XREADGROUP stream element")
-            }
-            for item in items {
-                guard let parts = item.array, parts.count == 2, let idText = parts[0].string, let id = StreamEntryID(idText) else {
-                    throw RedisError(.unexpectedReply, "XREADGROUP entry")
-                }
-                if parts[1].isNull {
-                    result.deleted.append(StreamEntry.Key(stream: name, id: id))
-                } else {
-                    result.entries.append(try Self.entry(stream: name, id: id, fields: parts[1]))
-                }
-            }
-        }
-        return result
+        return try await self.send(command, decode: StreamReplyDecoder.groupRead)
     }
 
     /// `XAUTOCLAIM stream group consumer min-idle cursor COUNT n`.
@@ -84,24 +68,11 @@ extension RedisConnection {
         cursor: StreamEntryID,
         count: Int
     ) async throws(RedisError) -> AutoClaim {
-        let reply = try await self.send(
+        return try await self.send(
             RedisCommand("XAUTOCLAIM", stream, group, consumer, minIdle.wholeMilliseconds, cursor, "COUNT", count)
-        )
-        guard let parts = reply.array, parts.count >= 2, let cursorText = parts[0].string,
-              let next = StreamEntryID(cursorText), let items = parts[1].array
-        else {
-            throw RedisError(.unexpectedReply, "XAUTOCLAIM")
+        ) { reply throws(RedisError) in
+            try StreamReplyDecoder.autoClaim(reply, stream: stream)
         }
-        var entries: [StreamEntry] = []
-        for item in items {
-            guard let pair = item.array, pair.count == 2, let idText = pair[0].string, let id = StreamEntryID(idText) else {
-                continue  // Redis 6.2 returned nil for deleted entries here.
-            }
-            if pair[1].isNull { continue }
-            entries.append(try Self.entry(stream: stream, id: id, fields: pair[1]))
-        }
-        let deleted = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { $0.string.flatMap(StreamEntryID.init) }
-        return AutoClaim(nextCursor: next, entries: entries, deleted: deleted)
     }
 
     /// How many times each entry has been delivered, from `XPENDING` (pipelined,
@@ -131,21 +102,5 @@ extension RedisConnection {
                 idleMilliseconds: map["idle"]?.integer ?? 0
             )
         }
-    }
-
-    // MARK: - Reply shapes
-
-    static func entry(stream: String, id: StreamEntryID, fields reply: RedisReply) throws(RedisError) -> StreamEntry {
-        guard let flat = reply.array, flat.count % 2 == 0 else {
-            throw RedisError(.unexpectedReply, "stream entry fields")
-        }
-        var fields: [(name: String, value: String)] = []
-        fields.reserveCapacity(flat.count / 2)
-        var index = 0
-        while index < flat.count {
-            fields.append((flat[index].string ?? "", flat[index + 1].string ?? ""))
-            index += 2
-        }
-        return StreamEntry(stream: stream, id: id, fields: fields)
     }
 }

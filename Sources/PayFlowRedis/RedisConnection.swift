@@ -72,12 +72,30 @@ public final class RedisConnection: Sendable {
     /// command must not hide what happened to the others.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
+        return try await self.run(commands) { reply throws(RedisError) in RedisReply(copying: reply) }
+    }
+
+    /// Sends one command and turns its reply into `Decoded` on the
+    /// connection's thread, straight from hiredis's reply object, before it is
+    /// freed: for the replies of the hot path (``StreamReplyDecoder``), which
+    /// would otherwise be copied twice. `decode` sees error replies too.
+    func send<Decoded: Sendable>(
+        _ command: RedisCommand,
+        decode: @escaping @Sendable (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
+    ) async throws(RedisError) -> Decoded {
+        try await self.run([command], decode)[0]
+    }
+
+    private func run<Decoded: Sendable>(
+        _ commands: [RedisCommand],
+        _ decode: @escaping @Sendable (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
+    ) async throws(RedisError) -> [Decoded] {
         try await self.waitForReconnectBackoff()
-        let result: Result<[RedisReply], RedisError>
+        let result: Result<[Decoded], RedisError>
         do {
             result = try await self.thread.runIfActive { [context, configuration] in
                 do throws(RedisError) {
-                    return .success(try context.execute(commands, configuration: configuration))
+                    return .success(try context.execute(commands, configuration: configuration, decode))
                 } catch {
                     return .failure(error)
                 }
@@ -146,7 +164,14 @@ private final class HiredisContext: @unchecked Sendable {
         self.pointer = nil
     }
 
-    func execute(_ commands: [RedisCommand], configuration: RedisConfiguration) throws(RedisError) -> [RedisReply] {
+    /// Queues the commands, then reads and decodes one reply per command. A
+    /// reply `decode` rejects does not stop the reading: the rest of the
+    /// pipeline is read (and freed) first, so the connection stays in step.
+    func execute<Decoded>(
+        _ commands: [RedisCommand],
+        configuration: RedisConfiguration,
+        _ decode: (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
+    ) throws(RedisError) -> [Decoded] {
         let context = try self.connected(configuration)
         for command in commands {
             let status = command.withArgv { argc, argv, lengths in
@@ -154,17 +179,23 @@ private final class HiredisContext: @unchecked Sendable {
             }
             guard status == REDIS_OK else { throw self.fail(context, "could not queue \(command)") }
         }
-        var replies: [RedisReply] = []
+        var replies: [Decoded] = []
         replies.reserveCapacity(commands.count)
+        var decodingError: RedisError?
         for _ in commands {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
                 throw self.fail(context, "no reply")
             }
-            let reply = raw.assumingMemoryBound(to: redisReply.self)
-            replies.append(RedisReply(copying: reply))
-            freeReplyObject(raw)
+            defer { freeReplyObject(raw) }
+            guard decodingError == nil else { continue }
+            do {
+                replies.append(try decode(raw.assumingMemoryBound(to: redisReply.self)))
+            } catch {
+                decodingError = error
+            }
         }
+        if let decodingError { throw decodingError }
         return replies
     }
 

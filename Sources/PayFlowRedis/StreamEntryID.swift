@@ -59,5 +59,59 @@ public struct StreamEntryID: Hashable, Comparable, Sendable, CustomStringConvert
 }
 
 extension StreamEntryID: RedisArgument {
-    public var redisBytes: [UInt8] { Array(self.description.utf8) }
+    public var redisBytes: [UInt8] { self.asciiBytes }
+}
+
+extension StreamEntryID {
+    /// Parses `<milliseconds>-<sequence>` from the bytes of a reply, without
+    /// making a `String` first: the read path parses one id per entry.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        var parts: (UInt64, UInt64) = (0, 0)
+        var digits = (0, 0)
+        var inSequence = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "-") {
+                guard !inSequence else { return nil }
+                inSequence = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = UInt64(byte - UInt8(ascii: "0"))
+            var value = inSequence ? parts.1 : parts.0
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let (plus, overflowPlus) = times.addingReportingOverflow(digit)
+            guard !overflowTimes, !overflowPlus else { return nil }
+            value = plus
+            if inSequence {
+                parts.1 = value
+                digits.1 += 1
+            } else {
+                parts.0 = value
+                digits.0 += 1
+            }
+        }
+        guard inSequence, digits.0 > 0, digits.1 > 0 else { return nil }
+        self.init(milliseconds: parts.0, sequence: parts.1)
+    }
+
+    /// The id as command-argument bytes, written digit by digit: an `XACK`
+    /// carries one per entry.
+    var asciiBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(41)
+        Self.appendDigits(of: self.milliseconds, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendDigits(of: self.sequence, to: &bytes)
+        return bytes
+    }
+
+    private static func appendDigits(of value: UInt64, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        var rest = value
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
+    }
 }

@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Runtime: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Drain pre-loaded entries with a do-nothing handler: entries/s and Redis CPU, per consumer count. Prints JSON."
+            abstract: "Drain pre-loaded entries with a do-nothing handler: entries/s and CPU per entry (client and Redis), per consumer count. Prints JSON."
         )
 
         @Option(help: "Entries to pre-load and drain.")
@@ -50,8 +50,8 @@ struct BenchCommand: AsyncParsableCommand {
                 try await benchmark.preload(stream: self.stream)
                 let result = try await benchmark.drain(stream: self.stream, consumers: count)
                 FileHandle.standardError.write(Data(String(
-                    format: "bench runtime: %d consumer(s): %.0f entries/s (%.2f s), Redis CPU %.2f s (%.3f ms per 1,000)\n",
-                    count, result.entriesPerSecond, result.seconds, result.redisCPUSeconds, result.redisCPUMillisecondsPerThousand
+                    format: "bench runtime: %d consumer(s): %.0f entries/s (%.2f s), CPU per entry: client %.2f µs, Redis %.2f µs\n",
+                    count, result.entriesPerSecond, result.seconds, result.clientCPUMicrosecondsPerEntry, result.redisCPUMicrosecondsPerEntry
                 ).utf8))
                 results.append(result)
             }

@@ -41,17 +41,14 @@ struct ClaimKeepAlive: Sendable {
         _ body: () async -> Result
     ) async -> Result {
         guard !entries.isEmpty else { return await body() }
-        let commands = Dictionary(grouping: entries, by: \.stream).map { stream, entries in
-            var command = RedisCommand("XCLAIM", stream, self.group, self.consumer, 0)
-            command.append(contentsOf: entries.map { $0.id.description })
-            command.append("JUSTID")
-            return command
-        }
         return await withTaskGroup(of: Void.self, returning: Result.self) { renewals in
             renewals.addTask {
+                // Made at the first renewal: most batches end long before it.
+                var commands: [RedisCommand] = []
                 while true {
                     try? await Task.sleep(for: self.interval)
                     guard !Task.isCancelled else { return }
+                    if commands.isEmpty { commands = self.commands(renewing: entries) }
                     do {
                         for reply in try await connection.pipeline(commands) { try reply.orThrow() }
                     } catch {
@@ -64,6 +61,16 @@ struct ClaimKeepAlive: Sendable {
             let result = await body()
             renewals.cancelAll()
             return result
+        }
+    }
+
+    /// `XCLAIM stream group consumer 0 id... JUSTID`, one per stream.
+    private func commands(renewing entries: [StreamEntry]) -> [RedisCommand] {
+        entries.map(\.key).streamRuns().map { run in
+            var command = RedisCommand("XCLAIM", run.stream, self.group, self.consumer, 0)
+            command.append(contentsOf: run.ids)
+            command.append("JUSTID")
+            return command
         }
     }
 }

@@ -78,9 +78,10 @@ public final class ConsumerGroupCounters: Sendable {
         ).increment(by: count)
     }
 
-    func record(_ kind: Kind, keys: some Sequence<StreamEntry.Key>) {
-        for (stream, count) in Dictionary(grouping: keys, by: \.stream).mapValues(\.count) {
-            self.record(kind, stream: stream, count: count)
+    func record(_ kind: Kind, keys: [StreamEntry.Key]) {
+        guard !keys.isEmpty else { return }
+        for run in keys.streamRuns() {
+            self.record(kind, stream: run.stream, count: run.ids.count)
         }
     }
 }

@@ -222,6 +222,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         }
 
         var deliveries: [Delivery<Handler.Message>] = []
+        deliveries.reserveCapacity(entries.count)
         var rejected: [(entry: StreamEntry, reason: String)] = []
         for entry in entries {
             do {
@@ -352,10 +353,11 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             add.append(contentsOf: letter.fields(group: self.configuration.group, consumer: self.configuration.consumerName))
             commands.append(add)
         }
-        let acksByStream = Dictionary(grouping: toAck, by: \.stream)
-        for (stream, keys) in acksByStream {
+        let acksByStream = toAck.streamRuns()
+        for (stream, ids) in acksByStream {
             var ack = RedisCommand("XACK", stream, self.configuration.group)
-            ack.append(contentsOf: keys.map(\.id))
+            ack.arguments.reserveCapacity(ack.arguments.count + ids.count)
+            for id in ids { ack.arguments.append(id.redisBytes) }
             commands.append(ack)
         }
         var replies: [RedisReply]

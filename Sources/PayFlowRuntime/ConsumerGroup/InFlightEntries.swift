@@ -25,9 +25,12 @@ import Synchronization
 /// claim loop may take, handle and ack the batch first, and the read loop
 /// then handles it again: an at-least-once redelivery, which idempotent
 /// handlers absorb. Closing it would cost an ownership check per batch.
+///
+/// Kept per stream (a set of ids per stream name), so a batch hashes its
+/// stream's name once rather than once per entry.
 final class InFlightEntries: Sendable {
     private struct State {
-        var keys: Set<StreamEntry.Key> = []
+        var ids: [String: Set<StreamEntryID>] = [:]
         var skipped: [StreamEntry.Key: Int] = [:]
     }
 
@@ -37,13 +40,30 @@ final class InFlightEntries: Sendable {
     /// Marks the entries not in flight yet as in flight and returns them;
     /// counts a skipped delivery for the others.
     func begin(_ entries: [StreamEntry]) -> [StreamEntry] {
-        self.state.withLock { state in
-            entries.filter { entry in
-                if state.keys.insert(entry.key).inserted { return true }
-                if state.skipped.count >= Self.maxRemembered { state.skipped.removeAll() }
-                state.skipped[entry.key, default: 0] += 1
-                return false
+        guard !entries.isEmpty else { return entries }
+        return self.state.withLock { state in
+            var taken: [StreamEntry]?  // made only when an entry is skipped
+            var start = 0
+            while start < entries.count {
+                let stream = entries[start].stream
+                var end = start + 1
+                while end < entries.count && entries[end].stream == stream { end += 1 }
+                var ids = state.ids.removeValue(forKey: stream) ?? []
+                ids.reserveCapacity(ids.count + end - start)
+                for index in start..<end {
+                    let entry = entries[index]
+                    if ids.insert(entry.id).inserted {
+                        taken?.append(entry)
+                        continue
+                    }
+                    if taken == nil { taken = Array(entries[..<index]) }
+                    if state.skipped.count >= Self.maxRemembered { state.skipped.removeAll() }
+                    state.skipped[entry.key, default: 0] += 1
+                }
+                state.ids[stream] = ids
+                start = end
             }
+            return taken ?? entries
         }
     }
 
@@ -55,8 +75,19 @@ final class InFlightEntries: Sendable {
 
     /// Ends what ``begin(_:)`` returned.
     func end(_ entries: [StreamEntry]) {
+        guard !entries.isEmpty else { return }
         self.state.withLock { state in
-            for entry in entries { state.keys.remove(entry.key) }
+            var start = 0
+            while start < entries.count {
+                let stream = entries[start].stream
+                var end = start + 1
+                while end < entries.count && entries[end].stream == stream { end += 1 }
+                if var ids = state.ids.removeValue(forKey: stream) {
+                    for index in start..<end { ids.remove(entries[index].id) }
+                    if !ids.isEmpty { state.ids[stream] = ids }
+                }
+                start = end
+            }
         }
     }
 

@@ -25,13 +25,21 @@ public final class EntryLatencyHistograms: Sendable {
 
     /// Records latencies, in milliseconds (the resolution of an entry id).
     public func record(group: String, stream: String, milliseconds: some Sequence<UInt64>) {
+        // Recorded in place: taking the histogram out of the dictionary and
+        // putting it back copied its whole counts array on every batch.
         self.histograms.withLock { histograms in
             let key = Key(group: group, stream: stream)
-            var histogram = histograms[key] ?? Self.makeHistogram()
-            for value in milliseconds {
-                _ = histogram.record(value)
+            if histograms.index(forKey: key) == nil {
+                histograms[key] = Self.makeHistogram()
             }
-            histograms[key] = histogram
+            guard let index = histograms.index(forKey: key) else { return }
+            Self.record(milliseconds, into: &histograms.values[index])
+        }
+    }
+
+    private static func record(_ milliseconds: some Sequence<UInt64>, into histogram: inout Histogram<UInt64>) {
+        for value in milliseconds {
+            _ = histogram.record(value)
         }
     }
 
