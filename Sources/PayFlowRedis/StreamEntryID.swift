@@ -15,11 +15,18 @@ public struct StreamEntryID: Hashable, Comparable, Sendable, CustomStringConvert
     /// every `XADD` reply and every entry read is one, and splitting the
     /// text into substrings first was most of the producer's CPU.
     public init?(_ text: String) {
+        self.init(digits: text.utf8)
+    }
+
+    /// The one parser of both spellings: the text above, and the bytes of a
+    /// stream reply (``init(bytes:)``), which the read path parses without
+    /// making a `String` first.
+    private init?(digits: some Sequence<UInt8>) {
         var milliseconds: UInt64 = 0
         var sequence: UInt64 = 0
-        var digits = (milliseconds: 0, sequence: 0)
+        var counts = (milliseconds: 0, sequence: 0)
         var inSequence = false
-        for byte in text.utf8 {
+        for byte in digits {
             if byte == UInt8(ascii: "-") {
                 guard !inSequence else { return nil }
                 inSequence = true
@@ -30,14 +37,14 @@ public struct StreamEntryID: Hashable, Comparable, Sendable, CustomStringConvert
             if inSequence {
                 guard let next = Self.appending(digit, to: sequence) else { return nil }
                 sequence = next
-                digits.sequence += 1
+                counts.sequence += 1
             } else {
                 guard let next = Self.appending(digit, to: milliseconds) else { return nil }
                 milliseconds = next
-                digits.milliseconds += 1
+                counts.milliseconds += 1
             }
         }
-        guard inSequence, digits.milliseconds > 0, digits.sequence > 0 else { return nil }
+        guard inSequence, counts.milliseconds > 0, counts.sequence > 0 else { return nil }
         self.init(milliseconds: milliseconds, sequence: sequence)
     }
 
@@ -63,35 +70,9 @@ extension StreamEntryID: RedisArgument {
 }
 
 extension StreamEntryID {
-    /// Parses `<milliseconds>-<sequence>` from the bytes of a reply, without
-    /// making a `String` first: the read path parses one id per entry.
+    /// Parses `<milliseconds>-<sequence>` from the bytes of a reply.
     init?(bytes: UnsafeBufferPointer<UInt8>) {
-        var parts: (UInt64, UInt64) = (0, 0)
-        var digits = (0, 0)
-        var inSequence = false
-        for byte in bytes {
-            if byte == UInt8(ascii: "-") {
-                guard !inSequence else { return nil }
-                inSequence = true
-                continue
-            }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let digit = UInt64(byte - UInt8(ascii: "0"))
-            var value = inSequence ? parts.1 : parts.0
-            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-            let (plus, overflowPlus) = times.addingReportingOverflow(digit)
-            guard !overflowTimes, !overflowPlus else { return nil }
-            value = plus
-            if inSequence {
-                parts.1 = value
-                digits.1 += 1
-            } else {
-                parts.0 = value
-                digits.0 += 1
-            }
-        }
-        guard inSequence, digits.0 > 0, digits.1 > 0 else { return nil }
-        self.init(milliseconds: parts.0, sequence: parts.1)
+        self.init(digits: bytes)
     }
 
     /// The id as command-argument bytes, written digit by digit: an `XACK`
