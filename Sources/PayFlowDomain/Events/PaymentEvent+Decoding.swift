@@ -13,52 +13,36 @@ extension PaymentEvent {
     /// than ``EventTextLimits``, an `ip` that is not an IP address.
     ///
     /// Every group decodes every event, so this is on each service's hot path:
-    /// the dozen fields are found by comparing names (short strings, compared
-    /// in place) rather than hashed into a dictionary, the allowed names of
-    /// each type are made once, and the signature is concrete so that other
-    /// modules call a specialised decoder, not a generic one.
-    public init(fields values: [(name: String, value: String)]) throws(EventDecodingError) {
-        for index in values.indices where values[..<index].contains(where: { $0.name == values[index].name }) {
-            throw EventDecodingError(field: values[index].name, problem: .duplicateField)
-        }
-        func required(_ name: String) throws(EventDecodingError) -> String {
-            guard let value = values.first(where: { $0.name == name })?.value else {
-                throw EventDecodingError(field: name, problem: .missingField)
-            }
-            guard !value.isEmpty else { throw EventDecodingError(field: name, problem: .emptyField) }
-            return value
-        }
+    /// the fields are read by ``FlatFields`` (names compared, not hashed), the
+    /// allowed names of each type are made once, and the signature is concrete
+    /// so that other modules call a specialised decoder, not a generic one.
+    public init(fields: [(name: String, value: String)]) throws(EventDecodingError) {
+        let values = try FlatFields(fields)
         func identifier(_ name: String) throws(EventDecodingError) -> String {
-            let value = try required(name)
+            let value = try values.required(name)
             try EventTextLimits.checkText(value, field: name, maxLength: EventTextLimits.maxIdentifierLength)
             return value
         }
 
-        let typeText = try required(Field.type)
+        let typeText = try values.required(Field.type)
         guard let type = EventType(rawValue: typeText) else {
             throw EventDecodingError(field: Field.type, problem: .invalidValue("unknown type '\(typeText)'"))
         }
-        let version = try required(Field.schemaVersion)
+        let version = try values.required(Field.schemaVersion)
         guard version == Self.schemaVersion else {
             throw EventDecodingError(field: Field.schemaVersion, problem: .invalidValue("unsupported version '\(version)', expected '\(Self.schemaVersion)'"))
         }
-        let allowed = Field.allowed(for: type)
-        if values.contains(where: { !allowed.contains($0.name) }) {
-            // The first unknown name in sorted order, so the reason does not depend on field order.
-            let unknown = values.map(\.name).filter { !allowed.contains($0) }.min()!
+        if let unknown = values.firstUnknown(allowed: Field.allowed(for: type)) {
             throw EventDecodingError(field: unknown, problem: .unknownField)
         }
 
-        let idText = try required(Field.id)
+        let idText = try values.required(Field.id)
         guard let id = UUID(uuidString: idText) else {
             throw EventDecodingError(field: Field.id, problem: .invalidValue("'\(idText)' is not a UUID"))
         }
-        let timeText = try required(Field.occurredAt)
-        guard let occurredAt = EventTimestamp(rfc3339: timeText) else {
-            throw EventDecodingError(field: Field.occurredAt, problem: .invalidValue("'\(timeText)' is not an RFC 3339 UTC time"))
-        }
+        let occurredAt = try values.time(Field.occurredAt)
         let account = try identifier(Field.account)
-        let amountText = try required(Field.amount)
+        let amountText = try values.required(Field.amount)
         guard amountText.utf8.allSatisfy({ (48...57).contains($0) }), let amount = Int64(amountText) else {
             throw EventDecodingError(field: Field.amount, problem: .invalidValue("'\(amountText)' is not a non-negative integer of minor units"))
         }
@@ -68,7 +52,7 @@ extension PaymentEvent {
         if !type.isTransaction, amount != 0 {
             throw EventDecodingError(field: Field.amount, problem: .invalidValue("an \(type.rawValue) event carries amount 0, got \(amount)"))
         }
-        let currencyText = try required(Field.currency)
+        let currencyText = try values.required(Field.currency)
         guard let currency = Currency(code: currencyText) else {
             throw EventDecodingError(field: Field.currency, problem: .invalidValue("unknown currency '\(currencyText)'"))
         }
@@ -77,30 +61,30 @@ extension PaymentEvent {
         switch type {
         case .payment:
             details.merchant = try identifier(Field.merchant)
-            let country = try required(Field.country)
+            let country = try values.required(Field.country)
             guard country.count == 2, country.utf8.allSatisfy({ (65...90).contains($0) }) else {
                 throw EventDecodingError(field: Field.country, problem: .invalidValue("'\(country)' is not an ISO 3166-1 alpha-2 code"))
             }
             details.country = country
-            let ip = try required(Field.ip)
+            let ip = try values.required(Field.ip)
             try EventTextLimits.checkIPAddress(ip, field: Field.ip)
             details.ip = ip
             details.device = try identifier(Field.device)
         case .refund:
-            let original = try required(Field.originalPaymentID)
+            let original = try values.required(Field.originalPaymentID)
             guard let originalID = UUID(uuidString: original) else {
                 throw EventDecodingError(field: Field.originalPaymentID, problem: .invalidValue("'\(original)' is not a UUID"))
             }
             details.originalPaymentID = originalID
             details.merchant = try identifier(Field.merchant)
         case .topup:
-            let source = try required(Field.source)
+            let source = try values.required(Field.source)
             guard ["card", "bank_transfer"].contains(source) else {
                 throw EventDecodingError(field: Field.source, problem: .invalidValue("'\(source)' is not card or bank_transfer"))
             }
             details.source = source
         case .accountBlocked, .accountUnblocked:
-            let reason = try required(Field.reason)
+            let reason = try values.required(Field.reason)
             try EventTextLimits.checkText(reason, field: Field.reason, maxLength: EventTextLimits.maxReasonLength)
             details.reason = reason
         }
