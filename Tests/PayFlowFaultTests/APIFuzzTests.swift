@@ -33,7 +33,7 @@ struct APIFuzzTests {
             }
             let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "no port in:\n\(process.output)")
 
-            let run = try Self.fuzz(schema: base + "/openapi.json", base: base)
+            let run = try await Self.fuzz(schema: base + "/openapi.json", base: base)
             if run.status != 0 {
                 // Kept for whoever reads the CI log: the failing cases and how to replay them.
                 print("schemathesis against \(service) failed:\n\(run.output)")
@@ -48,10 +48,8 @@ struct APIFuzzTests {
     static let adminToken = "fuzz-admin-token"
 
     /// `schemathesis run` with the server-error and schema-conformance checks.
-    static func fuzz(schema: String, base: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = Self.schemathesis
-        process.arguments = [
+    static func fuzz(schema: String, base: String) async throws -> (status: Int32, output: String) {
+        let arguments = [
             "run", schema, "--url", base, "--header", "Authorization: Bearer \(Self.adminToken)",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             "--max-examples", "25", "--no-color",
@@ -59,14 +57,11 @@ struct APIFuzzTests {
             // the suite runs this beside everything else on two cores.
             "--seed", "20261125", "--request-timeout", "60",
         ]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try await ChildProcess.run(
+            Self.schemathesis, arguments,
+            environment: ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 },
+            errorOutput: .merged
+        )
+        return (result.status, result.outputText)
     }
 }

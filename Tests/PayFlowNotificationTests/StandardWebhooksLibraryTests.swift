@@ -25,28 +25,14 @@ struct StandardWebhooksLibraryTests {
     static let python = TestServers.repositoryRoot.appendingPathComponent("var/tools/venv/bin/python")
 
     /// Runs `script` with the venv's python, `input` on stdin; returns its stdout.
-    static func runPython(_ script: String, input: Data) throws -> String {
+    static func runPython(_ script: String, input: Data) async throws -> String {
         try #require(
             FileManager.default.isExecutableFile(atPath: Self.python.path),
             "no python at \(Self.python.path): run scripts/install-deps (it installs standardwebhooks)"
         )
-        let process = Process()
-        process.executableURL = Self.python
-        process.arguments = ["-c", script]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: output, as: UTF8.self)
-        try #require(process.terminationStatus == 0, "python failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self)) \(text)")
+        let result = try await ChildProcess.run(Self.python, ["-c", script], input: input)
+        let text = result.outputText
+        try #require(result.status == 0, "python failed (\(result.status)): \(result.errorText) \(text)")
         return text
     }
 
@@ -90,7 +76,7 @@ struct StandardWebhooksLibraryTests {
             forged["signature"] = WebhookSignature.sign(id: accepted[1].id, timestamp: Int64(accepted[1].timestamp) ?? 0, body: accepted[1].body, secret: .random())
             requests += [tampered, forged]
             let input = try JSONSerialization.data(withJSONObject: ["secret": receiver.secret.text, "requests": requests])
-            let verdicts = try Self.runPython(Self.verifyScript, input: input).split(separator: "\n").map(String.init)
+            let verdicts = try await Self.runPython(Self.verifyScript, input: input).split(separator: "\n").map(String.init)
 
             #expect(verdicts.count == accepted.count + 2)
             #expect(verdicts.prefix(accepted.count).allSatisfy { $0 == "ok" }, "\(verdicts)")
@@ -99,7 +85,7 @@ struct StandardWebhooksLibraryTests {
         }
     }
 
-    @Test func whatTheReferenceLibrarySignsVerifiesWithOurs() throws {
+    @Test func whatTheReferenceLibrarySignsVerifiesWithOurs() async throws {
         let secret = WebhookSecret.random()
         let body = Array(#"{"notification_id":"n-1","amount":1250}"#.utf8)
         let now = Date()
@@ -114,7 +100,7 @@ struct StandardWebhooksLibraryTests {
         let input = try JSONSerialization.data(withJSONObject: [
             "secret": secret.text, "id": "msg_1", "timestamp": timestamp, "body": String(decoding: body, as: UTF8.self),
         ])
-        let signature = try Self.runPython(script, input: input).trimmingCharacters(in: .whitespacesAndNewlines)
+        let signature = try await Self.runPython(script, input: input).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(signature == WebhookSignature.sign(id: "msg_1", timestamp: timestamp, body: body, secret: secret))
         #expect(WebhookSignature.verify(id: "msg_1", timestamp: String(timestamp), signature: signature, body: body, secret: secret, now: now) == .valid)
         #expect(WebhookSignature.verify(id: "msg_2", timestamp: String(timestamp), signature: signature, body: body, secret: secret, now: now) == .badSignature)

@@ -50,13 +50,13 @@ struct DashboardControlsProcessTests {
             #expect(try await Self.request("POST", base + "/generator/v1/generator/start").status == 401)
 
             try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
-            let chromium = try await HeadlessChromium.launch(browser)
-            defer { chromium.close() }
-            let started = ContinuousClock.now
-            let skipped = try await chromium.withPage { page in
-                try await Self.drive(page, base: base, generatorBase: generatorBase, redis: redis, deadLetters: deadLetters)
+            let (skipped, browserTime) = try await HeadlessChromium.with(browser) { chromium in
+                let started = ContinuousClock.now
+                let skipped = try await chromium.withPage { page in
+                    try await Self.drive(page, base: base, generatorBase: generatorBase, redis: redis, deadLetters: deadLetters)
+                }
+                return (skipped, ContinuousClock.now - started)
             }
-            let browserTime = ContinuousClock.now - started
             // Not asserted: 6-10 s on an idle machine, 100 s seen on one with a load average of 25.
             print("Dashboard screenshots: \(Self.artifacts.path) (browser part took \(browserTime))")
             for note in skipped {

@@ -128,13 +128,13 @@ struct DashboardProcessTests {
     /// The DOM once a sample taken after the page opened is on it (the one a
     /// page gets first may be up to two seconds old).
     static func render(_ url: String, browser: String) async throws -> String {
-        let chromium = try await HeadlessChromium.launch(browser)
-        defer { chromium.close() }
-        return try await chromium.withPage { page in
-            try await page.navigate(url)
-            let opened = try await page.evaluate("Date.now()") as? Int ?? 0
-            try await page.waitUntil("a sample newer than the page", "Number(document.body.dataset.sampleAt) > \(opened)", timeout: .seconds(30))
-            return try await page.string("document.documentElement.outerHTML") ?? ""
+        try await HeadlessChromium.with(browser) { chromium in
+            try await chromium.withPage { page in
+                try await page.navigate(url)
+                let opened = try await page.evaluate("Date.now()") as? Int ?? 0
+                try await page.waitUntil("a sample newer than the page", "Number(document.body.dataset.sampleAt) > \(opened)", timeout: .seconds(30))
+                return try await page.string("document.documentElement.outerHTML") ?? ""
+            }
         }
     }
 

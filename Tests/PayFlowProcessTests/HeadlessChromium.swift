@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// The browser runs as root in CI, hence `--no-sandbox`; it listens on a
 /// free loopback port (`--remote-debugging-port=0`, read back from
-/// `DevToolsActivePort`) and is ended by ``close()`` whatever the outcome.
+/// `DevToolsActivePort`) and is ended by ``close()`` whatever the outcome
+/// (``with(_:_:)`` sees to that).
 final class HeadlessChromium: Sendable {
     let process: Process
     let profile: URL
@@ -53,11 +54,26 @@ final class HeadlessChromium: Sendable {
                 return port.value != nil
             }
         } catch {
-            Self.stop(process)
+            await Self.stop(process)
             try? FileManager.default.removeItem(at: profile)
             throw error
         }
         return HeadlessChromium(process: process, profile: profile, port: port.value ?? 0)
+    }
+
+    /// Launches a browser, hands it to `body` and closes it whatever the
+    /// outcome: ``close()`` awaits the browser's exit, which a `defer` cannot.
+    static func with<T>(_ executable: String, _ body: (HeadlessChromium) async throws -> T) async throws -> T {
+        let chromium = try await Self.launch(executable)
+        let result: T
+        do {
+            result = try await body(chromium)
+        } catch {
+            await chromium.close()
+            throw error
+        }
+        await chromium.close()
+        return result
     }
 
     /// Runs `body` on the browser's page, over the browser's DevTools
@@ -101,22 +117,28 @@ final class HeadlessChromium: Sendable {
     }
 
     /// SIGTERM (Chromium then ends its own renderer processes), SIGKILL if it
-    /// is still there 5 s later; the profile goes too.
-    func close() {
-        Self.stop(self.process)
+    /// is still there 5 s later; the profile goes too. The waits are
+    /// `Task.sleep`s: a blocking wait here held one of the test process's two
+    /// cooperative threads for seconds, and other suites' timing slipped.
+    func close() async {
+        await Self.stop(self.process)
         try? FileManager.default.removeItem(at: self.profile)
     }
 
-    private static func stop(_ process: Process) {
+    private static func stop(_ process: Process) async {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline {
-            usleep(50_000)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                break  // cancelled: straight to SIGKILL
+            }
         }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = try? await ChildProcess.waitForExit(of: process)
         }
     }
 }

@@ -95,7 +95,7 @@ struct MetricsProcessTests {
             }
             #expect(lines.contains { $0.contains(#""consumer":"#) && $0.contains(#""group":"\#(service)""#) },
                     "\(service): no line carries its consumer and group")
-            let check = try Self.promtoolCheck(page, promtool: promtool)
+            let check = try await Self.promtoolCheck(page, promtool: promtool)
             #expect(check.status == 0, "\(service): promtool check metrics failed:\n\(check.output)")
         }
     }
@@ -110,20 +110,10 @@ struct MetricsProcessTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func promtoolCheck(_ page: String, promtool: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(page.utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+    static func promtoolCheck(_ page: String, promtool: String) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: promtool), ["check", "metrics"], input: Data(page.utf8), errorOutput: .merged
+        )
+        return (result.status, result.outputText)
     }
 }

@@ -63,7 +63,7 @@ final class PrivateRedis: Sendable {
     func kill() async throws {
         guard let process = self.process.value else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await ChildProcess.waitForExit(of: process)
         self.process.value = nil
     }
 

@@ -131,24 +131,25 @@ private actor Launcher {
         let arguments = [
             script.path, "start", "--free-ports", "--throwaway", "--watch", String(pid), directory.path,
         ]
-        // The script waits for both servers (seconds): block a dispatch thread, not one of
-        // the few threads of Swift's cooperative pool.
-        let result = try await withCheckedThrowingContinuation {
-            (continuation: CheckedContinuation<ProcessResult, any Error>) in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runProcess("/bin/bash", arguments, in: root) })
-            }
+        // The script waits for both servers (seconds); ChildProcess waits on threads of its own.
+        let result: ChildProcess.Result
+        do {
+            result = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), arguments, directory: root)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw TestServersError("TestServers: cannot run /bin/bash: \(error). \(TestServersError.hint)")
         }
         guard result.status == 0 else {
             throw TestServersError(
                 """
                 TestServers: `scripts/local-servers start` exited with status \(result.status):
-                \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
+                \(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines))
                 \(TestServersError.hint)
                 """
             )
         }
-        let urls = try parse(result.standardOutput)
+        let urls = try parse(result.outputText)
         Self.launchedServiceURLs.withLock { $0 = urls.serviceURLs }
         return urls
     }
@@ -165,70 +166,5 @@ private actor Launcher {
             )
         }
         return ServerURLs(redisURL: redis, databaseURL: database, serviceURLs: TestServers.serviceVariables(of: values))
-    }
-}
-
-// MARK: - Running the script
-
-struct ProcessResult: Sendable {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-}
-
-/// Runs a command to its end and collects its output. Blocking: call it off the
-/// cooperative pool.
-private func runProcess(_ executable: String, _ arguments: [String], in directory: URL) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.standardInput = FileHandle.nullDevice
-    let standardOutput = Pipe()
-    let standardError = Pipe()
-    process.standardOutput = standardOutput
-    process.standardError = standardError
-    do {
-        try process.run()
-    } catch {
-        throw TestServersError("TestServers: cannot run \(executable): \(error). \(TestServersError.hint)")
-    }
-    // stderr is read on another thread so that neither pipe can fill up and stall the script.
-    let errorData = ErrorOutput()
-    let errorReader = Thread {
-        errorData.set(standardError.fileHandleForReading.readDataToEndOfFile())
-    }
-    errorReader.start()
-    let outputData = standardOutput.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderr = errorData.wait()
-    return ProcessResult(
-        status: process.terminationStatus,
-        standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: String(decoding: stderr, as: UTF8.self)
-    )
-}
-
-/// The stderr bytes handed from the reader thread to the caller.
-///
-/// `@unchecked Sendable`: `data` is only touched while holding `condition`.
-private final class ErrorOutput: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var data: Data?
-
-    func set(_ data: Data) {
-        self.condition.lock()
-        self.data = data
-        self.condition.broadcast()
-        self.condition.unlock()
-    }
-
-    func wait() -> Data {
-        self.condition.lock()
-        defer { self.condition.unlock() }
-        while self.data == nil {
-            self.condition.wait()
-        }
-        return self.data ?? Data()
     }
 }
