@@ -182,7 +182,7 @@ struct FaultTests {
                 }
                 return true
             }
-            _ = try Platform.localServers(["stop", "--only", "postgres", servers.path])
+            _ = try await Platform.runLocalServers(["stop", "--only", "postgres", servers.path])
             // A batch whose writes were done before the stop may still ack.
             try await Task.sleep(for: .seconds(1))
             var during: [String: [String: Int]] = [:]
@@ -190,7 +190,7 @@ struct FaultTests {
             try await Task.sleep(for: .seconds(9))
             var after: [String: [String: Int]] = [:]
             for service in Platform.services { after[service] = try await platform.entries(of: "\(service)-1") }
-            _ = try Platform.localServers(["start", servers.path])
+            _ = try await Platform.runLocalServers(["start", servers.path])
             for service in Platform.services {
                 let failed = after[service]?["failed", default: 0] ?? 0
                 #expect(failed > during[service]?["failed", default: 0] ?? 0, "\(service) counted no failure while PostgreSQL was down: \(after[service] ?? [:])")

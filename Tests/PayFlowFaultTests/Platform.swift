@@ -175,28 +175,6 @@ final class Platform: @unchecked Sendable {
         return result.outputText
     }
 
-    /// The blocking form of ``runLocalServers(_:)``: it holds the calling thread
-    /// until the script ends. Only FaultTests.swift still calls it (that file is
-    /// being changed on another branch); move its two calls to
-    /// ``runLocalServers(_:)`` and delete this.
-    static func localServers(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [TestServers.repositoryRoot.appendingPathComponent("scripts/local-servers").path] + arguments
-        process.currentDirectoryURL = TestServers.repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TimedOut(what: "scripts/local-servers \(arguments.joined(separator: " ")) to succeed (status \(process.terminationStatus))")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     // MARK: - Processes
 
     func start(_ service: String, replica: Int) throws {
