@@ -35,41 +35,67 @@ public struct EventTimestamp: Hashable, Comparable, Sendable, CustomStringConver
     /// fields, ledger row and notification carry it, and a `String` per
     /// component was some twenty allocations per call.
     public var description: String {
-        let seconds = self.microsecondsSinceEpoch.floorDivided(by: 1_000_000)
-        let micros = self.microsecondsSinceEpoch - seconds * 1_000_000
-        let (days, secondOfDay) = (seconds.floorDivided(by: 86_400), seconds - seconds.floorDivided(by: 86_400) * 86_400)
-        let (year, month, day) = Self.civil(fromDays: days)
-        guard (0...9999).contains(year) else {
-            return Self.paddedDescription(year: year, month: month, day: day, secondOfDay: secondOfDay, micros: micros)
+        let text = String(unsafeUninitializedCapacity: 27) { self.writeRFC3339(into: $0) }
+        return text.isEmpty ? self.paddedDescription() : text
+    }
+
+    /// The same text as `description`, appended to a byte buffer: for writers
+    /// that build one buffer of many values (the generator's checkpoint JSON
+    /// spells several timestamps per account on every batch) and so need no
+    /// `String` per timestamp.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 27))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            self.writeRFC3339(into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
         }
-        return String(unsafeUninitializedCapacity: 27) { text in
-            func put(_ value: Int64, width: Int, at offset: Int) {
-                var rest = value
-                for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                    text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                }
-            }
-            put(year, width: 4, at: 0)
-            text[4] = UInt8(ascii: "-")
-            put(month, width: 2, at: 5)
-            text[7] = UInt8(ascii: "-")
-            put(day, width: 2, at: 8)
-            text[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, width: 2, at: 11)
-            text[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, width: 2, at: 14)
-            text[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, width: 2, at: 17)
-            text[19] = UInt8(ascii: ".")
-            put(micros, width: 6, at: 20)
-            text[26] = UInt8(ascii: "Z")
-            return 27
+        if written == 0 {
+            bytes.removeLast(27)
+            bytes.append(contentsOf: self.paddedDescription().utf8)
         }
     }
 
+    /// The calendar parts the text is made of.
+    private var parts: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, micros: Int64) {
+        let seconds = self.microsecondsSinceEpoch.floorDivided(by: 1_000_000)
+        let micros = self.microsecondsSinceEpoch - seconds * 1_000_000
+        let days = seconds.floorDivided(by: 86_400)
+        let (year, month, day) = Self.civil(fromDays: days)
+        return (year, month, day, seconds - days * 86_400, micros)
+    }
+
+    /// Writes the 27 bytes of the text into `text` and returns 27, for a year
+    /// in 0–9999; writes nothing and returns 0 for any other year.
+    private func writeRFC3339(into text: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let (year, month, day, secondOfDay, micros) = self.parts
+        guard (0...9999).contains(year) else { return 0 }
+        func put(_ value: Int64, width: Int, at offset: Int) {
+            var rest = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+        }
+        put(year, width: 4, at: 0)
+        text[4] = UInt8(ascii: "-")
+        put(month, width: 2, at: 5)
+        text[7] = UInt8(ascii: "-")
+        put(day, width: 2, at: 8)
+        text[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, width: 2, at: 11)
+        text[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, width: 2, at: 14)
+        text[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, width: 2, at: 17)
+        text[19] = UInt8(ascii: ".")
+        put(micros, width: 6, at: 20)
+        text[26] = UInt8(ascii: "Z")
+        return 27
+    }
+
     /// Years outside 0–9999, which no event has but a timestamp can hold.
-    private static func paddedDescription(year: Int64, month: Int64, day: Int64, secondOfDay: Int64, micros: Int64) -> String {
+    private func paddedDescription() -> String {
+        let (year, month, day, secondOfDay, micros) = self.parts
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

@@ -135,7 +135,7 @@ struct CheckpointJSON {
     mutating func timestamp(_ value: EventTimestamp) {
         self.separate()
         self.bytes.append(UInt8(ascii: "\""))
-        RFC3339Text.append(value, to: &self.bytes)
+        value.appendRFC3339(to: &self.bytes)
         self.bytes.append(UInt8(ascii: "\""))
         self.needsComma = true
     }

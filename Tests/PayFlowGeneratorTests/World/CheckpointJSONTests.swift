@@ -136,9 +136,9 @@ struct CheckpointJSONTests {
         }
         for micros in samples {
             let timestamp = EventTimestamp(microsecondsSinceEpoch: micros)
-            var bytes: [UInt8] = []
-            RFC3339Text.append(timestamp, to: &bytes)
-            #expect(String(decoding: bytes, as: UTF8.self) == timestamp.description, "\(micros)")
+            var json = CheckpointJSON()
+            json.timestamp(timestamp)
+            #expect(json.text == "\"\(timestamp.description)\"", "\(micros)")
         }
     }
 
