@@ -96,7 +96,7 @@ struct LaggingGroupTrimmingTests {
                         seen.value.count == Self.produced
                     }
                     // Once every group has read everything, the stream is trimmed down.
-                    try await eventually("the stream trimmed once every group read it", timeout: .seconds(30)) {
+                    try await eventually("the stream trimmed once every group read it", timeout: .seconds(90)) {
                         try await fixture.redis.send(RedisCommand("XLEN", StreamNames.events)).integer ?? .max < Self.oldLimit
                     }
                 }

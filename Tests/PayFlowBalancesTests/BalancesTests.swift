@@ -37,7 +37,7 @@ struct BalancesTests {
                 try await eventually("every transaction applied", timeout: .seconds(60)) {
                     try await Self.appliedEventCount(database) >= transactions.count
                 }
-                try await eventually("the dead replica's entries claimed and acked", timeout: .seconds(30)) {
+                try await eventually("the dead replica's entries claimed and acked", timeout: .seconds(90)) {
                     try await redis.send(RedisCommand("XPENDING", StreamNames.events, "balances")).array?.first?.integer == 0
                 }
             }

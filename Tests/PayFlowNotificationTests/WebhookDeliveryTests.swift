@@ -111,14 +111,22 @@ struct WebhookDeliveryTests {
 
                 let channel = fixture.webhookChannel(url: receiver.url, secret: receiver.secret, maxAttempts: 2)
                 try await fixture.whileRunning(channel: channel, claimMinIdle: .milliseconds(300), maxDeliveries: 1000) { consumer in
-                    // Several runtime redeliveries, each with its in-handler retries.
-                    try await eventually("entries redelivered while the receiver fails") {
-                        consumer.counters.snapshot.claimed >= 2 * expected
+                    // Several runtime redeliveries, each with its in-handler
+                    // retries, recorded: three handlings of two attempts. (The
+                    // claim counter alone would not do: it also counts claims
+                    // of entries still in flight, which the consumer skips, and
+                    // a starved machine keeps the first batch in flight long.)
+                    var failing: [NotificationFixture.Row] = []
+                    try await eventually("entries redelivered and recorded as failed while the receiver fails", timeout: .seconds(90)) {
+                        failing = try await fixture.rows()
+                        return failing.count == expected && failing.allSatisfy { $0.status == "failed" && $0.attempts >= 6 }
                     }
-                    let failing = try await fixture.rows()
-                    #expect(failing.count == expected)
-                    #expect(failing.allSatisfy { $0.status == "failed" && $0.attempts >= 2 })
-                    #expect(failing.allSatisfy { $0.lastError?.contains("500") == true })
+                    #expect(consumer.counters.snapshot.claimed >= 2 * expected)
+                    // The last attempt of a handling on a starved machine may have
+                    // missed its deadline instead; every row's error is the
+                    // receiver's 500 or that request's failure.
+                    #expect(failing.allSatisfy { $0.lastError?.contains("500") == true || $0.lastError?.contains("webhook request failed") == true }, "\(failing.map { $0.lastError ?? "nil" })")
+                    #expect(failing.contains { $0.lastError?.contains("500") == true })
                     #expect(receiver.acceptedKeys.isEmpty)
 
                     receiver.state.withLock { $0.failing = false }

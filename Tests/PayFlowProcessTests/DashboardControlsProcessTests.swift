@@ -233,7 +233,7 @@ struct DashboardControlsProcessTests {
     /// ``entriesAdded(redis:stream:)`` once it stopped moving (a batch in flight at stop still lands).
     static func settledEntriesAdded(redis: RedisConnection, stream: String) async throws -> Int {
         let settled = Shared(-1)
-        try await eventually("\(stream) to stop growing", timeout: .seconds(30)) {
+        try await eventually("\(stream) to stop growing", timeout: .seconds(90)) {
             let first = try await Self.entriesAdded(redis: redis, stream: stream)
             try await Task.sleep(for: .milliseconds(500))
             settled.value = try await Self.entriesAdded(redis: redis, stream: stream)

@@ -36,7 +36,7 @@ struct RetrySafeAppenderTests {
         let writerID = try #require(try await writer.send(RedisCommand("CLIENT", "ID")).integer)
 
         let cut = Task { try await appender.append(messages) }
-        try await eventually("Redis to apply part of the pipeline", timeout: .seconds(10), every: .milliseconds(1)) {
+        try await eventually("Redis to apply part of the pipeline", timeout: .seconds(60), every: .milliseconds(1)) {
             try await fixture.redis.send(RedisCommand("XLEN", fixture.stream)).integer ?? 0 > 2
         }
         try await fixture.redis.send(RedisCommand("CLIENT", "KILL", "ID", writerID))

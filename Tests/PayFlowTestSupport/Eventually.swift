@@ -10,11 +10,13 @@ public struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds. Integration tests wait for asynchronous
-/// consumers this way; the timeout is a safety net against hangs, generous
-/// enough for a loaded 2-core CI machine, never an assertion about speed.
+/// consumers this way; the timeout is a safety net against hangs, never an
+/// assertion about speed. It is long because CI starts a hundred suites at
+/// once on 2 cores with a debug build: a generator there was seen writing at
+/// a tenth of its rate, and a passing test never waits for it.
 public func eventually(
     _ what: String,
-    timeout: Duration = .seconds(30),
+    timeout: Duration = .seconds(90),
     every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async throws {
