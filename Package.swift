@@ -414,6 +414,8 @@ let package = Package(
                 "PayFlowPostgres",
                 "PayFlowGenerator",
                 "PayFlowTestSupport",
+                // The template values test renders with the dictionary context they replaced.
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

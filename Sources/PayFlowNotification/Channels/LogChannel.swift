@@ -1,10 +1,13 @@
 import Logging
+import PayFlowRuntime
 
 /// Delivers each notification as one structured swift-log line at `info`,
 /// with the ids as metadata so a log pipeline can index and dedupe them.
 /// Writing a log line cannot fail, so this channel always delivers, and it
 /// is an ``InProcessNotificationChannel``: a batch's lines are written in
-/// one loop, inside the transaction that records them, with no task per line.
+/// one loop, inside the transaction that records them, with no task per line,
+/// and reach standard error in one write (``StandardErrorLog/batch(_:)``)
+/// rather than a system call per line; still one line per notification.
 public struct LogChannel: InProcessNotificationChannel {
     public var name: NotificationChannelName { .log }
     private let logger: Logger
@@ -19,8 +22,10 @@ public struct LogChannel: InProcessNotificationChannel {
     }
 
     public func deliverAll(_ messages: [NotificationMessage]) {
-        for message in messages {
-            self.write(message)
+        StandardErrorLog.batch {
+            for message in messages {
+                self.write(message)
+            }
         }
     }
 

@@ -15,25 +15,25 @@ public struct NotificationTemplates: Sendable {
         public var body: String
     }
 
-    private let library: MustacheLibrary
+    /// Each kind's parsed subject and body, by kind: no template name to
+    /// build and look up per message.
+    private let templates: [NotificationKind: (subject: MustacheTemplate, body: MustacheTemplate)]
 
     public init() throws {
-        var library = MustacheLibrary()
+        var templates: [NotificationKind: (subject: MustacheTemplate, body: MustacheTemplate)] = [:]
         for (kind, text) in Self.sources {
-            try library.register(Self.pragma + text.subject, named: "\(kind.rawValue).subject")
-            try library.register(Self.pragma + text.body, named: "\(kind.rawValue).body")
+            let subject = try MustacheTemplate(string: Self.pragma + text.subject)
+            let body = try MustacheTemplate(string: Self.pragma + text.body)
+            templates[kind] = (subject: subject, body: body)
         }
-        self.library = library
+        self.templates = templates
     }
 
     /// Renders the subject and body of `source`'s kind.
     public func render(_ source: NotificationSource) -> Rendered {
-        let context = Self.context(source)
-        let kind = source.kind.rawValue
-        return Rendered(
-            subject: self.library.render(context, withTemplate: "\(kind).subject") ?? "",
-            body: self.library.render(context, withTemplate: "\(kind).body") ?? ""
-        )
+        guard let template = self.templates[source.kind] else { return Rendered(subject: "", body: "") }
+        let values = Values(source)
+        return Rendered(subject: template.subject.render(values), body: template.body.render(values))
     }
 
     // MARK: - Templates
@@ -77,43 +77,80 @@ public struct NotificationTemplates: Sendable {
     // MARK: - Values
 
     /// The values a template can use: every field of the source as text, plus
-    /// `amount` formatted in major units with its currency.
-    static func context(_ source: NotificationSource) -> [String: String] {
-        switch source {
-        case .event(let event):
-            var values: [String: String] = [
-                "event_id": event.id.uuidString.lowercased(),
-                "type": event.type.rawValue,
-                "account": event.account,
-                "amount": Self.formatted(amount: event.amount, currency: event.currency),
-                "currency": event.currency.code,
-                "occurred_at": event.occurredAt.description,
-            ]
-            for name in PaymentEvent.detailFields(of: event.type) {
-                values[name] = event.details[name] ?? ""
+    /// `amount` formatted in major units with its currency. A name the source
+    /// does not have renders as nothing, as a missing dictionary key would.
+    ///
+    /// Mustache asks for each `{{name}}` by name; a `[String: String]` made
+    /// per message cost a dictionary and a string per field, and its values,
+    /// plain `String`s, went through the renderer's slowest path (casts to
+    /// four protocols, then `String(describing:)`). This answers from the
+    /// source itself and hands each value back as ``Text``, which the
+    /// renderer takes at its first successful cast.
+    struct Values: MustacheParent {
+        private let source: NotificationSource
+        /// Formatted once: the subject and the body both show it.
+        private let amount: String
+
+        init(_ source: NotificationSource) {
+            self.source = source
+            if case .event(let event) = source {
+                self.amount = NotificationTemplates.formatted(amount: event.amount, currency: event.currency)
+            } else {
+                self.amount = ""
             }
-            return values
-        case .alert(let alert):
-            return [
-                "alert_id": alert.alertID,
-                "event_id": alert.eventID,
-                "account": alert.account,
-                "rule": alert.rule,
-                "severity": alert.severity,
-                "reason": alert.reason,
-                "detected_at": alert.detectedAt.description,
-            ]
-        case .mismatch(let mismatch):
-            return [
-                "mismatch_id": mismatch.mismatchID,
-                "kind": mismatch.kind,
-                "transaction_id": mismatch.transactionID,
-                "event_id": mismatch.transactionID.lowercased(),
-                "expected": mismatch.expected,
-                "actual": mismatch.actual,
-                "detected_at": mismatch.detectedAt.description,
-            ]
         }
+
+        func child(named name: String) -> Any? {
+            self.text(named: name).map(Text.init(renderText:))
+        }
+
+        /// The value of `name`, or nil when the source has no field of that name.
+        func text(named name: String) -> String? {
+            switch self.source {
+            case .event(let event):
+                switch name {
+                case "event_id": return event.id.uuidString.lowercased()
+                case "type": return event.type.rawValue
+                case "account": return event.account
+                case "amount": return self.amount
+                case "currency": return event.currency.code
+                case "occurred_at": return event.occurredAt.description
+                default:
+                    // The type's detail fields, empty when the event lacks one.
+                    guard PaymentEvent.detailFields(of: event.type).contains(name) else { return nil }
+                    return event.details[name] ?? ""
+                }
+            case .alert(let alert):
+                switch name {
+                case "alert_id": return alert.alertID
+                case "event_id": return alert.eventID
+                case "account": return alert.account
+                case "rule": return alert.rule
+                case "severity": return alert.severity
+                case "reason": return alert.reason
+                case "detected_at": return alert.detectedAt.description
+                default: return nil
+                }
+            case .mismatch(let mismatch):
+                switch name {
+                case "mismatch_id": return mismatch.mismatchID
+                case "kind": return mismatch.kind
+                case "transaction_id": return mismatch.transactionID
+                case "event_id": return mismatch.transactionID.lowercased()
+                case "expected": return mismatch.expected
+                case "actual": return mismatch.actual
+                case "detected_at": return mismatch.detectedAt.description
+                default: return nil
+                }
+            }
+        }
+    }
+
+    /// A value as the renderer takes it cheapest: its text, as is (the
+    /// templates' `CONTENT_TYPE: TEXT` pragma escapes nothing).
+    struct Text: MustacheCustomRenderable {
+        var renderText: String
+        var isNull: Bool { false }
     }
 
     /// `1250` EUR → `12.50 EUR`, `500` JPY → `500 JPY`: integers only, never a Double.

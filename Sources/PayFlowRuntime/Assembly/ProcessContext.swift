@@ -33,7 +33,8 @@ public struct ProcessContext: Sendable {
         switch try environment.logFormat() {
         case .text:
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                // Standard error through StandardErrorLog, so a batch of lines can be one write.
+                var handler = StreamLogHandler(label: label, stream: StandardErrorLog.Stream(), metadataProvider: LoggingSystem.metadataProvider)
                 handler.logLevel = level
                 return handler
             }

@@ -77,15 +77,9 @@ public struct JSONLogHandler: LogHandler {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
+    /// Standard error through ``StandardErrorLog``: at once, or with the
+    /// rest of the current task's batch.
     public static let writeToStandardError: @Sendable (String) -> Void = { line in
-        var line = line
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        StandardErrorLog.write(line)
     }
 }
