@@ -1,5 +1,6 @@
 import Foundation
 import PayFlowRedis
+import PayFlowTestSupport
 import Testing
 
 @testable import PayFlowAuditLog
@@ -117,22 +118,5 @@ struct AuditRowHashTests {
             data = try? encoder.encode(record.fields.map { [$0.name, $0.value] })
         }
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-}
-
-/// SplitMix64: the same inputs on every run, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -35,6 +35,14 @@ struct GeneratorLiveConfigurationTests {
         }
     }
 
+    /// Whether `emitted` events since `change` (at least `count`) are more
+    /// than `oldRate` could have allowed: its rate over the elapsed time, plus
+    /// the pacer's second of credit and a batch of slack. A bound on what was
+    /// written, not on how fast, so a loaded machine cannot break it.
+    private static func outpaced(oldRate: Double, emitted: Int, atLeast count: Int, since change: ContinuousClock.Instant) -> Bool {
+        emitted >= count && Double(emitted) > oldRate * ((ContinuousClock.now - change).seconds + 1) + 50
+    }
+
     /// Bounds that load cannot break: a stalled writer emits less, never
     /// more, and catches up on what its rate allowed. So a higher rate is shown
     /// by reaching in seconds a count the old rate would need 40 s for, and a
@@ -58,13 +66,11 @@ struct GeneratorLiveConfigurationTests {
             try await generator.configure(configuration)
             #expect(await generator.status().state == .running, "no restart")
             #expect(await generator.status().currentRate == 400)
-            // 800 more events: 2 s at 400/s, 40 s at 20/s. Whatever the
-            // machine's speed, they must come sooner than 20/s (plus the
-            // pacer's second of credit and a batch) could have allowed: a
-            // writer starved to 50/s still shows it, one left at 20/s never.
+            // 800 more events: 2 s at 400/s, 40 s at 20/s; sooner than 20/s
+            // could have allowed, however slow the machine (a writer starved
+            // to 50/s still shows it, one left at 20/s never).
             try await eventually("800 events at the new rate, more than 20/s allowed", timeout: .seconds(60)) {
-                let since = await generator.status().emittedTotal - beforeFaster
-                return since >= 800 && Double(since) > 20 * ((ContinuousClock.now - faster).seconds + 1) + 50
+                Self.outpaced(oldRate: 20, emitted: await generator.status().emittedTotal - beforeFaster, atLeast: 800, since: faster)
             }
             let reached = ContinuousClock.now - faster
 
@@ -103,8 +109,7 @@ struct GeneratorLiveConfigurationTests {
             let before = status.emittedTotal
             let put = ContinuousClock.now
             try await eventually("900 events on the ramp, more than 50/s allowed", timeout: .seconds(60)) {
-                let since = await generator.status().emittedTotal - before
-                return since >= 900 && Double(since) > 50 * ((ContinuousClock.now - put).seconds + 1) + 50
+                Self.outpaced(oldRate: 50, emitted: await generator.status().emittedTotal - before, atLeast: 900, since: put)
             }
             await generator.stop()
             #expect(await generator.status().currentRate == nil)

@@ -2,6 +2,7 @@ import Foundation
 import Mustache
 import PayFlowDomain
 @testable import PayFlowNotification
+import PayFlowTestSupport
 import Testing
 
 /// The templates render from ``NotificationTemplates/Values``, which answers
@@ -13,7 +14,7 @@ struct NotificationTemplateValuesTests {
     @Test func everyKindRendersAsWithTheDictionaryContextItReplaced() throws {
         let templates = try NotificationTemplates()
         let reference = try Reference()
-        var random = SplitMix64(seed: 13)
+        var random = SeededGenerator(seed: 13)
         var kinds: [NotificationKind: Int] = [:]
         for _ in 0..<10_000 {
             let source = Self.randomSource(using: &random)
@@ -38,7 +39,7 @@ struct NotificationTemplateValuesTests {
             "no_such_field",
         ]
         let template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + names.map { "\($0)=[{{\($0)}}]" }.joined(separator: " "))
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         for _ in 0..<2_000 {
             let source = Self.randomSource(using: &random)
             let rendered = template.render(NotificationTemplates.Values(source))
@@ -115,7 +116,7 @@ struct NotificationTemplateValuesTests {
     /// Events of every type with any detail present or absent (those of other
     /// types too), alerts and mismatches; text with markup, quotes, braces,
     /// newlines and non-ASCII; amounts of any sign in every currency.
-    static func randomSource(using random: inout SplitMix64) -> NotificationSource {
+    static func randomSource(using random: inout SeededGenerator) -> NotificationSource {
         func text() -> String {
             let pieces = ["a", "Z", "7", " ", "-", "_", ".", ":", "<", ">", "&", "'", "\"", "{{", "}}", "{", "\n", "\t", "ä", "€", "😀", "%", "\\", "/"]
             let count = Int.random(in: 0...14, using: &random)
@@ -167,22 +168,5 @@ struct NotificationTemplateValuesTests {
                 expected: text(), actual: text(), detectedAt: time()
             ))
         }
-    }
-}
-
-/// A seeded generator, so a failure names a case that can be run again.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

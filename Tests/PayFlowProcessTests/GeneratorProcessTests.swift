@@ -25,10 +25,13 @@ struct GeneratorProcessTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    private func emitted(_ base: URL) async throws -> Int {
+    private func status(_ base: URL) async throws -> [String: Any]? {
         let (_, body) = try await self.request("GET", base.appendingPathComponent("v1/generator"))
-        let status = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-        return status?["emitted_total"] as? Int ?? 0
+        return try JSONSerialization.jsonObject(with: body) as? [String: Any]
+    }
+
+    private func emitted(_ base: URL) async throws -> Int {
+        try await self.status(base)?["emitted_total"] as? Int ?? 0
     }
 
     @Test func servesItsAPIGuardsMutationsAndStopsCleanly() async throws {
@@ -75,8 +78,7 @@ struct GeneratorProcessTests {
             let answeredTotal = try #require(stopped?["emitted_total"] as? Int)
             if answeredState == "stopping" {
                 try await eventually("the batch in flight at the stop to land", timeout: .seconds(120)) {
-                    let (_, body) = try await self.request("GET", base.appendingPathComponent("v1/generator"))
-                    stopped = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+                    stopped = try await self.status(base)
                     return stopped?["state"] as? String == "stopped"
                 }
             }
