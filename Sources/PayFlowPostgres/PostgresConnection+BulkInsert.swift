@@ -91,6 +91,7 @@ extension PostgresConnection {
             sql += ")"
         }
         sql += suffix
-        return try await self.query(sql, parameters)
+        // The text is sized to this chunk's rows: run it unprepared.
+        return try await self.query(sql, parameters, prepared: false)
     }
 }

@@ -34,6 +34,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// The libpq connection; only touched on `pool`'s thread. Nil before connect and after close.
     var handle: OpaquePointer?
+    /// The statements this session has prepared; only touched on `pool`'s thread, emptied
+    /// whenever the session is reset.
+    var preparedStatements = PreparedStatementCache(capacity: PostgresConnection.preparedStatementCapacity)
     /// Whether ``withTransaction(_:)`` has an open transaction; only touched on `pool`'s thread.
     /// While true, a broken connection is *not* reset, so the rest of the transaction body
     /// cannot silently run in autocommit mode on a fresh session.
@@ -102,8 +105,18 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one statement with `$1, $2, ...` placeholders bound to `parameters` (text format;
     /// `nil` is NULL). Values are never interpolated into the SQL.
+    ///
+    /// The statement is prepared on the server the first time this session runs its text, and
+    /// only bound and executed after that (``PreparedStatementCache``), so pass texts that
+    /// repeat: constants, with every value a parameter.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresQueryResult {
+        try await self.query(sql, parameters, prepared: true)
+    }
+
+    /// ``query(_:_:)``, with `prepared: false` for a text built for one call (a multi-row
+    /// `VALUES` list sized to its rows), which preparing would only evict a reused one for.
+    func query(_ sql: String, _ parameters: [(any PostgresEncodable)?], prepared: Bool) async throws -> PostgresQueryResult {
         let values = try Self.encode(parameters, for: sql)
         return try await self.onConnectionThread {
             let handle = try self.readyHandle()
@@ -114,8 +127,11 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
             }
             let pointers = cStrings.map { $0.map { UnsafePointer($0) } }
-            let result = PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
-            return try self.consume(result, handle: handle, query: sql)
+            guard prepared else {
+                let result = PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+                return try self.consume(result, handle: handle, query: sql)
+            }
+            return try self.executePreparedOnThread(sql, pointers, handle: handle)
         }
     }
 
@@ -183,6 +199,8 @@ public final class PostgresConnection: @unchecked Sendable {
             )
         }
         self.logger.warning("postgres connection is broken; trying PQreset")
+        // A new session holds none of the old one's prepared statements.
+        self.preparedStatements.removeAll()
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(
@@ -193,6 +211,56 @@ public final class PostgresConnection: @unchecked Sendable {
         try self.configureSession(handle)
         self.logger.notice("postgres connection re-established")
         return handle
+    }
+
+    /// Runs `sql` as a prepared statement of this session, preparing it first if the session
+    /// has not yet (its name from ``PreparedStatementCache``).
+    ///
+    /// Two server answers make a kept statement unusable: its result type changed under it
+    /// (a table's columns changed, SQLSTATE 0A000) or the session no longer has it (26000).
+    /// Either drops it from the cache, so the caller's retry prepares it afresh.
+    private func executePreparedOnThread(
+        _ sql: String,
+        _ values: [UnsafePointer<CChar>?],
+        handle: OpaquePointer
+    ) throws -> PostgresQueryResult {
+        let name: String
+        switch self.preparedStatements.lookUp(sql) {
+        case .prepared(let preparedName):
+            name = preparedName
+        case .prepare(let newName, let evicting):
+            if let evicting {
+                self.deallocateOnThread(evicting, handle: handle)
+            }
+            do {
+                _ = try self.consume(PQprepare(handle, newName, sql, 0, nil), handle: handle, query: sql)
+            } catch {
+                self.preparedStatements.forget(sql)
+                throw error
+            }
+            name = newName
+        }
+        do {
+            let result = PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+            return try self.consume(result, handle: handle, query: sql)
+        } catch let error as PostgresError where error.sqlState == "0A000" || error.sqlState == "26000" {
+            self.preparedStatements.forget(sql)
+            throw error
+        }
+    }
+
+    /// Deallocates a statement evicted from the cache. On failure (an aborted transaction
+    /// refuses every command) the statement stays on the server until the session ends;
+    /// names are never reused, so it is only memory, not a wrong answer.
+    private func deallocateOnThread(_ name: String, handle: OpaquePointer) {
+        guard PQtransactionStatus(handle) != PQTRANS_INERROR else {
+            return
+        }
+        do {
+            _ = try self.execOnThread("DEALLOCATE \(name)")
+        } catch {
+            self.logger.debug("could not deallocate a prepared statement", metadata: ["statement": "\(name)", "error": "\(error)"])
+        }
     }
 
     /// `PQexec` of parameterless SQL, result copied out.
@@ -248,6 +316,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     // MARK: - Private
+
+    /// Statement texts a session keeps prepared; a service uses a few dozen at most.
+    static let preparedStatementCapacity = 64
 
     private static let closedError = PostgresError(
         code: .connectionClosed,
