@@ -2,10 +2,10 @@
 ///
 /// Why: an unprepared statement (`PQexecParams`) is parsed, analysed and planned again at
 /// every call. The services send the same few batch statements thousands of times per
-/// session, and in `make bench` that parsing and planning was about an eighth of
-/// PostgreSQL's CPU. Prepared once per session, a statement is only bound and executed;
-/// PostgreSQL also keeps a generic plan for it once that plan is no dearer than planning
-/// afresh (`plan_cache_mode = auto`).
+/// session, and in `make bench` parsing and analysis were about 7 % of PostgreSQL's CPU
+/// (planning another 4 %). Prepared once per session, a statement is not parsed again; it is
+/// still planned for each call's arguments (the session's `plan_cache_mode`, set in
+/// ``PostgresConnection``, says why).
 ///
 /// Least recently used texts are dropped beyond `capacity`, so a caller that builds texts
 /// on the fly cannot grow the session without bound. Only the connection's thread touches it.

@@ -57,6 +57,18 @@ struct PreparedStatementTests {
         }
     }
 
+    @Test("every session, a reset one too, plans a prepared statement for each call's arguments")
+    func customPlansInEverySession() async throws {
+        try await TestDatabase.withFresh { url, connection in
+            #expect(try await connection.query("SHOW plan_cache_mode").rows[0].decode(0, as: String.self) == "force_custom_plan")
+            let killer = try await PostgresConnection.connect(url: url, logger: TestValues.quietLogger)
+            try await ReconnectTests.terminate(connection, from: killer)
+            await killer.close()
+            _ = try? await connection.query("SELECT 1")
+            #expect(try await connection.query("SHOW plan_cache_mode").rows[0].decode(0, as: String.self) == "force_custom_plan")
+        }
+    }
+
     @Test("a statement whose result type changed fails once, then runs with the new type")
     func resultTypeChangeHeals() async throws {
         try await TestDatabase.withFresh { _, connection in
