@@ -67,6 +67,12 @@ final class InFlightEntries: Sendable {
         }
     }
 
+    /// Whether `key` is in flight here: between the ``begin(_:)`` that took
+    /// it and the ``end(_:)`` of the same batch.
+    func contains(_ key: StreamEntry.Key) -> Bool {
+        self.state.withLock { $0.ids[key.stream]?.contains(key.id) ?? false }
+    }
+
     /// Deliveries Redis counted for `key` while it was in flight here and
     /// that nobody handled.
     func skippedDeliveries(of key: StreamEntry.Key) -> Int {
