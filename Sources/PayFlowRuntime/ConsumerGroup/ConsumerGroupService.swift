@@ -16,7 +16,8 @@ import ServiceLifecycle
 ///   attempts alike, which is how a failed entry is retried.
 ///
 /// Acks are one pipeline per batch and come only after the handler returned,
-/// that is after its effects are durable. Dead-lettering is `XADD` to the DLQ
+/// that is after its effects are durable; the read loop sends them ahead of
+/// its next read, in the same round trip. Dead-lettering is `XADD` to the DLQ
 /// and `XACK` in one `MULTI`/`EXEC`, so an entry is never in both places or in
 /// neither. On graceful shutdown both loops finish the batch in hand, ack it,
 /// and return; the longest wait is one `BLOCK`.
