@@ -288,6 +288,29 @@ struct ConsumerGroupServiceTests {
         #expect(service.counters.snapshot.acked == 50)
     }
 
+    /// A batch's acks go out with the next read, in one round trip, and are
+    /// counted when Redis answers them, not when that read returns: with
+    /// nothing more to read, the read waits out its whole `BLOCK`, and the
+    /// batch must be acked and counted long before.
+    @Test func acksABatchWhileTheNextReadBlocks() async throws {
+        let fixture = try await StreamFixture.make()
+        let handler = ScriptedHandler()
+        var configuration = fixture.configuration()
+        configuration.block = .seconds(12)
+        configuration.claimMinIdle = .seconds(3600)
+        let service = fixture.service(handler, configuration)
+        try await fixture.add(5)
+
+        try await whileRunning(service) {
+            // Well inside the 12 s BLOCK of the read that follows the batch.
+            try await eventually("the batch acked and counted", timeout: .seconds(6)) {
+                service.counters.snapshot.acked == 5
+            }
+            #expect(try await fixture.pending() == 0)
+        }
+        #expect(handler.order.count == 5)
+    }
+
     @Test func deletesConsumersThatAreGoneAndHoldNothing() async throws {
         let fixture = try await StreamFixture.make()
         try await fixture.createGroup()
