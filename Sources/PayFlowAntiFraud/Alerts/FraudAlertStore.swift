@@ -28,13 +28,16 @@ public struct FraudAlertStore: Sendable {
     private let database: PostgresConnection
     /// The outbox of `fraud_alerts`, for the service's ``StreamOutboxRepair``.
     public let outbox: StreamOutbox
+    private let stages: BatchStageTimers?
 
-    /// `stream` is `payflow:alerts`; tests pass a name of their own.
-    public init(database: PostgresConnection, redis: RedisConnection, stream: String = StreamNames.alerts) {
+    /// `stream` is `payflow:alerts`; tests pass a name of their own. `stages`
+    /// times the insert and the outbox's steps (`alerts_insert`, `outbox_*`).
+    public init(database: PostgresConnection, redis: RedisConnection, stream: String = StreamNames.alerts, stages: BatchStageTimers? = nil) {
         self.database = database
+        self.stages = stages
         self.outbox = StreamOutbox(
             table: "fraud_alerts", keyColumn: "alert_id", keyType: "text",
-            stream: stream, redis: redis,
+            stream: stream, redis: redis, stages: stages,
             load: Self.load
         )
     }
@@ -69,7 +72,9 @@ public struct FraudAlertStore: Sendable {
     public func record(_ alerts: [FraudAlert]) async throws -> Int {
         guard !alerts.isEmpty else { return 0 }
         let notices = alerts.map(\.notice)
+        let inserting = ContinuousClock.now
         let inserted = try await self.insert(notices)
+        self.stages?.record("alerts_insert", since: inserting)
         for rule in inserted {
             Counter(label: "payflow_fraud_alerts_total", dimensions: [("rule", rule)]).increment()
         }

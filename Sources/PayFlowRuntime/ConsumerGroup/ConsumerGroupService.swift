@@ -24,6 +24,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let configuration: ConsumerGroupConfiguration
     public let counters: ConsumerGroupCounters
     let metrics: ConsumerGroupMetrics
+    /// The runtime's stages of a batch (`read`, `decode`, `handle`, `ack`).
+    let stages: BatchStageTimers
     private let handler: Handler
     private let inFlight = InFlightEntries()
     private let redis: RedisConfiguration
@@ -39,6 +41,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.handler = handler
         self.counters = ConsumerGroupCounters(group: configuration.group)
         self.metrics = ConsumerGroupMetrics(group: configuration.group)
+        self.stages = BatchStageTimers(group: configuration.group, stages: ["read", "decode", "handle", "ack"])
         var redis = redis
         // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
         redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
@@ -119,6 +122,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                     pendingCursors = cursors.merging(Dictionary(grouping: keys, by: \.stream).mapValues { $0.map(\.id).max()! }) { max($0, $1) }
                     self.logger.info("Re-processing own pending entries", metadata: ["count": "\(keys.count)"])
                 } else {
+                    let reading = ContinuousClock.now
+                    defer { self.stages.record("read", since: reading) }
                     read = try await connection.readGroup(
                         group: self.configuration.group,
                         consumer: self.configuration.consumerName,
@@ -221,6 +226,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             self.logger.notice("Pending entries were trimmed from the stream; acking", metadata: ["count": "\(deleted.count)"])
         }
 
+        let decoding = ContinuousClock.now
         var deliveries: [Delivery<Handler.Message>] = []
         deliveries.reserveCapacity(entries.count)
         var rejected: [(entry: StreamEntry, reason: String)] = []
@@ -232,6 +238,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
 
+        if !entries.isEmpty { self.stages.record("decode", since: decoding) }
+
         var failed: [(entry: StreamEntry, reason: String)] = []
         var processed: [StreamEntry.Key] = []
         // nil: shutting down while the handler kept throwing; leave them pending.
@@ -241,6 +249,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         if let outcomes = await keepAlive.whileHandling(entries, connection: connection, { await self.handleRetryingThrows(deliveries) }) {
             if !deliveries.isEmpty {
                 self.metrics.recordBatch(size: deliveries.count, handledIn: ContinuousClock.now - started)
+                self.stages.record("handle", since: started)
             }
             for delivery in deliveries {
                 switch outcomes[delivery.key] ?? .retry(reason: "handler returned no outcome") {
@@ -284,7 +293,9 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 }
             }
         }
+        let acking = ContinuousClock.now
         try await self.settle(settlement, connection: connection)
+        if !entries.isEmpty { self.stages.record("ack", since: acking) }
         self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
     }
 
