@@ -20,7 +20,7 @@ public struct AntiFraudHandler: ConsumerGroupHandler {
     public let state: AccountStateStore
     public let alerts: FraudAlertStore
     public let provisional: ProvisionalVerdictStore
-    /// `evaluate` (the script pipeline), `alerts` (rows and outbox), `provisional`.
+    /// `evaluate` (the script pipeline), `alerts` (rows, verdicts and outbox).
     let stages: BatchStageTimers?
 
     public init(state: AccountStateStore, alerts: FraudAlertStore, provisional: ProvisionalVerdictStore, stages: BatchStageTimers? = nil) {
@@ -38,13 +38,11 @@ public struct AntiFraudHandler: ConsumerGroupHandler {
         var start = ContinuousClock.now
         let evaluation = try await self.state.evaluate(batch.map(\.message), entries: batch.map(\.entry.id))
         self.stages?.record("evaluate", since: start)
+        // The alerts, and the verdicts a late event could overturn (they wait,
+        // durably, for the settler), in one statement: one commit per batch.
         start = ContinuousClock.now
-        try await self.alerts.record(evaluation.alerts)
+        try await self.alerts.record(evaluation.alerts, provisional: evaluation.provisional)
         self.stages?.record("alerts", since: start)
-        // Verdicts a late event could overturn wait, durably, for the settler.
-        start = ContinuousClock.now
-        try await self.provisional.record(evaluation.provisional)
-        self.stages?.record("provisional", since: start)
         return batch.outcomes(.done)
     }
 }

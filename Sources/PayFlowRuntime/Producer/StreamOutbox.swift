@@ -154,9 +154,15 @@ public struct StreamOutbox: Sendable {
         try await database.query(self.markPublished, [PostgresArrayLiteral.text(entries.map(\.key)), PostgresArrayLiteral.text(ids.map(\.description))])
     }
 
+    /// The claim of step 2 as SQL, the keys as `$1` (an array of the key
+    /// type): `UPDATE ... RETURNING key::text`. For an owner that claims in the
+    /// statement that inserts its rows (anti-fraud: one commit instead of two
+    /// per batch); it then publishes what it claimed with ``publishClaimed(_:in:)``.
+    public var claimStatement: String { self.claim }
+
     /// ``publish(_:in:)`` for claimed rows: a failed append releases the
     /// claims at once, so the caller's retry need not wait for the lease.
-    func publishClaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
+    public func publishClaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
         do {
             try await self.publish(entries, in: database)
