@@ -25,6 +25,10 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let configuration: ConsumerGroupConfiguration
     public let counters: ConsumerGroupCounters
     let metrics: ConsumerGroupMetrics
+    /// The runtime's stages of a batch (`read`, `decode`, `handle`, `ack`). The read loop's
+    /// `read` includes the acks of the batch before, which ride in its round trip; `ack` is a
+    /// settlement of its own (a batch with dead letters, the claim loop's batches).
+    let stages: BatchStageTimers
     private let handler: Handler
     private let inFlight = InFlightEntries()
     private let redis: RedisConfiguration
@@ -40,6 +44,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.handler = handler
         self.counters = ConsumerGroupCounters(group: configuration.group)
         self.metrics = ConsumerGroupMetrics(group: configuration.group)
+        self.stages = BatchStageTimers(group: configuration.group, stages: ["read", "decode", "handle", "ack"])
         var redis = redis
         // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
         redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
@@ -123,6 +128,9 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                     pendingCursors = cursors.merging(Dictionary(grouping: keys, by: \.stream).mapValues { $0.map(\.id).max()! }) { max($0, $1) }
                     self.logger.info("Re-processing own pending entries", metadata: ["count": "\(keys.count)"])
                 } else {
+                    // With the acks of the batch before: they ride in the same round trip.
+                    let reading = ContinuousClock.now
+                    defer { self.stages.record("read", since: reading) }
                     read = try await self.read(
                         connection, streams: streams.map { ($0, ">") }, block: self.configuration.block, acking: sending
                     )
@@ -268,6 +276,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             self.logger.notice("Pending entries were trimmed from the stream; acking", metadata: ["count": "\(deleted.count)"])
         }
 
+        let decoding = ContinuousClock.now
         var deliveries: [Delivery<Handler.Message>] = []
         deliveries.reserveCapacity(entries.count)
         var rejected: [(entry: StreamEntry, reason: String)] = []
@@ -279,6 +288,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
 
+        if !entries.isEmpty { self.stages.record("decode", since: decoding) }
+
         var failed: [(entry: StreamEntry, reason: String)] = []
         var processed: [StreamEntry.Key] = []
         // nil: shutting down while the handler kept throwing; leave them pending.
@@ -288,6 +299,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         if let outcomes = await keepAlive.whileHandling(entries, connection: connection, { await self.handleRetryingThrows(deliveries) }) {
             if !deliveries.isEmpty {
                 self.metrics.recordBatch(size: deliveries.count, handledIn: ContinuousClock.now - started)
+                self.stages.record("handle", since: started)
             }
             for delivery in deliveries {
                 switch outcomes[delivery.key] ?? .retry(reason: "handler returned no outcome") {
@@ -332,10 +344,13 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
         if deferringAcks && settlement.deadLetters.isEmpty {
+            // Its acks go out with the read loop's next read, timed as part of "read".
             deferred = true
             return DeferredAcks(keys: settlement.acks, entries: entries)
         }
+        let acking = ContinuousClock.now
         try await self.settle(settlement, connection: connection)
+        if !entries.isEmpty { self.stages.record("ack", since: acking) }
         self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
         return nil
     }
