@@ -35,13 +35,4 @@ public struct BatchStageTimers: Sendable {
         let timer = self.timers[stage] ?? Metrics.Timer(label: Self.metric, dimensions: [("group", self.group), ("stage", stage)])
         timer.recordNanoseconds(elapsed.wholeNanoseconds)
     }
-
-    /// Runs `body` and records its time under `stage` (also when it throws).
-    public func measure<Result, Failure: Error>(
-        _ stage: String, _ body: () async throws(Failure) -> Result
-    ) async throws(Failure) -> Result {
-        let start = ContinuousClock.now
-        defer { self.record(stage, since: start) }
-        return try await body()
-    }
 }
