@@ -20,11 +20,14 @@ public struct AntiFraudHandler: ConsumerGroupHandler {
     public let state: AccountStateStore
     public let alerts: FraudAlertStore
     public let provisional: ProvisionalVerdictStore
+    /// `evaluate` (the script pipeline), `alerts` (rows, verdicts and outbox).
+    let stages: BatchStageTimers?
 
-    public init(state: AccountStateStore, alerts: FraudAlertStore, provisional: ProvisionalVerdictStore) {
+    public init(state: AccountStateStore, alerts: FraudAlertStore, provisional: ProvisionalVerdictStore, stages: BatchStageTimers? = nil) {
         self.state = state
         self.alerts = alerts
         self.provisional = provisional
+        self.stages = stages
     }
 
     public func decode(_ entry: StreamEntry) throws -> PaymentEvent {
@@ -32,10 +35,14 @@ public struct AntiFraudHandler: ConsumerGroupHandler {
     }
 
     public func handle(_ batch: [Delivery<PaymentEvent>]) async throws -> [StreamEntry.Key: EntryOutcome] {
+        var start = ContinuousClock.now
         let evaluation = try await self.state.evaluate(batch.map(\.message), entries: batch.map(\.entry.id))
-        try await self.alerts.record(evaluation.alerts)
-        // Verdicts a late event could overturn wait, durably, for the settler.
-        try await self.provisional.record(evaluation.provisional)
+        self.stages?.record("evaluate", since: start)
+        // The alerts, and the verdicts a late event could overturn (they wait,
+        // durably, for the settler), in one statement: one commit per batch.
+        start = ContinuousClock.now
+        try await self.alerts.record(evaluation.alerts, provisional: evaluation.provisional)
+        self.stages?.record("alerts", since: start)
         return batch.outcomes(.done)
     }
 }

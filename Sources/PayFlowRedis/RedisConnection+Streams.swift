@@ -41,12 +41,19 @@ extension RedisConnection {
     /// `XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS s1 s2 ... id1 id2 ...`.
     /// Pass `>` as the id for new entries or a concrete id to re-read this
     /// consumer's own pending entries after it.
+    ///
+    /// `after`: commands sent first in the same pipeline (the consumer's
+    /// acks of the batch before: one round trip for both). Their replies go to
+    /// `afterReplies` on the connection's thread as soon as Redis sent them,
+    /// which is before a `BLOCK` of the read starts waiting.
     public func readGroup(
         group: String,
         consumer: String,
         streams: [(name: String, id: String)],
         count: Int,
-        block: Duration?
+        block: Duration?,
+        after: [RedisCommand] = [],
+        afterReplies: (@Sendable ([RedisReply]) -> Void)? = nil
     ) async throws(RedisError) -> GroupRead {
         var command = RedisCommand("XREADGROUP", "GROUP", group, consumer, "COUNT", count)
         if let block {
@@ -56,7 +63,7 @@ extension RedisConnection {
         command.append("STREAMS")
         command.append(contentsOf: streams.map(\.name))
         command.append(contentsOf: streams.map(\.id))
-        return try await self.send(command, decode: StreamReplyDecoder.groupRead)
+        return try await self.readGroup(command, after: after, firstReplies: afterReplies)
     }
 
     /// `XAUTOCLAIM stream group consumer min-idle cursor COUNT n`.

@@ -86,16 +86,43 @@ public final class RedisConnection: Sendable {
         try await self.run([command], decode)[0]
     }
 
+    /// Sends `first`, then `read` (an `XREADGROUP`), in one pipeline. The
+    /// replies of `first` go to `firstReplies` on the connection's thread as
+    /// soon as they are read, before the read's reply (which a `BLOCK` may
+    /// hold back); the read's reply is parsed as it arrives (``GroupReadParser``).
+    func readGroup(
+        _ read: RedisCommand,
+        after first: [RedisCommand],
+        firstReplies: (@Sendable ([RedisReply]) -> Void)?
+    ) async throws(RedisError) -> GroupRead {
+        try await self.run { context, configuration throws(RedisError) in
+            let parser = GroupReadParser()
+            try context.execute(first, thenRead: read, into: parser, configuration: configuration) { replies in
+                firstReplies?(replies)
+            }
+            return try parser.result()
+        }
+    }
+
     private func run<Decoded: Sendable>(
         _ commands: [RedisCommand],
         _ decode: @escaping @Sendable (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
     ) async throws(RedisError) -> [Decoded] {
+        try await self.run { context, configuration throws(RedisError) in
+            try context.execute(commands, configuration: configuration, decode)
+        }
+    }
+
+    /// Runs `body` with the hiredis context on the connection's thread.
+    private func run<Result: Sendable>(
+        _ body: @escaping @Sendable (HiredisContext, RedisConfiguration) throws(RedisError) -> Result
+    ) async throws(RedisError) -> Result {
         try await self.waitForReconnectBackoff()
-        let result: Result<[Decoded], RedisError>
+        let result: Swift.Result<Result, RedisError>
         do {
             result = try await self.thread.runIfActive { [context, configuration] in
                 do throws(RedisError) {
-                    return .success(try context.execute(commands, configuration: configuration, decode))
+                    return .success(try body(context, configuration))
                 } catch {
                     return .failure(error)
                 }
@@ -197,6 +224,38 @@ private final class HiredisContext: @unchecked Sendable {
         }
         if let decodingError { throw decodingError }
         return replies
+    }
+
+    /// Queues `first` and `read`, hands the replies of `first` to
+    /// `firstReplies`, then parses the reply of `read` into `parser`.
+    func execute(
+        _ first: [RedisCommand],
+        thenRead read: RedisCommand,
+        into parser: GroupReadParser,
+        configuration: RedisConfiguration,
+        firstReplies: ([RedisReply]) -> Void
+    ) throws(RedisError) {
+        let context = try self.connected(configuration)
+        for command in first + [read] {
+            let status = command.withArgv { argc, argv, lengths in
+                redisAppendCommandArgv(context, argc, argv, lengths)
+            }
+            guard status == REDIS_OK else { throw self.fail(context, "could not queue \(command)") }
+        }
+        if !first.isEmpty {
+            var replies: [RedisReply] = []
+            replies.reserveCapacity(first.count)
+            for _ in first {
+                var raw: UnsafeMutableRawPointer?
+                guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+                    throw self.fail(context, "no reply")
+                }
+                replies.append(RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self)))
+                freeReplyObject(raw)
+            }
+            firstReplies(replies)
+        }
+        guard parser.readReply(of: context) else { throw self.fail(context, "no reply to \(read)") }
     }
 
     /// Returns a healthy context, connecting (and authenticating, selecting the

@@ -1,8 +1,9 @@
 import CHiredis
 
-/// Decodes the stream replies of the hot path (`XREADGROUP`, `XAUTOCLAIM`,
-/// `XRANGE`) straight from hiredis's reply objects into entries, on the
-/// connection's thread, before the reply is freed.
+/// Decodes the stream replies of `XAUTOCLAIM` and `XRANGE` straight from
+/// hiredis's reply objects into entries, on the connection's thread, before
+/// the reply is freed. `XREADGROUP`, the hot path, skips the reply objects
+/// too (``GroupReadParser``).
 ///
 /// Why not through ``RedisReply``: that copies every field into an array of
 /// its own inside a tree of arrays, then again into strings; for a 12-field
@@ -13,35 +14,6 @@ enum StreamReplyDecoder {
     typealias Reply = UnsafePointer<redisReply>
 
     // MARK: - Commands
-
-    /// `XREADGROUP`: nil (a `BLOCK` that timed out) or `[[stream, [[id, fields | nil], ...]], ...]`.
-    static func groupRead(_ reply: Reply) throws(RedisError) -> RedisConnection.GroupRead {
-        try Self.throwIfError(reply)
-        var result = RedisConnection.GroupRead()
-        guard Self.type(reply) == REDIS_REPLY_ARRAY else { return result }
-        var builder = Builder()
-        for streamReply in Self.elements(reply) {
-            guard let pair = streamReply, Self.type(pair) == REDIS_REPLY_ARRAY, pair.pointee.elements == 2,
-                  let name = Self.string(pair.pointee.element[0]), let items = pair.pointee.element[1],
-                  Self.type(items) == REDIS_REPLY_ARRAY
-            else {
-                throw RedisError(.unexpectedReply, "XREADGROUP stream element")
-            }
-            builder.reserve(for: items)
-            for item in Self.elements(items) {
-                guard let entry = Self.idAndFields(item) else {
-                    throw RedisError(.unexpectedReply, "XREADGROUP entry")
-                }
-                if let fields = entry.fields {
-                    try builder.append(stream: name, id: entry.id, fields: fields)
-                } else {
-                    result.deleted.append(StreamEntry.Key(stream: name, id: entry.id))
-                }
-            }
-        }
-        result.entries = builder.entries()
-        return result
-    }
 
     /// `XAUTOCLAIM`: `[cursor, [[id, fields], ...], [deleted id, ...]]` (the
     /// third element since Redis 7).

@@ -46,8 +46,16 @@ struct NotificationProcessTests {
                 "REDIS_URL": redisURL, "DATABASE_URL": url, "HTTP_PORT": String(port), "LOG_LEVEL": "info", "STREAM_BLOCK_MS": "200",
                 "NOTIFICATION_CHANNEL": "log",
             ])
-            try await eventually("every notification delivered") {
-                try await database.query("SELECT count(*) FROM notifications WHERE status = 'delivered'").first?.decode(0, as: Int.self) == ids.count
+            do {
+                try await eventually("every notification delivered") {
+                    try await database.query("SELECT count(*) FROM notifications WHERE status = 'delivered'").first?.decode(0, as: Int.self) == ids.count
+                }
+            } catch {
+                // What the process did, which a timeout alone does not say.
+                let rows = try? await database.query("SELECT status::text, count(*)::text FROM notifications GROUP BY status").rows
+                    .map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))" }
+                Issue.record("\(error); rows by status: \(rows ?? []); its output:\n\(service.output.suffix(6000))")
+                throw error
             }
             // One delivered notification of each kind, counted on /metrics.
             let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)

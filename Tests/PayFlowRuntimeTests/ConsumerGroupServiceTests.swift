@@ -288,6 +288,32 @@ struct ConsumerGroupServiceTests {
         #expect(service.counters.snapshot.acked == 50)
     }
 
+    /// A batch's acks go out with the next read, in one round trip, and are
+    /// counted when Redis answers them, not when that read returns: with
+    /// nothing more to read, the read waits out its whole `BLOCK`, and the
+    /// batch must be acked and counted before it ends.
+    @Test func acksABatchWhileTheNextReadBlocks() async throws {
+        let fixture = try await StreamFixture.make()
+        let handler = ScriptedHandler()
+        var configuration = fixture.configuration()
+        // Long enough that a starved machine still reads, handles and acks the
+        // batch within the wait below; acks held until the read returns would
+        // come only after the whole BLOCK, past the wait.
+        configuration.block = .seconds(60)
+        configuration.claimMinIdle = .seconds(3600)
+        let service = fixture.service(handler, configuration)
+        try await fixture.add(5)
+
+        try await whileRunning(service) {
+            // Inside the 60 s BLOCK of the read that follows the batch.
+            try await eventually("the batch acked and counted", timeout: .seconds(50)) {
+                service.counters.snapshot.acked == 5
+            }
+            #expect(try await fixture.pending() == 0)
+        }
+        #expect(handler.order.count == 5)
+    }
+
     @Test func deletesConsumersThatAreGoneAndHoldNothing() async throws {
         let fixture = try await StreamFixture.make()
         try await fixture.createGroup()

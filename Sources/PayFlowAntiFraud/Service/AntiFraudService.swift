@@ -27,14 +27,19 @@ public enum AntiFraudService {
         let database = try await application.connectDatabase()
         let redis = application.makeRedisConnection()
         let state = AccountStateStore(configuration: rules, redis: redis)
-        let alerts = FraudAlertStore(database: database, redis: redis)
+        let stages = BatchStageTimers(group: group.group, stages: [
+            "evaluate", "alerts", "alerts_insert", "outbox_claim", "outbox_xadd", "outbox_mark", "provisional", "settle_pass",
+        ])
+        let alerts = FraudAlertStore(database: database, redis: redis, stages: stages)
         let provisional = ProvisionalVerdictStore(database: database)
-        application.addConsumerGroup(group, handler: AntiFraudHandler(state: state, alerts: alerts, provisional: provisional))
+        application.addConsumerGroup(group, handler: AntiFraudHandler(state: state, alerts: alerts, provisional: provisional, stages: stages))
         application.trimStreams([StreamTrimmer.Target(stream: StreamNames.alerts)])
 
         let settler = ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts)
         let progress = GroupProgress(of: group, stream: StreamNames.events, redis: redis)
         application.workers.append(PeriodicTask(name: "Settling provisional verdicts", interval: settleInterval, logger: context.logger) {
+            let settling = ContinuousClock.now
+            defer { stages.record("settle_pass", since: settling) }
             let result = try await settler.settle(through: try await progress.watermark())
             if result.settled > 0 {
                 context.logger.debug("settled provisional verdicts", metadata: ["settled": "\(result.settled)", "alerted": "\(result.alerted)"])

@@ -16,7 +16,12 @@ public struct ProvisionalVerdictStore: Sendable {
     /// Idempotent per (event, rule): a redelivery or another replica adds nothing.
     public func record(_ verdicts: [ProvisionalVerdict]) async throws {
         guard !verdicts.isEmpty else { return }
-        try await self.database.query(Self.insert, [
+        try await self.database.query(Self.insert, Self.insertParameters(verdicts))
+    }
+
+    /// The parameters of ``insertStatement(firstParameter:)``, in order.
+    static func insertParameters(_ verdicts: [ProvisionalVerdict]) -> [(any PostgresEncodable)?] {
+        [
             PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
             PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             PostgresArrayLiteral.text(verdicts.map(\.account)),
@@ -27,7 +32,7 @@ public struct ProvisionalVerdictStore: Sendable {
             PostgresArrayLiteral.text(verdicts.map(\.detectedAt.description)),
             PostgresArrayLiteral.text(verdicts.map(\.settleAfter.description)),
             PostgresArrayLiteral.integers(verdicts.map { Int64(clamping: $0.settleAfter.milliseconds) }),
-        ])
+        ]
     }
 
     /// The oldest verdicts raised by entries at or before `throughMilliseconds`
@@ -73,17 +78,25 @@ public struct ProvisionalVerdictStore: Sendable {
         try await self.database.query("SELECT count(*) FROM fraud_provisional_verdicts").rows[0].decode(0, as: Int.self)
     }
 
-    static let insert = """
-        INSERT INTO fraud_provisional_verdicts (event_id, rule, account, reason, judged_at_us, refunded_payment_id,
-                                                refund_amount, detected_at, settle_after, settle_after_ms)
-        SELECT event_id, rule, account, reason, judged_at_us, NULLIF(refunded_payment_id, '')::uuid,
-               NULLIF(refund_amount, -1), detected_at::timestamptz, settle_after, settle_after_ms
-        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],
-                    $8::text[], $9::text[], $10::bigint[])
-            AS v (event_id, rule, account, reason, judged_at_us, refunded_payment_id, refund_amount,
-                  detected_at, settle_after, settle_after_ms)
-        ON CONFLICT (event_id, rule) DO NOTHING
-        """
+    static let insert = Self.insertStatement(firstParameter: 1)
+
+    /// The insert with its ten parameters numbered from `first`, so
+    /// ``FraudAlertStore`` can run it inside the statement that writes the
+    /// batch's alerts (one commit for both).
+    static func insertStatement(firstParameter first: Int) -> String {
+        let p = (0..<10).map { "$\(first + $0)" }
+        return """
+            INSERT INTO fraud_provisional_verdicts (event_id, rule, account, reason, judged_at_us, refunded_payment_id,
+                                                    refund_amount, detected_at, settle_after, settle_after_ms)
+            SELECT event_id, rule, account, reason, judged_at_us, NULLIF(refunded_payment_id, '')::uuid,
+                   NULLIF(refund_amount, -1), detected_at::timestamptz, settle_after, settle_after_ms
+            FROM unnest(\(p[0])::uuid[], \(p[1])::text[], \(p[2])::text[], \(p[3])::text[], \(p[4])::bigint[], \(p[5])::text[],
+                        \(p[6])::bigint[], \(p[7])::text[], \(p[8])::text[], \(p[9])::bigint[])
+                AS v (event_id, rule, account, reason, judged_at_us, refunded_payment_id, refund_amount,
+                      detected_at, settle_after, settle_after_ms)
+            ON CONFLICT (event_id, rule) DO NOTHING
+            """
+    }
 
     static let selectDue = """
         SELECT event_id, rule, account, reason, judged_at_us, refunded_payment_id, refund_amount,

@@ -16,7 +16,8 @@ import ServiceLifecycle
 ///   attempts alike, which is how a failed entry is retried.
 ///
 /// Acks are one pipeline per batch and come only after the handler returned,
-/// that is after its effects are durable. Dead-lettering is `XADD` to the DLQ
+/// that is after its effects are durable; the read loop sends them ahead of
+/// its next read, in the same round trip. Dead-lettering is `XADD` to the DLQ
 /// and `XACK` in one `MULTI`/`EXEC`, so an entry is never in both places or in
 /// neither. On graceful shutdown both loops finish the batch in hand, ack it,
 /// and return; the longest wait is one `BLOCK`.
@@ -24,6 +25,10 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     public let configuration: ConsumerGroupConfiguration
     public let counters: ConsumerGroupCounters
     let metrics: ConsumerGroupMetrics
+    /// The runtime's stages of a batch (`read`, `decode`, `handle`, `ack`). The read loop's
+    /// `read` includes the acks of the batch before, which ride in its round trip; `ack` is a
+    /// settlement of its own (a batch with dead letters, the claim loop's batches).
+    let stages: BatchStageTimers
     private let handler: Handler
     private let inFlight = InFlightEntries()
     private let redis: RedisConfiguration
@@ -39,6 +44,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         self.handler = handler
         self.counters = ConsumerGroupCounters(group: configuration.group)
         self.metrics = ConsumerGroupMetrics(group: configuration.group)
+        self.stages = BatchStageTimers(group: configuration.group, stages: ["read", "decode", "handle", "ack"])
         var redis = redis
         // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
         redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
@@ -99,17 +105,20 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         // Ids after which to re-read our own pending entries; nil once they are all done.
         var pendingCursors: [String: StreamEntryID]? = Dictionary(uniqueKeysWithValues: streams.map { ($0, .zero) })
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
+        // The acks of the batch before, sent in the same round trip as the next read.
+        var acks: DeferredAcks?
 
         while !stopping.isStopping && !Task.isCancelled {
             do {
                 let read: RedisConnection.GroupRead
+                let sending = acks
+                acks = nil
                 if let cursors = pendingCursors {
-                    read = try await connection.readGroup(
-                        group: self.configuration.group,
-                        consumer: self.configuration.consumerName,
+                    read = try await self.read(
+                        connection,
                         streams: streams.map { ($0, cursors[$0, default: .zero].description) },
-                        count: self.configuration.batchSize,
-                        block: nil
+                        block: nil,
+                        acking: sending
                     )
                     if read.isEmpty {
                         pendingCursors = nil
@@ -119,20 +128,57 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                     pendingCursors = cursors.merging(Dictionary(grouping: keys, by: \.stream).mapValues { $0.map(\.id).max()! }) { max($0, $1) }
                     self.logger.info("Re-processing own pending entries", metadata: ["count": "\(keys.count)"])
                 } else {
-                    read = try await connection.readGroup(
-                        group: self.configuration.group,
-                        consumer: self.configuration.consumerName,
-                        streams: streams.map { ($0, ">") },
-                        count: self.configuration.batchSize,
-                        block: self.configuration.block
+                    // With the acks of the batch before: they ride in the same round trip.
+                    let reading = ContinuousClock.now
+                    defer { self.stages.record("read", since: reading) }
+                    read = try await self.read(
+                        connection, streams: streams.map { ($0, ">") }, block: self.configuration.block, acking: sending
                     )
                 }
-                try await self.process(read.entries, deleted: read.deleted, connection: connection)
+                acks = try await self.process(read.entries, deleted: read.deleted, connection: connection, deferringAcks: true)
                 backoff.reset()
             } catch {
                 self.logger.warning("Read loop failed; backing off", metadata: ["error": "\(error)"])
                 await backoff.wait()
             }
+        }
+        if let acks {
+            await self.flush(acks, connection: connection)
+        }
+    }
+
+    /// `XREADGROUP ... COUNT batchSize`, after the `XACK`s of `acks` in the
+    /// same pipeline: one round trip per batch instead of two. Redis answers
+    /// the acks before it runs the read, so they are counted and measured as
+    /// soon as their replies are in (on the connection's thread), not after a
+    /// `BLOCK` the read may wait out.
+    private func read(
+        _ connection: RedisConnection, streams: [(name: String, id: String)], block: Duration?, acking acks: DeferredAcks?
+    ) async throws(RedisError) -> RedisConnection.GroupRead {
+        defer { if let acks { self.inFlight.end(acks.entries) } }
+        let commands = acks.map { self.ackCommands($0.keys) } ?? []
+        return try await connection.readGroup(
+            group: self.configuration.group,
+            consumer: self.configuration.consumerName,
+            streams: streams,
+            count: self.configuration.batchSize,
+            block: block,
+            after: commands.map(\.command)
+        ) { replies in
+            if let acks { self.recordAcks(acks.keys, streams: commands.map(\.stream), replies: replies) }
+        }
+    }
+
+    /// Sends acks the loop still held when it stopped.
+    private func flush(_ acks: DeferredAcks, connection: RedisConnection) async {
+        defer { self.inFlight.end(acks.entries) }
+        let commands = self.ackCommands(acks.keys)
+        guard !commands.isEmpty else { return }
+        do {
+            let replies = try await connection.pipeline(commands.map(\.command))
+            self.recordAcks(acks.keys, streams: commands.map(\.stream), replies: replies)
+        } catch {
+            self.logger.warning("Could not ack the last batch; its entries stay pending", metadata: ["error": "\(error)"])
         }
     }
 
@@ -212,15 +258,25 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     /// Decodes, handles and settles one batch. Throws only when Redis fails;
     /// the entries then stay pending and are claimed again later. Entries the
     /// other loop is handling right now are left to it (``InFlightEntries``).
-    func process(_ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection) async throws(RedisError) {
+    ///
+    /// With `deferringAcks`, a batch whose settlement is only acks (no dead
+    /// letters) is not acked here: its acks are returned, still in flight, for
+    /// the read loop to send ahead of its next read. They are sent after the
+    /// handler returned all the same, so after its effects are durable.
+    @discardableResult
+    func process(
+        _ entries: [StreamEntry], deleted: [StreamEntry.Key], connection: RedisConnection, deferringAcks: Bool = false
+    ) async throws(RedisError) -> DeferredAcks? {
         let entries = self.inFlight.begin(entries)
-        defer { self.inFlight.end(entries) }
+        var deferred = false
+        defer { if !deferred { self.inFlight.end(entries) } }
         var settlement = Settlement(acks: deleted)
         if !deleted.isEmpty {
             self.counters.record(.trimmed, keys: deleted)
             self.logger.notice("Pending entries were trimmed from the stream; acking", metadata: ["count": "\(deleted.count)"])
         }
 
+        let decoding = ContinuousClock.now
         var deliveries: [Delivery<Handler.Message>] = []
         deliveries.reserveCapacity(entries.count)
         var rejected: [(entry: StreamEntry, reason: String)] = []
@@ -232,6 +288,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             }
         }
 
+        if !entries.isEmpty { self.stages.record("decode", since: decoding) }
+
         var failed: [(entry: StreamEntry, reason: String)] = []
         var processed: [StreamEntry.Key] = []
         // nil: shutting down while the handler kept throwing; leave them pending.
@@ -241,6 +299,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         if let outcomes = await keepAlive.whileHandling(entries, connection: connection, { await self.handleRetryingThrows(deliveries) }) {
             if !deliveries.isEmpty {
                 self.metrics.recordBatch(size: deliveries.count, handledIn: ContinuousClock.now - started)
+                self.stages.record("handle", since: started)
             }
             for delivery in deliveries {
                 switch outcomes[delivery.key] ?? .retry(reason: "handler returned no outcome") {
@@ -284,8 +343,16 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 }
             }
         }
+        if deferringAcks && settlement.deadLetters.isEmpty {
+            // Its acks go out with the read loop's next read, timed as part of "read".
+            deferred = true
+            return DeferredAcks(keys: settlement.acks, entries: entries)
+        }
+        let acking = ContinuousClock.now
         try await self.settle(settlement, connection: connection)
+        if !entries.isEmpty { self.stages.record("ack", since: acking) }
         self.inFlight.settled(settlement.acks + settlement.deadLetters.map(\.entry.key))
+        return nil
     }
 
     /// Calls the handler; when it throws because its store is down, retries
@@ -342,6 +409,37 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         var deadLetters: [DeadLetter] = []
     }
 
+    /// A batch handled and to be acked with the next read: the keys to ack,
+    /// and the entries in flight until then.
+    struct DeferredAcks: Sendable {
+        var keys: [StreamEntry.Key]
+        var entries: [StreamEntry]
+    }
+
+    /// `XACK stream group id...`, one per stream of `keys`.
+    private func ackCommands(_ keys: [StreamEntry.Key]) -> [(stream: String, command: RedisCommand)] {
+        keys.streamRuns().map { stream, ids in
+            var ack = RedisCommand("XACK", stream, self.configuration.group)
+            ack.arguments.reserveCapacity(ack.arguments.count + ids.count)
+            for id in ids { ack.arguments.append(id.redisBytes) }
+            return (stream, ack)
+        }
+    }
+
+    /// Counts and measures acks Redis answered. An ack it refused is left
+    /// pending, for the claim loop to take again, as when a read fails.
+    private func recordAcks(_ keys: [StreamEntry.Key], streams: [String], replies: [RedisReply]) {
+        if let refused = replies.first(where: { if case .error = $0 { true } else { false } }) {
+            self.logger.warning("Redis refused the acks of a batch; its entries stay pending", metadata: ["error": "\(refused)"])
+            return
+        }
+        for (stream, reply) in zip(streams, replies) {
+            self.counters.record(.acked, stream: stream, count: Int(reply.integer ?? 0))
+        }
+        self.metrics.recordAcked(keys)
+        self.inFlight.settled(keys)
+    }
+
     /// One round trip: `XACK` per stream, and when there are dead letters,
     /// their `XADD`s with the acks inside one `MULTI`/`EXEC`.
     private func settle(_ settlement: Settlement, connection: RedisConnection) async throws(RedisError) {
@@ -353,13 +451,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             add.append(contentsOf: letter.fields(group: self.configuration.group, consumer: self.configuration.consumerName))
             commands.append(add)
         }
-        let acksByStream = toAck.streamRuns()
-        for (stream, ids) in acksByStream {
-            var ack = RedisCommand("XACK", stream, self.configuration.group)
-            ack.arguments.reserveCapacity(ack.arguments.count + ids.count)
-            for id in ids { ack.arguments.append(id.redisBytes) }
-            commands.append(ack)
-        }
+        let acksByStream = self.ackCommands(toAck)
+        commands.append(contentsOf: acksByStream.map(\.command))
         var replies: [RedisReply]
         if settlement.deadLetters.isEmpty {
             replies = try await connection.pipeline(commands)

@@ -43,14 +43,10 @@ final class InFlightEntries: Sendable {
         guard !entries.isEmpty else { return entries }
         return self.state.withLock { state in
             var taken: [StreamEntry]?  // made only when an entry is skipped
-            var start = 0
-            while start < entries.count {
-                let stream = entries[start].stream
-                var end = start + 1
-                while end < entries.count && entries[end].stream == stream { end += 1 }
+            Self.forEachStreamRun(of: entries) { stream, run in
                 var ids = state.ids.removeValue(forKey: stream) ?? []
-                ids.reserveCapacity(ids.count + end - start)
-                for index in start..<end {
+                ids.reserveCapacity(ids.count + run.count)
+                for index in run {
                     let entry = entries[index]
                     if ids.insert(entry.id).inserted {
                         taken?.append(entry)
@@ -61,10 +57,15 @@ final class InFlightEntries: Sendable {
                     state.skipped[entry.key, default: 0] += 1
                 }
                 state.ids[stream] = ids
-                start = end
             }
             return taken ?? entries
         }
+    }
+
+    /// Whether `key` is in flight here: between the ``begin(_:)`` that took
+    /// it and the ``end(_:)`` of the same batch.
+    func contains(_ key: StreamEntry.Key) -> Bool {
+        self.state.withLock { $0.ids[key.stream]?.contains(key.id) ?? false }
     }
 
     /// Deliveries Redis counted for `key` while it was in flight here and
@@ -77,16 +78,10 @@ final class InFlightEntries: Sendable {
     func end(_ entries: [StreamEntry]) {
         guard !entries.isEmpty else { return }
         self.state.withLock { state in
-            var start = 0
-            while start < entries.count {
-                let stream = entries[start].stream
-                var end = start + 1
-                while end < entries.count && entries[end].stream == stream { end += 1 }
-                if var ids = state.ids.removeValue(forKey: stream) {
-                    for index in start..<end { ids.remove(entries[index].id) }
-                    if !ids.isEmpty { state.ids[stream] = ids }
-                }
-                start = end
+            Self.forEachStreamRun(of: entries) { stream, run in
+                guard var ids = state.ids.removeValue(forKey: stream) else { return }
+                for index in run { ids.remove(entries[index].id) }
+                if !ids.isEmpty { state.ids[stream] = ids }
             }
         }
     }
@@ -96,6 +91,20 @@ final class InFlightEntries: Sendable {
         self.state.withLock { state in
             guard !state.skipped.isEmpty else { return }
             for key in keys { state.skipped[key] = nil }
+        }
+    }
+
+    /// Calls `body` once per run of consecutive entries of one stream, with
+    /// the run's indices: a batch is hashed by stream name once per run, not
+    /// once per entry (what ``begin(_:)`` and ``end(_:)`` both walk).
+    private static func forEachStreamRun(of entries: [StreamEntry], _ body: (_ stream: String, _ run: Range<Int>) -> Void) {
+        var start = 0
+        while start < entries.count {
+            let stream = entries[start].stream
+            var end = start + 1
+            while end < entries.count && entries[end].stream == stream { end += 1 }
+            body(stream, start..<end)
+            start = end
         }
     }
 }

@@ -25,15 +25,12 @@ public final class EntryLatencyHistograms: Sendable {
 
     /// Records latencies, in milliseconds (the resolution of an entry id).
     public func record(group: String, stream: String, milliseconds: some Sequence<UInt64>) {
-        // Recorded in place: taking the histogram out of the dictionary and
-        // putting it back copied its whole counts array on every batch.
+        // Recorded in place, with one lookup: the default subscript yields the
+        // stored histogram (made first if missing) to be mutated where it is;
+        // taking it out of the dictionary and putting it back copied its whole
+        // counts array on every batch.
         self.histograms.withLock { histograms in
-            let key = Key(group: group, stream: stream)
-            if histograms.index(forKey: key) == nil {
-                histograms[key] = Self.makeHistogram()
-            }
-            guard let index = histograms.index(forKey: key) else { return }
-            Self.record(milliseconds, into: &histograms.values[index])
+            Self.record(milliseconds, into: &histograms[Key(group: group, stream: stream), default: Self.makeHistogram()])
         }
     }
 

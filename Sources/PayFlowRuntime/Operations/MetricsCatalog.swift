@@ -6,6 +6,7 @@ public enum MetricsCatalog {
         "payflow_stream_entries_total": "Stream entries by what the consumer group did with them (outcome: processed, acked, failed, retried, claimed, dead_lettered, trimmed).",
         "payflow_batch_size": "Entries per batch handed to the handler.",
         "payflow_batch_handle_duration_seconds": "Time the handler took for one batch, retries of a failing store included.",
+        "payflow_batch_stage_duration_seconds": "Time one stage of a batch took (stage: read, decode, handle, ack, and the handler's own stages), by group: where a batch's wall time goes.",
         "payflow_entry_latency_seconds": "Time from an entry's XADD (its id) to its ack by the group.",
         "payflow_group_lag": "Entries of the stream not yet delivered to the group (XINFO GROUPS lag).",
         "payflow_group_pending": "Entries delivered to the group and not yet acked (XPENDING).",
@@ -37,5 +38,6 @@ public enum MetricsCatalog {
     static let durationBuckets: [String: [Duration]] = [
         "payflow_batch_handle_duration_seconds": ConsumerGroupMetrics.latencyBuckets,
         "payflow_entry_latency_seconds": ConsumerGroupMetrics.latencyBuckets,
+        BatchStageTimers.metric: BatchStageTimers.buckets,
     ]
 }

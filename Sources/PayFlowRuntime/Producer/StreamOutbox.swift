@@ -60,6 +60,8 @@ public struct StreamOutbox: Sendable {
     let claimStale: String
     let selectPublishedBetween: String
     let reclaimLost: String
+    /// Where a publish's time goes (`outbox_claim`, `outbox_xadd`, `outbox_mark`), if the owner measures it.
+    let stages: BatchStageTimers?
 
     /// `table` needs a key column and the nullable `published_at timestamptz`,
     /// `publishing_at timestamptz` and `published_id text` (migration 0013).
@@ -72,9 +74,11 @@ public struct StreamOutbox: Sendable {
         keyType: String,
         stream: String,
         redis: RedisConnection,
+        stages: BatchStageTimers? = nil,
         load: @escaping Loader
     ) {
         self.stream = stream
+        self.stages = stages
         // No MAXLEN: the stream is trimmed to what its groups still need
         // (``StreamTrimmer``), never blindly on append.
         self.producer = StreamProducer(connection: redis, maxLength: nil)
@@ -121,9 +125,11 @@ public struct StreamOutbox: Sendable {
     /// publishes them.
     public func publishUnclaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
+        let claiming = ContinuousClock.now
         let claimed = Set(try await database.query(self.claim, [PostgresArrayLiteral.text(entries.map(\.key))]).rows.map {
             try $0.decode(0, as: String.self)
         })
+        self.stages?.record("outbox_claim", since: claiming)
         // Keys come back as the database prints them (a uuid in lower case).
         // A batch may carry one row twice (two events re-judged one payment):
         // its first entry is the one published.
@@ -140,13 +146,23 @@ public struct StreamOutbox: Sendable {
     /// marking if any append failed.
     public func publish(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
+        let adding = ContinuousClock.now
         let ids = try await self.producer.add(entries.map { StreamProducer.Message(stream: self.stream, fields: $0.fields) })
+        self.stages?.record("outbox_xadd", since: adding)
+        let marking = ContinuousClock.now
+        defer { self.stages?.record("outbox_mark", since: marking) }
         try await database.query(self.markPublished, [PostgresArrayLiteral.text(entries.map(\.key)), PostgresArrayLiteral.text(ids.map(\.description))])
     }
 
+    /// The claim of step 2 as SQL, the keys as `$1` (an array of the key
+    /// type): `UPDATE ... RETURNING key::text`. For an owner that claims in the
+    /// statement that inserts its rows (anti-fraud: one commit instead of two
+    /// per batch); it then publishes what it claimed with ``publishClaimed(_:in:)``.
+    public var claimStatement: String { self.claim }
+
     /// ``publish(_:in:)`` for claimed rows: a failed append releases the
     /// claims at once, so the caller's retry need not wait for the lease.
-    func publishClaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
+    public func publishClaimed(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
         do {
             try await self.publish(entries, in: database)
