@@ -112,8 +112,9 @@ public struct NotificationHandler: ConsumerGroupHandler {
         try await self.store.record(outcomes)
 
         var entryOutcomes: [StreamEntry.Key: EntryOutcome] = [:]
+        var tally = NotificationMetrics.Tally()
         for message in messages where alreadyDelivered.contains(message.id) {
-            NotificationMetrics.record(channel: self.channel.name, kind: message.kind, status: "skipped", count: keys[message.id]?.count ?? 0)
+            tally.add(message.kind, "skipped", count: keys[message.id]?.count ?? 0)
             for key in keys[message.id] ?? [] { entryOutcomes[key] = .done }
         }
         for outcome in outcomes {
@@ -127,9 +128,10 @@ public struct NotificationHandler: ConsumerGroupHandler {
             case .permanent(let reason):
                 (entryOutcome, status) = (.deadLetter(reason: reason), "rejected")
             }
-            NotificationMetrics.record(channel: self.channel.name, kind: outcome.message.kind, status: status)
+            tally.add(outcome.message.kind, status)
             for key in keys[outcome.message.id] ?? [] { entryOutcomes[key] = entryOutcome }
         }
+        tally.record(channel: self.channel.name)
         return entryOutcomes
     }
 
@@ -143,15 +145,17 @@ public struct NotificationHandler: ConsumerGroupHandler {
     ) async throws -> [StreamEntry.Key: EntryOutcome] {
         let delivered = try await self.store.deliverOnce(messages) { channel.deliverAll($0) }
         var entryOutcomes: [StreamEntry.Key: EntryOutcome] = [:]
+        var tally = NotificationMetrics.Tally()
         for message in messages {
             let entries = keys[message.id] ?? []
             if delivered.contains(message.id) {
-                NotificationMetrics.record(channel: self.channel.name, kind: message.kind, status: "delivered")
+                tally.add(message.kind, "delivered")
             } else {
-                NotificationMetrics.record(channel: self.channel.name, kind: message.kind, status: "skipped", count: entries.count)
+                tally.add(message.kind, "skipped", count: entries.count)
             }
             for key in entries { entryOutcomes[key] = .done }
         }
+        tally.record(channel: self.channel.name)
         return entryOutcomes
     }
 
