@@ -200,16 +200,49 @@ private final class HiredisContext: @unchecked Sendable {
         _ decode: (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
     ) throws(RedisError) -> [Decoded] {
         let context = try self.connected(configuration)
+        try self.queue(commands, on: context)
+        return try self.readReplies(commands.count, from: context, decode)
+    }
+
+    /// Queues `first` and `read`, hands the replies of `first` to
+    /// `firstReplies`, then parses the reply of `read` into `parser`.
+    func execute(
+        _ first: [RedisCommand],
+        thenRead read: RedisCommand,
+        into parser: GroupReadParser,
+        configuration: RedisConfiguration,
+        firstReplies: ([RedisReply]) -> Void
+    ) throws(RedisError) {
+        let context = try self.connected(configuration)
+        try self.queue(first, on: context)
+        try self.queue([read], on: context)
+        if !first.isEmpty {
+            firstReplies(try self.readReplies(first.count, from: context) { reply throws(RedisError) in RedisReply(copying: reply) })
+        }
+        guard parser.readReply(of: context) else { throw self.fail(context, "no reply to \(read)") }
+    }
+
+    /// Appends the commands to the context's output buffer (sent by the first read).
+    private func queue(_ commands: [RedisCommand], on context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
         for command in commands {
             let status = command.withArgv { argc, argv, lengths in
                 redisAppendCommandArgv(context, argc, argv, lengths)
             }
             guard status == REDIS_OK else { throw self.fail(context, "could not queue \(command)") }
         }
+    }
+
+    /// Reads `count` replies and decodes each; see ``execute(_:configuration:_:)``
+    /// for a reply `decode` rejects.
+    private func readReplies<Decoded>(
+        _ count: Int,
+        from context: UnsafeMutablePointer<redisContext>,
+        _ decode: (UnsafePointer<redisReply>) throws(RedisError) -> Decoded
+    ) throws(RedisError) -> [Decoded] {
         var replies: [Decoded] = []
-        replies.reserveCapacity(commands.count)
+        replies.reserveCapacity(count)
         var decodingError: RedisError?
-        for _ in commands {
+        for _ in 0..<count {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
                 throw self.fail(context, "no reply")
@@ -224,38 +257,6 @@ private final class HiredisContext: @unchecked Sendable {
         }
         if let decodingError { throw decodingError }
         return replies
-    }
-
-    /// Queues `first` and `read`, hands the replies of `first` to
-    /// `firstReplies`, then parses the reply of `read` into `parser`.
-    func execute(
-        _ first: [RedisCommand],
-        thenRead read: RedisCommand,
-        into parser: GroupReadParser,
-        configuration: RedisConfiguration,
-        firstReplies: ([RedisReply]) -> Void
-    ) throws(RedisError) {
-        let context = try self.connected(configuration)
-        for command in first + [read] {
-            let status = command.withArgv { argc, argv, lengths in
-                redisAppendCommandArgv(context, argc, argv, lengths)
-            }
-            guard status == REDIS_OK else { throw self.fail(context, "could not queue \(command)") }
-        }
-        if !first.isEmpty {
-            var replies: [RedisReply] = []
-            replies.reserveCapacity(first.count)
-            for _ in first {
-                var raw: UnsafeMutableRawPointer?
-                guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
-                    throw self.fail(context, "no reply")
-                }
-                replies.append(RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self)))
-                freeReplyObject(raw)
-            }
-            firstReplies(replies)
-        }
-        guard parser.readReply(of: context) else { throw self.fail(context, "no reply to \(read)") }
     }
 
     /// Returns a healthy context, connecting (and authenticating, selecting the
