@@ -76,10 +76,16 @@ struct WorldAccountChangesTests {
         }
     }
 
-    @Test func aChangeLineKeepsItsStateWhole() {
-        let lines = WorldStore.changeLines([(index: 3, state: Self.state(account: 3, batch: 1)), (index: 12, state: "{}")])
-        #expect(lines.split(separator: "\n", omittingEmptySubsequences: false).count == 2)
-        #expect(lines.hasPrefix("3\t{\"account\":3"))
-        #expect(lines.hasSuffix("\n12\t{}"))
+    @Test func changeLinesReadBackAsTheStatesTheyHold() throws {
+        let tricky = Self.state(account: 3, batch: 1)
+        let text = AccountChangeLines.text([(index: 3, state: tricky), (index: 12, state: "{}")])
+        var states = [3: "older", 7: "untouched"]
+        try AccountChangeLines.lay(text, over: &states)
+        #expect(states == [3: tricky, 7: "untouched", 12: "{}"])
+    }
+
+    @Test func aLineWithoutAnAccountIndexIsAnErrorNotASkippedAccount() {
+        var states: [Int: String] = [:]
+        #expect(throws: WorldStoreError.self) { try AccountChangeLines.lay("3\t{}\n{\"no\":\"index\"}", over: &states) }
     }
 }
