@@ -16,16 +16,7 @@ import Testing
 struct DuplicateBackstopTests {
     @Test func aRaceTheHandlersMissedIsFoundOncePerMarginWithItsEntries() async throws {
         try await IntegrationFixture.with { base in
-            // A stream nobody reads: the watermark is unknown, so the pass
-            // skips missing_in_stream and only the backstop can report.
-            let progress = GroupProgress(
-                of: ConsumerGroupConfiguration(group: "reconciliation", streams: [base.uniqueName("backstop")]),
-                redis: base.redis
-            )
-            let sweeper = ReconciliationSweeper(
-                database: base.database, progress: progress,
-                settings: ReconciliationSettings(grace: .seconds(30)), logger: ReconciliationFixture.quietLogger
-            )
+            let sweeper = Self.sweeper(base)
 
             // The first pass finds the first race and starts the cursor.
             let first = UUID()
@@ -74,14 +65,7 @@ struct DuplicateBackstopTests {
     /// seen and the window has not.
     @Test func aRaceAcrossThePreviousPassIsFoundWithEveryEntryOfItsEvent() async throws {
         try await IntegrationFixture.with { base in
-            let progress = GroupProgress(
-                of: ConsumerGroupConfiguration(group: "reconciliation", streams: [base.uniqueName("backstop")]),
-                redis: base.redis
-            )
-            let sweeper = ReconciliationSweeper(
-                database: base.database, progress: progress,
-                settings: ReconciliationSettings(grace: .seconds(30)), logger: ReconciliationFixture.quietLogger
-            )
+            let sweeper = Self.sweeper(base)
             let transaction = UUID()
             try await base.database.query(
                 """
@@ -100,6 +84,19 @@ struct DuplicateBackstopTests {
             #expect(try await sweeper.sweep().inserted == ["duplicate_event"])
             #expect(try await Self.duplicateText(of: transaction, in: base.database) == "3 stream entries: 0-0,1-0,2-0")
         }
+    }
+
+    /// A sweeper over a stream nobody reads: the watermark is unknown, so a
+    /// pass skips missing_in_stream and only the backstop can report.
+    private static func sweeper(_ base: IntegrationFixture) -> ReconciliationSweeper {
+        let progress = GroupProgress(
+            of: ConsumerGroupConfiguration(group: "reconciliation", streams: [base.uniqueName("backstop")]),
+            redis: base.redis
+        )
+        return ReconciliationSweeper(
+            database: base.database, progress: progress,
+            settings: ReconciliationSettings(grace: .seconds(30)), logger: ReconciliationFixture.quietLogger
+        )
     }
 
     /// Two checked seen rows of one transaction: what two replicas that each
