@@ -251,10 +251,10 @@ extension WebhookDeliveryTests {
             try await Fixture.with { fixture in
                 receiver.state.withLock { $0.delay = .milliseconds(300) }
                 for index in 0..<24 { try await fixture.xadd(Fixture.event(.topup, account: "acc-\(index)")) }
-                // A timeout far above the receiver's 300 ms: what is asserted is
-                // how many requests are in flight, and a machine starting a
-                // hundred suites at once once starved 9 of the 24 past the
-                // default 2 s.
+                // A generous timeout, as `NotificationFixture.webhookChannel`
+                // has: what is asserted is how many requests are in flight, and
+                // a machine starting a hundred suites at once starved 9 of the
+                // 24 past the default 2 s.
                 let channel = WebhookChannel(
                     settings: WebhookSettings(url: receiver.url, secret: receiver.secret, timeout: .seconds(30)),
                     concurrency: 12, logger: Fixture.quietLogger
