@@ -45,7 +45,9 @@ struct AuditLogServiceTests {
                 try await self.auditLogProcess(fixture, consumer: "replica-2"),
             ]
             try await withApplicationsRunning(replicas) {
-                try await eventually("every entry stored", timeout: .seconds(60)) {
+                // 1,542 entries take seconds alone; 180 s because a CI run that
+                // started a hundred suites at once once took more than 60.
+                try await eventually("every entry stored", timeout: .seconds(180)) {
                     try await fixture.rowCount() == expected
                 }
             }

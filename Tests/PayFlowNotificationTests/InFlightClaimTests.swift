@@ -16,10 +16,12 @@ struct InFlightClaimTests {
     @Test func aBatchSlowerThanTheClaimIdleIsNotSentTwiceByAnotherReplica() async throws {
         try await WebhookReceiver.withReceiver { receiver in
             try await Fixture.with { fixture in
-                // Six deliveries of 1.5 s one at a time: a 9 s batch against a 4 s claim idle,
+                // Six deliveries of 2 s one at a time: a 12 s batch against an 8 s claim idle,
                 // claimed by the other replica's claim loop (every 100 ms) unless renewed. The
-                // renewals come every 1.3 s: 2.7 s of margin for a starved CI machine.
-                receiver.state.withLock { $0.delay = .milliseconds(1500) }
+                // renewals come every 2.7 s: 5.3 s of margin for a starved CI machine (2.7 s
+                // was not enough once: a CI run starting a hundred suites at once on a debug
+                // build sent all six twice).
+                receiver.state.withLock { $0.delay = .milliseconds(2000) }
                 let count = 6
                 for index in 0..<count { try await fixture.xadd(Fixture.event(.payment, account: "acc-\(index)")) }
                 var consumers: [ConsumerGroupService<NotificationHandler>] = []
@@ -28,7 +30,7 @@ struct InFlightClaimTests {
                     let (handler, connection) = try await fixture.handler(
                         channel: fixture.webhookChannel(url: receiver.url, secret: receiver.secret), concurrency: 1
                     )
-                    var configuration = fixture.groupConfiguration(claimMinIdle: .seconds(4))
+                    var configuration = fixture.groupConfiguration(claimMinIdle: .seconds(8))
                     configuration.consumerName = name
                     consumers.append(ConsumerGroupService(
                         configuration: configuration, redis: fixture.redisConfiguration, handler: handler, logger: Fixture.quietLogger
