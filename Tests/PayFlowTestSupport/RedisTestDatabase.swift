@@ -45,6 +45,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case generatorLabelledInjection = 45
     /// A stop while a batch is blocked in PostgreSQL.
     case generatorStopInFlight = 41
+    /// A stop that gives up waiting on a batch blocked in PostgreSQL.
+    case generatorStopGivesUp = 42
 
     // MARK: - PayFlowReconciliationTests (`payflow:events` is fixed)
     case reconciliationKinds = 13

@@ -23,11 +23,16 @@ public final class Generator: GeneratorControl, Service {
         /// Pause while a consumer group on `payflow:events` lags more than
         /// this many entries (`GENERATOR_MAX_LAG`); nil never pauses.
         public var maxLag: Int?
+        /// How long ``Generator/stop()`` waits for the batch in flight before
+        /// it returns with the status at `stopping`: a REST caller gets an
+        /// answer even while a store is down.
+        public var stopWait: Duration
 
-        public init(redis: RedisConfiguration, databaseURL: String, maxLag: Int?) {
+        public init(redis: RedisConfiguration, databaseURL: String, maxLag: Int?, stopWait: Duration = .seconds(5)) {
             self.redis = redis
             self.databaseURL = databaseURL
             self.maxLag = maxLag
+            self.stopWait = stopWait
         }
 
         /// Reads `REDIS_URL`, `DATABASE_URL` and
@@ -184,21 +189,18 @@ public final class Generator: GeneratorControl, Service {
     /// Returns once the batch being written when the stop came has landed,
     /// so the `emitted_total` a caller reads next is the run's last; if that
     /// batch is still retrying against a store that is down after
-    /// `Self.stopWait`, it returns anyway and the status says `stopping`.
+    /// `Settings.stopWait`, it returns anyway and the status says `stopping`.
     public func stop() async {
         self.state.withLock { state in
             if state.running { state.runStopped = .now }
             state.running = false
             state.pausedForLag = false
         }
-        let deadline = ContinuousClock.now + Self.stopWait
+        let deadline = ContinuousClock.now + self.settings.stopWait
         while self.state.withLock({ $0.writingBatch }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
-
-    /// How long ``stop()`` waits for the batch in flight.
-    static let stopWait: Duration = .seconds(5)
 
     public func runScenario(_ scenario: FraudPattern, parameters: ScenarioParameters) async throws(GeneratorControlError) -> [PaymentEvent] {
         do {
