@@ -47,7 +47,9 @@ struct GeneratorLiveConfigurationTests {
     /// more, and catches up on what its rate allowed. So a higher rate is shown
     /// by reaching in seconds a count the old rate would need 40 s for, and a
     /// lower one by the total staying under the area of the rate curve (400/s
-    /// kept would overshoot it by hundreds within seconds).
+    /// kept would overshoot it by hundreds within seconds). Seen failing on a
+    /// loaded machine, 2,503 events against 2,080, when the pacer credited a
+    /// stall across the PUT at the new rate.
     @Test func aRunningGeneratorsRateFollowsAPutWithinASecond() async throws {
         try await self.withGenerator(redisDatabase: .generatorLiveConfiguration) { generator, _ in
             var configuration = GeneratorConfiguration(
@@ -75,14 +77,15 @@ struct GeneratorLiveConfigurationTests {
             let reached = ContinuousClock.now - faster
 
             configuration.eventsPerSecond = 10
-            let slower = ContinuousClock.now
             try await generator.configure(configuration)
+            let slower = ContinuousClock.now
             try await Task.sleep(for: .seconds(4))
-            // The area under the rate curve, plus 1 s at 400/s at each switch
-            // (the pacer credits the interval since its last call at the rate
-            // it sees, so a write stalled across a PUT is credited at the new
-            // rate) and a batch of slack: what the pacer may have allowed at most.
-            let area = 20 * (faster - started).seconds + 400 * ((slower - faster).seconds + 2) + 10 * (ContinuousClock.now - slower).seconds
+            // The area under the rate curve, each rate taken over an interval
+            // that contains the one it was in force (400/s from before its
+            // PUT to after the next), plus the first event and a step's extra
+            // events as slack: the pacer splits a stalled call's credit at a
+            // PUT, so no stall can add to it.
+            let area = 20 * (faster - started).seconds + 400 * (slower - faster).seconds + 10 * (ContinuousClock.now - slower).seconds
             let total = await generator.status().emittedTotal
             print("live rate: 800 events at 400/s reached \(reached) after the PUT; \(total) emitted in all, at most \(Int(area)) allowed")
             #expect(Double(total) <= area + 50, "\(total) events, more than the rate curve allows (\(Int(area)))")
@@ -136,8 +139,10 @@ struct GeneratorLiveConfigurationTests {
             let after = await generator.status()
             #expect(after.run == run && after.state == .running, "the same run, not restarted")
             #expect((after.emittedByType[.topup] ?? 0) > topupsBefore + 100)
-            // A batch in flight at the PUT may still hold payments, no more.
-            #expect((after.emittedByType[.payment] ?? 0) <= paymentsBefore + 310)
+            // A batch in flight at the PUT may still hold payments, no more: on
+            // a loaded machine one batch can be the pacer's cap of 1,000 (plus
+            // a step's extra events). The top-ups above show the change applied.
+            #expect((after.emittedByType[.payment] ?? 0) <= paymentsBefore + 1_010)
             await generator.stop()
 
             let rows = try await base.database.query(

@@ -102,4 +102,19 @@ struct LoadProfileTests {
         pacer.record(1_000)
         #expect(pacer.due(rate: 1_000, now: start + .milliseconds(2_500)) == 500)
     }
+
+    /// A call delayed across a `PUT` (a batch that stalled) is credited the
+    /// old rate up to the `PUT` and the new one after it, not the new rate
+    /// for the whole stall.
+    @Test func pacerSplitsAnIntervalAtTheRateChange() {
+        var pacer = Pacer()
+        let start = ContinuousClock.now
+        #expect(pacer.due(rate: 20, now: start) == 1)
+        pacer.record(1)
+        // 3 s at 20/s, then 1 s at 400/s: 60 + 400, not 4 s × 400.
+        #expect(pacer.due(rate: 400, changedAt: start + .seconds(3), now: start + .seconds(4)) == 460)
+        pacer.record(460)
+        // A change before the previous call is already in its credit.
+        #expect(pacer.due(rate: 400, changedAt: start + .seconds(3), now: start + .seconds(5)) == 400)
+    }
 }

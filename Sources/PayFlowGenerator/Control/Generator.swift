@@ -78,6 +78,9 @@ public final class Generator: GeneratorControl, Service {
         var largestGroupLag: Int?
         /// When the load profile took effect: the start, or the `PUT` that changed it.
         var profileStarted: ContinuousClock.Instant?
+        /// The last `PUT` while running: the pacer credits the old rate up
+        /// to it and the new one after it.
+        var rateChangedAt: ContinuousClock.Instant?
         /// Simulation steps (`next()` calls) of the current run: where a live
         /// change of the events' configuration is recorded.
         var runSteps = 0
@@ -160,6 +163,7 @@ public final class Generator: GeneratorControl, Service {
             if state.running, state.configuration.loadProfile != configuration.loadProfile {
                 state.profileStarted = .now
             }
+            if state.running { state.rateChangedAt = .now }
             state.configuration = configuration
             return state.running
         }
@@ -324,7 +328,7 @@ public final class Generator: GeneratorControl, Service {
                 pacer.reset()
                 return BatchPlan(size: min(500, remaining))
             }
-            let due = pacer.due(rate: rate)
+            let due = pacer.due(rate: rate, changedAt: state.rateChangedAt)
             if due <= 0 { return BatchPlan(size: 0, delay: pacer.untilNext(rate: rate)) }
             return BatchPlan(size: min(due, remaining, 1000))
         }

@@ -5,8 +5,16 @@
 /// interval per event makes the achieved rate independent of how long each
 /// batch took to write; integrating the rate call by call makes a ramp or a
 /// burst come out as the area under its curve.
+///
+/// A rate set between two calls (a `PUT`) splits the interval at its instant:
+/// the old rate is credited up to it and the new one after. Crediting the
+/// whole interval at the new rate would let a batch that stalled across a
+/// `PUT` to a higher rate come back with seconds of credit the old rate
+/// never allowed, and burst them out.
 struct Pacer {
     private var last: ContinuousClock.Instant?
+    /// The rate of the previous call: the rate until a change after it.
+    private var lastRate = 0.0
     /// Events allowed and not yet emitted (fractional).
     private var credit = 0.0
 
@@ -16,14 +24,20 @@ struct Pacer {
         self.credit = 0
     }
 
-    /// Whole events due now at `rate`; the first call after a reset allows one at once.
-    mutating func due(rate: Double, now: ContinuousClock.Instant = .now) -> Int {
+    /// Whole events due now at `rate`, set at `changedAt` (nil: unchanged);
+    /// the first call after a reset allows one at once.
+    mutating func due(rate: Double, changedAt: ContinuousClock.Instant? = nil, now: ContinuousClock.Instant = .now) -> Int {
         if let last = self.last {
-            self.credit += rate * Self.seconds(now - last)
+            if let change = changedAt, last < change, change < now {
+                self.credit += self.lastRate * Self.seconds(change - last) + rate * Self.seconds(now - change)
+            } else {
+                self.credit += rate * Self.seconds(now - last)
+            }
         } else {
             self.credit = 1
         }
         self.last = now
+        self.lastRate = rate
         return Int(self.credit.rounded(.down))
     }
 
