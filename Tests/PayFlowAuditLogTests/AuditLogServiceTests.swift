@@ -1,5 +1,5 @@
 import Foundation
-import PayFlowAuditLog
+@testable import PayFlowAuditLog
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
@@ -95,6 +95,33 @@ struct AuditLogServiceTests {
             #expect(counts["reconciliation_mismatches"] == 0)
             #expect(trail.rendered.contains("velocity"))
             #expect(!(try await AuditTrail.load(eventID: UUID().uuidString, from: fixture.database)).sections.contains { !$0.rows.isEmpty })
+        }
+    }
+
+    /// Each table of the trail is looked up by its index: with sequential
+    /// scans priced out, every query's plan has an index condition on its key
+    /// column. Seen failing with the uuid key columns cast to text
+    /// (`event_id::text = $1`): the planner then read a whole index with the
+    /// comparison as a filter, as it reads the whole table by default.
+    @Test func everyTrailQueryIsAnIndexLookup() async throws {
+        try await AuditFixture.with { fixture in
+            // A row gives audit_log a partition, so its plan scans one.
+            _ = try await fixture.withWriter { writer async throws in
+                try await writer.append([
+                    AuditRecord(stream: "payflow:events", entryID: StreamEntryID(milliseconds: 1, sequence: 0),
+                                fields: [.init(name: "id", value: UUID().uuidString.lowercased())], receivedAtMicroseconds: 1),
+                ])
+            }
+            try await fixture.database.query("SET enable_seqscan = off")
+            for query in AuditTrail.queries {
+                let plan = try await fixture.database.query("EXPLAIN " + query.sql, [UUID().uuidString.lowercased()])
+                    .rows.map { try $0.decode(0, as: String.self) }.joined(separator: "\n")
+                #expect(plan.contains("Index Cond: (\(query.column) = "), "\(query.title): \(plan)")
+            }
+            // A pasted id that is not a UUID finds nothing, and is no error.
+            let trail = try await AuditTrail.load(eventID: "not-a-uuid", from: fixture.database)
+            #expect(trail.isEmpty)
+            #expect(trail.sections.map(\.title) == AuditTrail.queries.map(\.title))
         }
     }
 }
