@@ -11,7 +11,7 @@ extension TrafficSimulator {
     ) -> PaymentEvent {
         let account = self.population.accounts[index]
         let event = PaymentEvent(
-            id: self.random.nextUUID(), type: .payment, occurredAt: time,
+            id: self.random.nextEventID(at: time), type: .payment, occurredAt: time,
             account: account.id, amount: amount, currency: account.currency,
             details: .init(merchant: merchant, country: country, ip: ip, device: device)
         )
@@ -23,7 +23,7 @@ extension TrafficSimulator {
         let account = self.population.accounts[index]
         let source = self.random.nextBool(probability: 0.7) ? "card" : "bank_transfer"
         let event = PaymentEvent(
-            id: self.random.nextUUID(), type: .topup, occurredAt: time,
+            id: self.random.nextEventID(at: time), type: .topup, occurredAt: time,
             account: account.id, amount: amount, currency: account.currency,
             details: .init(source: source)
         )
@@ -38,7 +38,7 @@ extension TrafficSimulator {
     ) -> PaymentEvent {
         let account = self.population.accounts[index]
         let event = PaymentEvent(
-            id: self.random.nextUUID(), type: .refund, occurredAt: time,
+            id: self.random.nextEventID(at: time), type: .refund, occurredAt: time,
             account: account.id, amount: amount, currency: account.currency,
             details: .init(merchant: merchant, originalPaymentID: payment)
         )
@@ -49,7 +49,7 @@ extension TrafficSimulator {
     mutating func recordBlock(account index: Int, at time: EventTimestamp, reason: String) -> PaymentEvent {
         let account = self.population.accounts[index]
         let event = PaymentEvent(
-            id: self.random.nextUUID(), type: .accountBlocked, occurredAt: time,
+            id: self.random.nextEventID(at: time), type: .accountBlocked, occurredAt: time,
             account: account.id, amount: 0, currency: account.currency,
             details: .init(reason: reason)
         )
@@ -60,7 +60,7 @@ extension TrafficSimulator {
     mutating func recordUnblock(account index: Int, at time: EventTimestamp, reason: String) -> PaymentEvent {
         let account = self.population.accounts[index]
         let event = PaymentEvent(
-            id: self.random.nextUUID(), type: .accountUnblocked, occurredAt: time,
+            id: self.random.nextEventID(at: time), type: .accountUnblocked, occurredAt: time,
             account: account.id, amount: 0, currency: account.currency,
             details: .init(reason: reason)
         )

@@ -24,15 +24,20 @@ struct DeterminismTests {
         #expect(a.map(\.event.amount) != b.map(\.event.amount))
     }
 
-    @Test func eventIDsAreVersion4UUIDsAndUnique() {
+    /// Version 7: the event's time in the first 48 bits, so the ids of a
+    /// run grow with time as the tables keyed by them are written.
+    @Test func eventIDsAreVersion7UUIDsOfTheirTimeAndUnique() {
         var simulator = TrafficSimulator(configuration: self.configuration, seed: 3, startTime: SimulationFixtures.start)
         let events = SimulationFixtures.run(&simulator, events: 5_000)
         let ids = events.map(\.event.id)
         #expect(Set(ids).count == ids.count)
-        for id in ids.prefix(500) {
-            let text = id.uuidString.lowercased()
-            #expect(Array(text)[14] == "4")
+        for simulated in events.prefix(500) {
+            let text = simulated.event.id.uuidString.lowercased()
+            #expect(Array(text)[14] == "7")
             #expect("89ab".contains(Array(text)[19]))
+            let bytes = simulated.event.id.uuid
+            let milliseconds = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+            #expect(milliseconds == simulated.event.occurredAt.microsecondsSinceEpoch / 1000)
         }
     }
 
