@@ -133,8 +133,8 @@ struct SeededRandom: RandomNumberGenerator, Sendable, Codable {
     }
 
     /// An event id: a version 7 UUID, the event's time in its first 48 bits
-    /// (Unix milliseconds) and generator bytes in the other 74, so ids replay
-    /// with the seed as ``nextUUID()``'s do and consume the same draws.
+    /// (Unix milliseconds) and ``nextUUID()``'s other 74 bits, so ids replay
+    /// with the seed and consume the same draws.
     ///
     /// Why time-ordered: every group keys a table by the event id (the
     /// ledger, reconciliation's seen rows, analytics' events, the alerts' and
@@ -144,18 +144,16 @@ struct SeededRandom: RandomNumberGenerator, Sendable, Codable {
     /// WAL); with ids that grow with time the inserts go to the right edge,
     /// as they do for every time-ordered key.
     mutating func nextEventID(at time: EventTimestamp) -> UUID {
-        let milliseconds = UInt64(clamping: max(0, time.microsecondsSinceEpoch / 1000)) & 0xFFFF_FFFF_FFFF
-        let high = self.next()
-        let low = self.next()
-        func byte(_ word: UInt64, _ index: Int) -> UInt8 {
-            UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * index))
-        }
-        return UUID(uuid: (
-            byte(milliseconds, 2), byte(milliseconds, 3), byte(milliseconds, 4), byte(milliseconds, 5),
-            byte(milliseconds, 6), byte(milliseconds, 7), (byte(high, 6) & 0x0F) | 0x70, byte(high, 7),
-            (byte(low, 0) & 0x3F) | 0x80, byte(low, 1), byte(low, 2), byte(low, 3),
-            byte(low, 4), byte(low, 5), byte(low, 6), byte(low, 7)
-        ))
+        var bytes = self.nextUUID().uuid
+        let milliseconds = UInt64(clamping: max(0, time.microsecondsSinceEpoch / 1000))
+        bytes.0 = UInt8(truncatingIfNeeded: milliseconds >> 40)
+        bytes.1 = UInt8(truncatingIfNeeded: milliseconds >> 32)
+        bytes.2 = UInt8(truncatingIfNeeded: milliseconds >> 24)
+        bytes.3 = UInt8(truncatingIfNeeded: milliseconds >> 16)
+        bytes.4 = UInt8(truncatingIfNeeded: milliseconds >> 8)
+        bytes.5 = UInt8(truncatingIfNeeded: milliseconds)
+        bytes.6 = (bytes.6 & 0x0F) | 0x70
+        return UUID(uuid: bytes)
     }
 
     /// `count` lowercase hexadecimal digits, for device ids.
