@@ -63,6 +63,11 @@ public struct ReconciliationHandler: ConsumerGroupHandler {
     /// - the ledger row is looked up per event by primary key (`LATERAL ...
     ///   LIMIT 1`): as a plain join the planner hashed a sequential scan of the
     ///   whole ledger once the table had some ten thousand rows, every batch;
+    /// - so are the earlier entries of the batch's events (`LATERAL ... OFFSET
+    ///   0`, which keeps the planner from flattening it back into a join): as
+    ///   `transaction_id = ANY ($1)` the planner's estimate of the matches grew
+    ///   with the table and it chose a sequential scan of all of
+    ///   `reconciliation_seen` per batch, the cost that grew with the history;
     /// - `doubled` finds the duplicates before their text is built: an
     ///   aggregate with `ORDER BY` starts a sort for every group, and grouping
     ///   every transaction of the batch that way was most of the statement's
@@ -89,7 +94,10 @@ public struct ReconciliationHandler: ConsumerGroupHandler {
         entries AS (
             SELECT transaction_id, entry_id FROM batch
             UNION
-            SELECT s.transaction_id, s.entry_id FROM reconciliation_seen s WHERE s.transaction_id = ANY ($1::uuid[])
+            SELECT s.transaction_id, s.entry_id FROM batch b CROSS JOIN LATERAL (
+                SELECT transaction_id, entry_id FROM reconciliation_seen
+                WHERE transaction_id = b.transaction_id OFFSET 0
+            ) s
         ),
         doubled AS (
             SELECT transaction_id FROM entries GROUP BY transaction_id HAVING count(*) > 1
