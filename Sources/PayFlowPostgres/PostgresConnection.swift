@@ -352,11 +352,17 @@ public final class PostgresConnection: @unchecked Sendable {
     /// preparing saves parsing and analysis and never changes a plan. PostgreSQL's default
     /// would switch to a generic plan after five calls and keep it while the tables grow; in
     /// `make bench` that made reconciliation's batch statement six times dearer.
+    ///
+    /// `jit = off`: the platform's statements are batches of a few hundred rows that run in
+    /// milliseconds. PostgreSQL compiles a statement whose estimated cost passes
+    /// `jit_above_cost`, which a batch statement's passes whenever a table has no statistics
+    /// yet (a fresh deployment's first minutes, a bench run); compiling took ~50 ms per call in
+    /// `make bench`, ten times the statement, and is never repaid at this size.
     private func configureSession(_ handle: OpaquePointer) throws {
         guard PQsetClientEncoding(handle, "UTF8") == 0 else {
             throw self.error(handle: handle, result: nil, query: nil, code: .connectionFailed)
         }
-        let sql = "SET DateStyle TO 'ISO, YMD'; SET TimeZone TO 'UTC'; SET plan_cache_mode TO force_custom_plan"
+        let sql = "SET DateStyle TO 'ISO, YMD'; SET TimeZone TO 'UTC'; SET plan_cache_mode TO force_custom_plan; SET jit TO off"
         _ = try self.consume(PQexec(handle, sql), handle: handle, query: sql)
     }
 

@@ -57,15 +57,17 @@ struct PreparedStatementTests {
         }
     }
 
-    @Test("every session, a reset one too, plans a prepared statement for each call's arguments")
+    @Test("every session, a reset one too, plans a prepared statement for each call's arguments and never JIT-compiles it")
     func customPlansInEverySession() async throws {
         try await TestDatabase.withFresh { url, connection in
             #expect(try await connection.query("SHOW plan_cache_mode").rows[0].decode(0, as: String.self) == "force_custom_plan")
+            #expect(try await connection.query("SHOW jit").rows[0].decode(0, as: String.self) == "off")
             let killer = try await PostgresConnection.connect(url: url, logger: TestValues.quietLogger)
             try await ReconnectTests.terminate(connection, from: killer)
             await killer.close()
             _ = try? await connection.query("SELECT 1")
             #expect(try await connection.query("SHOW plan_cache_mode").rows[0].decode(0, as: String.self) == "force_custom_plan")
+            #expect(try await connection.query("SHOW jit").rows[0].decode(0, as: String.self) == "off")
         }
     }
 
