@@ -64,7 +64,7 @@ public struct FactRecorder: Sendable {
             }
         }
         let parameters: [(any PostgresEncodable)?] = [
-            PostgresArrayLiteral.text(events.map { $0.1.id.uuidString.lowercased() }),
+            PostgresArrayLiteral.text(events.map { $0.1.id.lowercasedText }),
             PostgresArrayLiteral.text(events.map { $0.1.type.rawValue }),
             PostgresArrayLiteral.text(events.map { $0.1.account }),
             PostgresArrayLiteral.integers(events.map { $0.1.amount }),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
 
@@ -46,7 +47,7 @@ public enum AuditRowHash {
     static func chainPrefix(_ chainID: UUID) -> [UInt8] {
         var bytes: [UInt8] = []
         self.append(self.version, to: &bytes)
-        self.append(chainID.uuidString.lowercased(), to: &bytes)
+        self.append(chainID.lowercasedText, to: &bytes)
         return bytes
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
 
@@ -150,6 +151,6 @@ public struct AuditChainBreak: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let row = self.stream.map { "row \($0) \(self.entryID ?? "?") " } ?? ""
-        return "\(row)(chain \(self.chainID.uuidString.lowercased()), position \(self.sequence)): \(self.problem)"
+        return "\(row)(chain \(self.chainID.lowercasedText), position \(self.sequence)): \(self.problem)"
     }
 }

@@ -37,7 +37,7 @@ public struct BalancesHandler: ConsumerGroupHandler {
         var changes: [BalanceChange] = []
         for delivery in batch {
             guard let change = BalanceChange(delivery.message), seen.insert(delivery.message.id).inserted else { continue }
-            ids.append(delivery.message.id.uuidString.lowercased())
+            ids.append(delivery.message.id.lowercasedText)
             changes.append(change)
         }
         if !changes.isEmpty {

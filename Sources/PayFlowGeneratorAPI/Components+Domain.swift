@@ -216,7 +216,7 @@ extension Components.Schemas.PaymentEvent {
             }
         let details = event.details
         self.init(
-            id: event.id.uuidString.lowercased(),
+            id: event.id.lowercasedText,
             _type: type,
             schemaVersion: PaymentEvent.schemaVersion,
             occurredAt: event.occurredAt.description,
@@ -227,7 +227,7 @@ extension Components.Schemas.PaymentEvent {
             country: details.country,
             ip: details.ip,
             device: details.device,
-            originalPaymentId: details.originalPaymentID?.uuidString.lowercased(),
+            originalPaymentId: details.originalPaymentID?.lowercasedText,
             source: details.source.flatMap { SourcePayload(rawValue: $0) },
             reason: details.reason
         )

@@ -44,7 +44,7 @@ public struct ReconciliationHandler: ConsumerGroupHandler {
         let transactions = batch.filter { $0.message.type.isTransaction }
         guard !transactions.isEmpty else { return batch.outcomes(.done) }
         let result = try await self.database.query(Self.recordAndCompare, [
-            PostgresArrayLiteral.text(transactions.map { $0.message.id.uuidString.lowercased() }),
+            PostgresArrayLiteral.text(transactions.map { $0.message.id.lowercasedText }),
             PostgresArrayLiteral.text(transactions.map(\.entry.stream)),
             PostgresArrayLiteral.text(transactions.map(\.entry.id.description)),
             PostgresArrayLiteral.text(transactions.map(\.message.type.rawValue)),

@@ -32,7 +32,7 @@ public struct FraudAlert: Sendable, Hashable {
     public var notice: AlertNotice {
         AlertNotice(
             alertID: self.alertID,
-            eventID: self.eventID.uuidString.lowercased(),
+            eventID: self.eventID.lowercasedText,
             account: self.account,
             rule: self.rule.ruleName,
             severity: self.severity,

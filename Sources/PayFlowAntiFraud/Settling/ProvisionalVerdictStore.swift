@@ -22,12 +22,12 @@ public struct ProvisionalVerdictStore: Sendable {
     /// The parameters of ``insertStatement(firstParameter:)``, in order.
     static func insertParameters(_ verdicts: [ProvisionalVerdict]) -> [(any PostgresEncodable)?] {
         [
-            PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
+            PostgresArrayLiteral.text(verdicts.map { $0.eventID.lowercasedText }),
             PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             PostgresArrayLiteral.text(verdicts.map(\.account)),
             PostgresArrayLiteral.text(verdicts.map(\.reason)),
             PostgresArrayLiteral.integers(verdicts.map(\.judgedAt.microsecondsSinceEpoch)),
-            PostgresArrayLiteral.text(verdicts.map { $0.refundedPaymentID?.uuidString.lowercased() ?? "" }),
+            PostgresArrayLiteral.text(verdicts.map { $0.refundedPaymentID?.lowercasedText ?? "" }),
             PostgresArrayLiteral.integers(verdicts.map { $0.refundAmount ?? -1 }),
             PostgresArrayLiteral.text(verdicts.map(\.detectedAt.description)),
             PostgresArrayLiteral.text(verdicts.map(\.settleAfter.description)),
@@ -68,7 +68,7 @@ public struct ProvisionalVerdictStore: Sendable {
         try await self.database.query(
             "DELETE FROM fraud_provisional_verdicts AS v USING unnest($1::uuid[], $2::text[]) AS d (event_id, rule) WHERE v.event_id = d.event_id AND v.rule = d.rule",
             [
-                PostgresArrayLiteral.text(verdicts.map { $0.eventID.uuidString.lowercased() }),
+                PostgresArrayLiteral.text(verdicts.map { $0.eventID.lowercasedText }),
                 PostgresArrayLiteral.text(verdicts.map(\.rule.ruleName)),
             ]
         )

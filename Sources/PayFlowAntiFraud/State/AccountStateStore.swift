@@ -70,11 +70,11 @@ public final class AccountStateStore: Sendable {
                 account: verdict.account,
                 values: [
                     refund ? "recheck_refund" : "recheck_blocked",
-                    verdict.eventID.uuidString.lowercased(),
+                    verdict.eventID.lowercasedText,
                     String(verdict.judgedAt.microsecondsSinceEpoch),
                     String(verdict.refundAmount ?? 0),
                     "", "", "",
-                    verdict.refundedPaymentID?.uuidString.lowercased() ?? "",
+                    verdict.refundedPaymentID?.lowercasedText ?? "",
                 ]
             )
         })
@@ -156,13 +156,13 @@ public final class AccountStateStore: Sendable {
             account: event.account,
             values: [
                 event.type.rawValue,
-                event.id.uuidString.lowercased(),
+                event.id.lowercasedText,
                 String(event.occurredAt.microsecondsSinceEpoch),
                 String(event.amount),
                 country,
                 Continents.of(country),
                 event.details.merchant ?? "",
-                event.details.originalPaymentID?.uuidString.lowercased() ?? "",
+                event.details.originalPaymentID?.lowercasedText ?? "",
             ]
         )
     }

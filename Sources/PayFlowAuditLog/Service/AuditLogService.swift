@@ -25,7 +25,7 @@ public enum AuditLogService {
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         let writer = AuditChainWriter(database: try await application.connectDatabase(), consumer: group.consumerName, logger: context.logger)
-        context.logger.info("audit chain started", metadata: ["chain": "\(writer.chainID.uuidString.lowercased())"])
+        context.logger.info("audit chain started", metadata: ["chain": "\(writer.chainID.lowercasedText)"])
         application.addConsumerGroup(group, handler: AuditLogHandler(writer: writer))
         return application
     }

@@ -21,7 +21,7 @@ public enum DemoProducer {
             while written < count {
                 let size = min(batch, count - written)
                 try await producer.add((0..<size).map { _ in
-                    StreamProducer.Message(stream: StreamNames.events, fields: [("id", UUID().uuidString.lowercased()), ("type", "demo")])
+                    StreamProducer.Message(stream: StreamNames.events, fields: [("id", UUID().lowercasedText), ("type", "demo")])
                 })
                 written += size
             }

@@ -126,7 +126,7 @@ extension PaymentEvent {
     /// The event as flat stream fields, common fields first, in a fixed order.
     public var fields: [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = [
-            (Field.id, self.id.uuidString.lowercased()),
+            (Field.id, self.id.lowercasedText),
             (Field.type, self.type.rawValue),
             (Field.schemaVersion, Self.schemaVersion),
             (Field.occurredAt, self.occurredAt.description),
@@ -149,7 +149,7 @@ extension PaymentEvent.Details {
         case PaymentEvent.Field.country: self.country
         case PaymentEvent.Field.ip: self.ip
         case PaymentEvent.Field.device: self.device
-        case PaymentEvent.Field.originalPaymentID: self.originalPaymentID?.uuidString.lowercased()
+        case PaymentEvent.Field.originalPaymentID: self.originalPaymentID?.lowercasedText
         case PaymentEvent.Field.source: self.source
         case PaymentEvent.Field.reason: self.reason
         default: nil

@@ -31,7 +31,7 @@ public struct AlertNotice: Sendable, Hashable {
     /// detected, so every replica and every redelivery computes the same id
     /// and PostgreSQL keeps one row.
     public static func alertID(eventID: UUID, rule: FraudPattern) -> String {
-        "\(eventID.uuidString.lowercased()):\(rule.ruleName)"
+        "\(eventID.lowercasedText):\(rule.ruleName)"
     }
 
     // MARK: - Writing

@@ -49,7 +49,7 @@ struct EventEmitter: Sendable {
             try await self.database.withTransaction { connection in
                 if !ledger.isEmpty {
                     try await connection.query(Self.insertLedger, [
-                        PostgresArrayLiteral.text(ledger.map { $0.transactionID.uuidString.lowercased() }),
+                        PostgresArrayLiteral.text(ledger.map { $0.transactionID.lowercasedText }),
                         PostgresArrayLiteral.text(ledger.map(\.account)),
                         PostgresArrayLiteral.text(ledger.map(\.type.rawValue)),
                         PostgresArrayLiteral.integers(ledger.map(\.amount)),

@@ -1,4 +1,5 @@
 import Foundation
+import PayFlowDomain
 import PayFlowRedis
 
 /// One rendered notification, ready for a channel: who it is for, what it
@@ -44,5 +45,5 @@ public struct NotificationMessage: Sendable, Hashable {
     }
 
     /// The id as text, lower case, as it appears in headers, logs and SQL.
-    public var idString: String { self.id.uuidString.lowercased() }
+    public var idString: String { self.id.lowercasedText }
 }

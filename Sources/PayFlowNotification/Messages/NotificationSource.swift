@@ -25,7 +25,7 @@ public enum NotificationSource: Sendable, Hashable {
     /// published twice is one notification).
     public var sourceID: String {
         switch self {
-        case .event(let event): event.id.uuidString.lowercased()
+        case .event(let event): event.id.lowercasedText
         case .alert(let alert): alert.alertID
         case .mismatch(let mismatch): mismatch.mismatchID.lowercased()
         }
@@ -35,7 +35,7 @@ public enum NotificationSource: Sendable, Hashable {
     /// it; for a mismatch, its transaction, whose id is the event's).
     public var eventID: String {
         switch self {
-        case .event(let event): event.id.uuidString.lowercased()
+        case .event(let event): event.id.lowercasedText
         case .alert(let alert): alert.eventID.lowercased()
         case .mismatch(let mismatch): mismatch.transactionID.lowercased()
         }

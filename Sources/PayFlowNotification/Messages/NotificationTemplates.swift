@@ -109,7 +109,7 @@ public struct NotificationTemplates: Sendable {
             switch self.source {
             case .event(let event):
                 switch name {
-                case "event_id": return event.id.uuidString.lowercased()
+                case "event_id": return event.id.lowercasedText
                 case "type": return event.type.rawValue
                 case "account": return event.account
                 case "amount": return self.amount
