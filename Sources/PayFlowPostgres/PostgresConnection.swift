@@ -357,7 +357,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// milliseconds. PostgreSQL compiles a statement whose estimated cost passes
     /// `jit_above_cost`, which a batch statement's passes whenever a table has no statistics
     /// yet (a fresh deployment's first minutes, a bench run); compiling took ~50 ms per call in
-    /// `make bench`, ten times the statement, and is never repaid at this size.
+    /// `make bench`, several times what the statement then took to run, and is never repaid at
+    /// this size.
     private func configureSession(_ handle: OpaquePointer) throws {
         guard PQsetClientEncoding(handle, "UTF8") == 0 else {
             throw self.error(handle: handle, result: nil, query: nil, code: .connectionFailed)
