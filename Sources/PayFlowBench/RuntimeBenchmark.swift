@@ -10,9 +10,17 @@ import ServiceLifecycle
 /// Redis (`used_cpu_sys + used_cpu_user` of `INFO cpu`, before and after) and
 /// the client (this process's user + system CPU from `getrusage`, over the
 /// drain alone): the two per entry say which side bounds the rate.
+///
+/// Run with the platform's five groups draining the same entries at once, it
+/// is the transport's floor: what every event costs before any service does
+/// anything with it, which no handler's work can go below.
 public struct RuntimeBenchmark: Sendable {
     public struct Result: Sendable, Codable {
         public var entries: Int
+        /// Groups that each read and acked every entry; the CPU figures per
+        /// entry are for all of them together.
+        public var groups: Int
+        /// Consumers per group.
         public var consumers: Int
         public var batchSize: Int
         public var seconds: Double
@@ -65,16 +73,21 @@ public struct RuntimeBenchmark: Sendable {
         await connection.close()
     }
 
-    /// Drains the preloaded stream with `consumers` consumers of a new group.
-    public func drain(stream: String, consumers: Int) async throws -> Result {
+    /// Drains the preloaded stream with `groups` new groups at once, each
+    /// with `consumers` consumers.
+    public func drain(stream: String, consumers: Int, groups: Int = 1) async throws -> Result {
         let connection = try await RedisConnection.connect(configuration: self.redis, logger: self.logger)
-        let group = "bench-\(UUID().uuidString.prefix(8))"
-        try await connection.createGroupIfMissing(stream: stream, group: group, startID: "0")
-        let services = (1...consumers).map { index in
-            var configuration = ConsumerGroupConfiguration(group: group, streams: [stream], consumerName: "bench-\(index)")
-            configuration.batchSize = self.batchSize
-            configuration.block = .milliseconds(50)
-            return ConsumerGroupService(configuration: configuration, redis: self.redis, handler: NothingHandler(), logger: self.logger)
+        let run = UUID().uuidString.prefix(8)
+        let groupNames = (1...groups).map { "bench-\(run)-\($0)" }
+        var services: [ConsumerGroupService<NothingHandler>] = []
+        for group in groupNames {
+            try await connection.createGroupIfMissing(stream: stream, group: group, startID: "0")
+            for index in 1...consumers {
+                var configuration = ConsumerGroupConfiguration(group: group, streams: [stream], consumerName: "bench-\(index)")
+                configuration.batchSize = self.batchSize
+                configuration.block = .milliseconds(50)
+                services.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: NothingHandler(), logger: self.logger))
+            }
         }
         let cpuBefore = try await Self.redisCPU(connection)
         let clientBefore = Self.processCPU()
@@ -84,7 +97,7 @@ public struct RuntimeBenchmark: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             let serviceGroup = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: self.logger))
             tasks.addTask { try await serviceGroup.run() }
-            while services.map(\.counters.snapshot.acked).reduce(0, +) < self.entries {
+            while services.map(\.counters.snapshot.acked).reduce(0, +) < self.entries * groups {
                 try await Task.sleep(for: .milliseconds(2))
             }
             elapsed = ContinuousClock.now - started
@@ -93,12 +106,14 @@ public struct RuntimeBenchmark: Sendable {
             try await tasks.waitForAll()
         }
         let cpuAfter = try await Self.redisCPU(connection)
-        try await connection.send(RedisCommand("XGROUP", "DESTROY", stream, group))
+        for group in groupNames {
+            try await connection.send(RedisCommand("XGROUP", "DESTROY", stream, group))
+        }
         await connection.close()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = cpuAfter - cpuBefore
         return Result(
-            entries: self.entries, consumers: consumers, batchSize: self.batchSize, seconds: seconds,
+            entries: self.entries, groups: groups, consumers: consumers, batchSize: self.batchSize, seconds: seconds,
             entriesPerSecond: Double(self.entries) / seconds, redisCPUSeconds: cpu,
             redisCPUMillisecondsPerThousand: cpu * 1000 / (Double(self.entries) / 1000),
             redisCPUMicrosecondsPerEntry: cpu * 1e6 / Double(self.entries),

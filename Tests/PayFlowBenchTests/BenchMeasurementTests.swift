@@ -81,4 +81,26 @@ struct BenchMeasurementTests {
         try await redis.send(RedisCommand("FLUSHDB"))
         await redis.close()
     }
+
+    /// The transport floor's figure is per entry for all the groups: every
+    /// group has to read and ack every entry before the drain ends, and the
+    /// groups it made are gone afterwards (the bench runs it next to others).
+    @Test(.timeLimit(.minutes(1))) func transportFloorDrainsEveryEntryInEveryGroup() async throws {
+        let (configuration, redis) = try await Self.redis()
+        let stream = "payflow:bench:transport-test"
+        let benchmark = RuntimeBenchmark(redis: configuration, entries: 3_000, batchSize: 256, logger: Logger(label: "test"))
+        try await benchmark.preload(stream: stream)
+        #expect(try await redis.send(RedisCommand("XLEN", stream)).integer == 3_000)
+
+        let result = try await benchmark.drain(stream: stream, consumers: 1, groups: 3)
+        #expect(result.groups == 3)
+        #expect(result.consumers == 1)
+        #expect(result.entries == 3_000)
+        #expect(result.seconds > 0 && result.entriesPerSecond > 0)
+        #expect(result.clientCPUMicrosecondsPerEntry > 0)
+        let groups = try await redis.send(RedisCommand("XINFO", "GROUPS", stream))
+        #expect(groups.array?.isEmpty == true)
+        try await redis.send(RedisCommand("FLUSHDB"))
+        await redis.close()
+    }
 }

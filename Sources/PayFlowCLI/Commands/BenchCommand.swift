@@ -30,6 +30,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Consumer counts to measure, comma-separated.")
         var consumers: String = "1,4"
 
+        @Option(help: "Groups that each drain every entry, at once (5: the platform's transport without its services).")
+        var groups: Int = 1
+
         @Option(help: "COUNT of each read.")
         var batchSize: Int = 256
 
@@ -38,6 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try ProcessContext.bootstrap(label: "payflow.bench", defaultLogLevel: .warning)
+            guard self.groups > 0 else { throw ValidationError("--groups: \(self.groups) is not a positive count") }
             let counts = try self.consumers.split(separator: ",").map { text in
                 guard let count = Int(text), count > 0 else { throw ValidationError("--consumers: '\(text)' is not a positive count") }
                 return count
@@ -48,10 +52,11 @@ struct BenchCommand: AsyncParsableCommand {
             var results: [RuntimeBenchmark.Result] = []
             for count in counts {
                 try await benchmark.preload(stream: self.stream)
-                let result = try await benchmark.drain(stream: self.stream, consumers: count)
+                let result = try await benchmark.drain(stream: self.stream, consumers: count, groups: self.groups)
                 FileHandle.standardError.write(Data(String(
-                    format: "bench runtime: %d consumer(s): %.0f entries/s (%.2f s), CPU per entry: client %.2f µs, Redis %.2f µs\n",
-                    count, result.entriesPerSecond, result.seconds, result.clientCPUMicrosecondsPerEntry, result.redisCPUMicrosecondsPerEntry
+                    format: "bench runtime: %d group(s) of %d consumer(s): %.0f entries/s (%.2f s), CPU per entry: client %.2f µs, Redis %.2f µs\n",
+                    self.groups, count, result.entriesPerSecond, result.seconds, result.clientCPUMicrosecondsPerEntry,
+                    result.redisCPUMicrosecondsPerEntry
                 ).utf8))
                 results.append(result)
             }
