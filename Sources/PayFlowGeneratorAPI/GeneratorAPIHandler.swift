@@ -116,7 +116,7 @@ struct GeneratorAPIHandler: APIProtocol {
             do {
                 var incident: UUID?
                 if let text = given.incidentId {
-                    guard let parsed = UUID(uuidString: text) else {
+                    guard let parsed = UUID(text: text) else {
                         throw GeneratorControlError.invalidParameter("label.incident_id: '\(text)' is not a UUID")
                     }
                     incident = parsed

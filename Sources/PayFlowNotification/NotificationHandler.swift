@@ -68,7 +68,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
         if entry.stream == self.alertsStream {
             let alert = try AlertNotice(fields: entry.fields)
             // The row's event_id is a uuid: refuse here what the insert would refuse later.
-            guard UUID(uuidString: alert.eventID) != nil else {
+            guard UUID(text: alert.eventID) != nil else {
                 throw EventDecodingError(field: "event_id", problem: .invalidValue("'\(alert.eventID)' is not a UUID"))
             }
             return .alert(alert)
@@ -76,7 +76,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
         if entry.stream == self.mismatchesStream {
             let mismatch = try MismatchNotice(fields: entry.fields)
             // The row's event_id (the transaction) is a uuid, as for alerts.
-            guard UUID(uuidString: mismatch.transactionID) != nil else {
+            guard UUID(text: mismatch.transactionID) != nil else {
                 throw EventDecodingError(field: "transaction_id", problem: .invalidValue("'\(mismatch.transactionID)' is not a UUID"))
             }
             return .mismatch(mismatch)

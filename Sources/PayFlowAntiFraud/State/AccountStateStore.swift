@@ -110,7 +110,7 @@ public final class AccountStateStore: Sendable {
         var index = 0
         while index < flat.count {
             defer { index += 6 }
-            guard let idText = flat[index].string, let eventID = UUID(uuidString: idText),
+            guard let idText = flat[index].string, let eventID = UUID(text: idText),
                   let rule = flat[index + 1].string.flatMap(FraudPattern.init(ruleName:)),
                   let status = flat[index + 3].string, let time = flat[index + 4].string.flatMap({ Int64($0) })
             else {
@@ -120,7 +120,7 @@ public final class AccountStateStore: Sendable {
             verdicts.append(ScriptVerdict(
                 eventID: eventID, rule: rule, reason: flat[index + 2].string ?? "", final: status == "final",
                 judgedAt: EventTimestamp(microsecondsSinceEpoch: time),
-                refundedPaymentID: extra.count == 2 ? UUID(uuidString: String(extra[0])) : nil,
+                refundedPaymentID: extra.count == 2 ? UUID(text: String(extra[0])) : nil,
                 refundAmount: extra.count == 2 ? Int64(extra[1]) : nil
             ))
         }

@@ -37,7 +37,7 @@ extension PaymentEvent {
         }
 
         let idText = try values.required(Field.id)
-        guard let id = UUID(uuidString: idText) else {
+        guard let id = UUID(text: idText) else {
             throw EventDecodingError(field: Field.id, problem: .invalidValue("'\(idText)' is not a UUID"))
         }
         let occurredAt = try values.time(Field.occurredAt)
@@ -72,7 +72,7 @@ extension PaymentEvent {
             details.device = try identifier(Field.device)
         case .refund:
             let original = try values.required(Field.originalPaymentID)
-            guard let originalID = UUID(uuidString: original) else {
+            guard let originalID = UUID(text: original) else {
                 throw EventDecodingError(field: Field.originalPaymentID, problem: .invalidValue("'\(original)' is not a UUID"))
             }
             details.originalPaymentID = originalID
