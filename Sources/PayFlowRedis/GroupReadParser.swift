@@ -177,7 +177,8 @@ final class GroupReadParser {
         return true
     }
 
-    private static func parser(_ task: UnsafePointer<redisReadTask>?) -> (UnsafeMutablePointer<State>, depth: Int, index: Int, placeholder: UnsafeMutableRawPointer) {
+    /// The state a callback builds into, and where its task sits in the reply.
+    private static func state(of task: UnsafePointer<redisReadTask>?) -> (UnsafeMutablePointer<State>, depth: Int, index: Int, placeholder: UnsafeMutableRawPointer) {
         let task = task!
         let privdata = task.pointee.privdata!
         var depth = 0
@@ -194,24 +195,24 @@ final class GroupReadParser {
         let functions = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
         functions.initialize(to: redisReplyObjectFunctions(
             createString: { task, text, length in
-                let (parser, depth, index, placeholder) = GroupReadParser.parser(task)
+                let (state, depth, index, placeholder) = GroupReadParser.state(of: task)
                 let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(text)?.assumingMemoryBound(to: UInt8.self), count: text == nil ? 0 : length)
-                parser.pointee.string(depth: depth, index: index, type: task!.pointee.type, bytes)
+                state.pointee.string(depth: depth, index: index, type: task!.pointee.type, bytes)
                 return placeholder
             },
             createArray: { task, count in
-                let (parser, depth, index, placeholder) = GroupReadParser.parser(task)
-                parser.pointee.array(depth: depth, index: index, count: Int(count))
+                let (state, depth, index, placeholder) = GroupReadParser.state(of: task)
+                state.pointee.array(depth: depth, index: index, count: Int(count))
                 return placeholder
             },
             createInteger: { task, _ in
-                let (parser, depth, _, placeholder) = GroupReadParser.parser(task)
-                parser.pointee.integer(depth: depth)
+                let (state, depth, _, placeholder) = GroupReadParser.state(of: task)
+                state.pointee.integer(depth: depth)
                 return placeholder
             },
             createNil: { task in
-                let (parser, depth, index, placeholder) = GroupReadParser.parser(task)
-                parser.pointee.null(depth: depth, index: index)
+                let (state, depth, index, placeholder) = GroupReadParser.state(of: task)
+                state.pointee.null(depth: depth, index: index)
                 return placeholder
             },
             freeObject: { _ in }
