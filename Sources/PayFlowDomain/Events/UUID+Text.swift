@@ -16,7 +16,7 @@ extension UUID {
             String(unsafeUninitializedCapacity: 36) { text in
                 var written = 0
                 for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                    if Self.hyphenPrecedes(byte: index) {
                         text[written] = UInt8(ascii: "-")
                         written += 1
                     }
@@ -27,6 +27,11 @@ extension UUID {
                 return written
             }
         }
+    }
+
+    /// The 8-4-4-4-12 form: a hyphen before bytes 4, 6, 8 and 10.
+    private static func hyphenPrecedes(byte index: Int) -> Bool {
+        index == 4 || index == 6 || index == 8 || index == 10
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
@@ -55,7 +60,7 @@ extension UUID {
         let parsed = withUnsafeMutableBytes(of: &uuid) { bytes -> Bool in
             var position = 0
             for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
+                if Self.hyphenPrecedes(byte: index) {
                     guard text[position] == UInt8(ascii: "-") else { return false }
                     position += 1
                 }
