@@ -1,0 +1,62 @@
+import PayFlowRedis
+import PayFlowTestSupport
+import Testing
+
+@Suite("Cluster slots and the slot map")
+struct ClusterSlotTests {
+    @Test func knownKeysHashToTheSlotsRedisDocuments() {
+        // CRC16/XMODEM's check value: "123456789" -> 0x31C3.
+        #expect(ClusterSlot(key: "123456789").number == 0x31C3)
+        #expect(ClusterSlot(key: "foo").number == 12182)
+        #expect(ClusterSlot(key: "").number == 0)
+    }
+
+    @Test func aHashTagStandsForTheWholeKey() {
+        #expect(ClusterSlot(key: "{user1000}.following") == ClusterSlot(key: "{user1000}.followers"))
+        #expect(ClusterSlot(key: "payflow:events:{7}") == ClusterSlot(key: "7"))
+        // The first { and the first } after it; an empty tag hashes the whole key.
+        #expect(ClusterSlot(key: "foo{bar}{zap}") == ClusterSlot(key: "bar"))
+        #expect(ClusterSlot(key: "foo{{bar}}zap") == ClusterSlot(key: "{bar"))
+        #expect(ClusterSlot(key: "foo{}{bar}") != ClusterSlot(key: "bar"))
+        #expect(ClusterSlot(key: "foo{}{bar}").number == ClusterSlot(keyBytes: Array("foo{}{bar}".utf8)).number)
+        #expect(ClusterSlot(key: "no tag}{") != ClusterSlot(key: ""))
+    }
+
+    @Test func everyKeyHashesAsTheClusterHashesIt() async throws {
+        let cluster = try await TestCluster.shared()
+        let node = try await cluster.connection(to: cluster.masters[0])
+        defer { Task { await node.close() } }
+        var generator = SystemRandomNumberGenerator()
+        var keys: [[UInt8]] = []
+        for index in 0..<2_000 {
+            let length = Int.random(in: 0...24, using: &generator)
+            var key = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            if index % 4 == 0 { key += Array("{\(index % 37)}".utf8) }
+            keys.append(key)
+        }
+        let replies = try await node.pipeline(keys.map { RedisCommand("CLUSTER", "KEYSLOT", $0) })
+        for (key, reply) in zip(keys, replies) {
+            #expect(reply.integer.map(Int.init) == ClusterSlot(keyBytes: key).number, "key \(key)")
+        }
+    }
+
+    @Test func theSlotMapNamesEveryMasterAndCoversEverySlot() async throws {
+        let cluster = try await TestCluster.shared()
+        let node = try await cluster.connection(to: cluster.masters[0])
+        defer { Task { await node.close() } }
+        let topology = try ClusterTopology(clusterShards: try await node.send(RedisCommand("CLUSTER", "SHARDS")))
+        #expect(topology.coversEverySlot)
+        #expect(topology.shards.count == cluster.masters.count)
+        #expect(Set(topology.shards.flatMap { [$0.master] + $0.replicas }) == Set(cluster.masters + cluster.replicas))
+        #expect(topology.shards.allSatisfy { $0.replicas.count == 1 })
+    }
+
+    @Test func aClusterConfigurationRefusesWhatACLusterCannotServe() throws {
+        #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000/3", nodes: "127.0.0.1:7001") }
+        #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000", nodes: " , ") }
+        #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000", nodes: "127.0.0.1") }
+        let configuration = try RedisClusterConfiguration(url: "redis://:secret@10.0.0.1:7000/0", nodes: "10.0.0.2:7001, [::1]:7002")
+        #expect(configuration.seeds.map(\.description) == ["10.0.0.2:7001", "[::1]:7002", "10.0.0.1:7000"])
+        #expect(configuration.node(at: ClusterNodeAddress(host: "10.0.0.2", port: 7001)).password == "secret")
+    }
+}

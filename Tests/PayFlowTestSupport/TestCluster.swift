@@ -1,0 +1,102 @@
+import Foundation
+import PayFlowRedis
+
+/// A throw-away Redis Cluster of three masters and one replica each on
+/// loopback (`scripts/local-cluster`), started once per test process by the
+/// first test that asks, and stopped with its data when the process exits
+/// (the script's watchdog, as for ``TestServers``).
+///
+/// Its own, never the one of `REDIS_CLUSTER_NODES`: the cluster tests move
+/// slots and fail masters over, which nobody wants done to a cluster they
+/// pointed the tests at.
+public struct TestCluster: Sendable {
+    /// The masters as the cluster was created (a failover test may change roles).
+    public var masters: [ClusterNodeAddress]
+    public var replicas: [ClusterNodeAddress]
+    /// `redis://:PASSWORD@127.0.0.1:PORT/0`, the `default` user at the first master.
+    public var url: String
+    /// `REDIS_URL_<SERVICE>`: each service's ACL user at the first master.
+    public var serviceURLs: [String: String]
+
+    /// The cluster started for this process.
+    public static func shared() async throws -> TestCluster {
+        try await ClusterLauncher.shared.cluster()
+    }
+
+    /// What a process of the platform would be configured with (`REDIS_URL`
+    /// plus `REDIS_CLUSTER_NODES`).
+    public var configuration: RedisClusterConfiguration {
+        get throws {
+            try RedisClusterConfiguration(url: self.url, nodes: self.masters.map(\.description).joined(separator: ","))
+        }
+    }
+
+    /// A plain connection to one node, for a test to look at (or change) that
+    /// node alone, redirects and all.
+    public func connection(to node: ClusterNodeAddress) async throws -> RedisConnection {
+        var configuration = try RedisConfiguration(url: self.url)
+        configuration.host = node.host
+        configuration.port = node.port
+        return try await RedisConnection.connect(configuration: configuration)
+    }
+
+    static func parse(_ output: String) throws -> TestCluster {
+        var values: [String: String] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        func nodes(_ name: String) throws -> [ClusterNodeAddress] {
+            try (values[name] ?? "").split(separator: ",").map { try ClusterNodeAddress(text: $0) }
+        }
+        guard let url = values["REDIS_URL"] else {
+            throw TestServersError("TestCluster: `scripts/local-cluster start` printed no REDIS_URL:\n\(output)")
+        }
+        return TestCluster(
+            masters: try nodes("REDIS_CLUSTER_NODES"),
+            replicas: try nodes("REDIS_CLUSTER_REPLICAS"),
+            url: url,
+            serviceURLs: values.filter { $0.key.hasPrefix("REDIS_URL_") }
+        )
+    }
+}
+
+/// Starts the cluster at most once per process; a failure is remembered, as
+/// ``TestServers`` remembers one.
+private actor ClusterLauncher {
+    static let shared = ClusterLauncher()
+
+    private var start: Task<TestCluster, any Error>?
+
+    func cluster() async throws -> TestCluster {
+        if let start = self.start {
+            return try await start.value
+        }
+        let start = Task { try await Self.launch() }
+        self.start = start
+        return try await start.value
+    }
+
+    private static func launch() async throws -> TestCluster {
+        let root = TestServers.repositoryRoot
+        let script = root.appendingPathComponent("scripts/local-cluster")
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("payflow-test-cluster-\(pid)-\(UUID().uuidString.prefix(8))")
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            [script.path, "start", "--throwaway", "--watch", String(pid), directory.path],
+            directory: root
+        )
+        guard result.status == 0 else {
+            throw TestServersError(
+                """
+                TestCluster: `scripts/local-cluster start` exited with status \(result.status):
+                \(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines))
+                \(TestServersError.hint)
+                """
+            )
+        }
+        return try TestCluster.parse(result.outputText)
+    }
+}
