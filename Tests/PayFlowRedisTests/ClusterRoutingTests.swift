@@ -7,22 +7,25 @@ import Testing
 @Suite("Redis Cluster routing against a real cluster", .serialized)
 struct ClusterRoutingTests {
     @Test func commandsGoToTheMasterOfTheirKeysSlot() async throws {
-        let cluster = try await TestCluster.shared()
-        let client = try await RedisCluster.connect(configuration: cluster.configuration)
-        defer { Task { await client.close() } }
-        var owners: Set<ClusterNodeAddress> = []
-        let prefix = uniqueName("test:cluster:route")
-        for index in 0..<60 {
-            let key = "\(prefix):\(index)"
-            try await client.send(RedisCommand("SET", key, "value \(index)"), key: key)
-            let owner = try #require(client.topology.master(of: ClusterSlot(key: key)))
-            owners.insert(owner)
-            // The owner answers for the key by itself: no redirect was needed to place it there.
-            let node = try await cluster.connection(to: owner)
-            #expect(try await node.send(RedisCommand("GET", key)).string == "value \(index)")
-            await node.close()
+        // Exclusive: a failover elsewhere would add a fourth master to the keys' owners.
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let client = try await RedisCluster.connect(configuration: cluster.configuration)
+            defer { Task { await client.close() } }
+            var owners: Set<ClusterNodeAddress> = []
+            let prefix = uniqueName("test:cluster:route")
+            for index in 0..<60 {
+                let key = "\(prefix):\(index)"
+                try await client.send(RedisCommand("SET", key, "value \(index)"), key: key)
+                let owner = try #require(client.topology.master(of: ClusterSlot(key: key)))
+                owners.insert(owner)
+                // The owner answers for the key by itself: no redirect was needed to place it there.
+                let node = try await cluster.connection(to: owner)
+                #expect(try await node.send(RedisCommand("GET", key)).string == "value \(index)")
+                await node.close()
+            }
+            #expect(owners.count == cluster.masters.count, "60 keys spread over every master")
         }
-        #expect(owners.count == cluster.masters.count, "60 keys spread over every master")
     }
 
     @Test func aPipelineOfOneSlotIsOneRoundTripWithEveryReply() async throws {
@@ -49,173 +52,99 @@ struct ClusterRoutingTests {
     }
 
     @Test func aMovedSlotIsFollowedAndTheMapUpdated() async throws {
-        let cluster = try await TestCluster.shared()
-        let client = try await RedisCluster.connect(configuration: cluster.configuration)
-        defer { Task { await client.close() } }
-        let key = uniqueName("test:cluster:moved")
-        let slot = ClusterSlot(key: key)
-        try await client.send(RedisCommand("SET", key, "before the move"), key: key)
-        let source = try #require(client.topology.master(of: slot))
-        let target = try #require(client.topology.masters.first { $0 != source })
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let client = try await RedisCluster.connect(configuration: cluster.configuration)
+            defer { Task { await client.close() } }
+            let key = uniqueName("test:cluster:moved")
+            let slot = ClusterSlot(key: key)
+            try await client.send(RedisCommand("SET", key, "before the move"), key: key)
+            let source = try #require(client.topology.master(of: slot))
+            let target = try #require(client.topology.masters.first { $0 != source })
 
-        let migration = try await SlotMigration.begin(slot, from: source, to: target, in: cluster)
-        try await migration.moveKeys()
-        try await migration.finish()
+            let migration = try await SlotMigration.begin(slot, from: source, to: target, in: cluster)
+            try await migration.moveKeys()
+            try await migration.finish()
 
-        // The client's map still says `source`, which now answers MOVED.
-        #expect(client.topology.master(of: slot) == source)
-        #expect(try await client.send(RedisCommand("GET", key), key: key).string == "before the move")
-        #expect(client.topology.master(of: slot) == target)
-        try await client.send(RedisCommand("SET", key, "after the move"), key: key)
+            // The client's map still says `source`, which now answers MOVED.
+            #expect(client.topology.master(of: slot) == source)
+            #expect(try await client.send(RedisCommand("GET", key), key: key).string == "before the move")
+            #expect(client.topology.master(of: slot) == target)
+            try await client.send(RedisCommand("SET", key, "after the move"), key: key)
 
-        let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
-        try await back.moveKeys()
-        try await back.finish()
-        #expect(try await client.send(RedisCommand("GET", key), key: key).string == "after the move")
-        #expect(client.topology.master(of: slot) == source)
+            let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
+            try await back.moveKeys()
+            try await back.finish()
+            #expect(try await client.send(RedisCommand("GET", key), key: key).string == "after the move")
+            #expect(client.topology.master(of: slot) == source)
+        }
     }
 
     @Test func aKeyThatLeftAMigratingSlotIsAskedForAtTheTarget() async throws {
-        let cluster = try await TestCluster.shared()
-        let client = try await RedisCluster.connect(configuration: cluster.configuration)
-        defer { Task { await client.close() } }
-        let tag = uniqueName("ask")
-        let moved = "test:cluster:{\(tag)}:moved"
-        let stayed = "test:cluster:{\(tag)}:stayed"
-        let slot = ClusterSlot(key: moved)
-        try await client.send(RedisCommand("SET", moved, "at the target"), key: moved)
-        try await client.send(RedisCommand("SET", stayed, "at the source"), key: stayed)
-        let source = try #require(client.topology.master(of: slot))
-        let target = try #require(client.topology.masters.first { $0 != source })
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let client = try await RedisCluster.connect(configuration: cluster.configuration)
+            defer { Task { await client.close() } }
+            let tag = uniqueName("ask")
+            let moved = "test:cluster:{\(tag)}:moved"
+            let stayed = "test:cluster:{\(tag)}:stayed"
+            let slot = ClusterSlot(key: moved)
+            try await client.send(RedisCommand("SET", moved, "at the target"), key: moved)
+            try await client.send(RedisCommand("SET", stayed, "at the source"), key: stayed)
+            let source = try #require(client.topology.master(of: slot))
+            let target = try #require(client.topology.masters.first { $0 != source })
 
-        let migration = try await SlotMigration.begin(slot, from: source, to: target, in: cluster)
-        try await migration.moveKeys([moved])
-        // Mid-migration: one key on each side, the map unchanged, both readable.
-        let replies = try await client.pipeline(
-            [RedisCommand("GET", moved), RedisCommand("GET", stayed)],
-            slot: slot
-        )
-        #expect(replies == [.bulkString(Array("at the target".utf8)), .bulkString(Array("at the source".utf8))])
-        #expect(client.topology.master(of: slot) == source, "an ASK does not change the map")
-        // A new key of a migrating slot is created at the target.
-        let created = "test:cluster:{\(tag)}:created"
-        try await client.send(RedisCommand("SET", created, "new"), key: created)
+            let migration = try await SlotMigration.begin(slot, from: source, to: target, in: cluster)
+            try await migration.moveKeys([moved])
+            // Mid-migration: one key on each side, the map unchanged, both readable.
+            let replies = try await client.pipeline(
+                [RedisCommand("GET", moved), RedisCommand("GET", stayed)],
+                slot: slot
+            )
+            #expect(replies == [.bulkString(Array("at the target".utf8)), .bulkString(Array("at the source".utf8))])
+            #expect(client.topology.master(of: slot) == source, "an ASK does not change the map")
+            // A new key of a migrating slot is created at the target.
+            let created = "test:cluster:{\(tag)}:created"
+            try await client.send(RedisCommand("SET", created, "new"), key: created)
 
-        try await migration.moveKeys()
-        try await migration.finish()
-        #expect(try await client.send(RedisCommand("GET", created), key: created).string == "new")
-        #expect(try await client.send(RedisCommand("GET", stayed), key: stayed).string == "at the source")
+            try await migration.moveKeys()
+            try await migration.finish()
+            #expect(try await client.send(RedisCommand("GET", created), key: created).string == "new")
+            #expect(try await client.send(RedisCommand("GET", stayed), key: stayed).string == "at the source")
 
-        let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
-        try await back.moveKeys()
-        try await back.finish()
+            let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
+            try await back.moveKeys()
+            try await back.finish()
+        }
     }
 
     @Test func aFailoverIsFollowedAndNothingAcknowledgedIsLost() async throws {
-        let cluster = try await TestCluster.shared()
-        let client = try await RedisCluster.connect(configuration: cluster.configuration)
-        defer { Task { await client.close() } }
-        let stream = "\(uniqueName("test:cluster:failover")):{3}"
-        let slot = ClusterSlot(key: stream)
-        let shard = try #require(client.topology.shards.first { $0.master == client.topology.master(of: slot) })
-        let (oldMaster, replica) = (shard.master, try #require(shard.replicas.first))
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let client = try await RedisCluster.connect(configuration: cluster.configuration)
+            defer { Task { await client.close() } }
+            let stream = "\(uniqueName("test:cluster:failover")):{3}"
+            let slot = ClusterSlot(key: stream)
+            let shard = try #require(client.topology.shards.first { $0.master == client.topology.master(of: slot) })
+            let (oldMaster, replica) = (shard.master, try #require(shard.replicas.first))
 
-        for index in 0..<100 {
-            try await client.send(RedisCommand("XADD", stream, "*", "n", index), key: stream)
-        }
-        // WAIT: the replica has every entry acknowledged so far.
-        #expect(try await client.send(RedisCommand("WAIT", 1, 5_000), key: stream) == .integer(1))
-        try await failOver(to: replica, in: cluster)
-
-        // The old master, a replica now, answers MOVED; the client follows.
-        for index in 100..<200 {
-            try await client.send(RedisCommand("XADD", stream, "*", "n", index), key: stream)
-        }
-        #expect(client.topology.master(of: slot) == replica)
-        #expect(try await client.send(RedisCommand("XLEN", stream), key: stream) == .integer(200))
-
-        try await failOver(to: oldMaster, in: cluster)
-        #expect(try await client.send(RedisCommand("XLEN", stream), key: stream) == .integer(200))
-        #expect(client.topology.master(of: slot) == oldMaster)
-    }
-
-    /// `CLUSTER FAILOVER` on `replica` (a coordinated, lossless switch), then
-    /// waits until every master's map names it.
-    private func failOver(to replica: ClusterNodeAddress, in cluster: TestCluster) async throws {
-        let node = try await cluster.connection(to: replica)
-        defer { Task { await node.close() } }
-        try await node.send(RedisCommand("CLUSTER", "FAILOVER"))
-        try await eventually("\(replica) is a master in every node's map", timeout: .seconds(30), every: .milliseconds(100)) {
-            guard try await node.send(RedisCommand("ROLE")).array?.first?.string == "master" else { return false }
-            for address in cluster.masters + cluster.replicas {
-                let other = try await cluster.connection(to: address)
-                let topology = try ClusterTopology(clusterShards: try await other.send(RedisCommand("CLUSTER", "SHARDS")))
-                await other.close()
-                guard topology.masters.contains(replica), topology.shards.allSatisfy({ $0.replicas.count == 1 }) else { return false }
+            for index in 0..<100 {
+                try await client.send(RedisCommand("XADD", stream, "*", "n", index), key: stream)
             }
-            return true
+            // WAIT: the replica has every entry acknowledged so far.
+            #expect(try await client.send(RedisCommand("WAIT", 1, 5_000), key: stream) == .integer(1))
+            try await cluster.failOver(to: replica)
+
+            // The old master, a replica now, answers MOVED; the client follows.
+            for index in 100..<200 {
+                try await client.send(RedisCommand("XADD", stream, "*", "n", index), key: stream)
+            }
+            #expect(client.topology.master(of: slot) == replica)
+            #expect(try await client.send(RedisCommand("XLEN", stream), key: stream) == .integer(200))
+
+            try await cluster.failOver(to: oldMaster)
+            #expect(try await client.send(RedisCommand("XLEN", stream), key: stream) == .integer(200))
+            #expect(client.topology.master(of: slot) == oldMaster)
         }
-    }
-}
-
-/// One slot moved by hand between two masters, as `redis-cli --cluster
-/// reshard` moves each slot: `IMPORTING` on the target, `MIGRATING` on the
-/// source, `MIGRATE` of the keys, then `SETSLOT ... NODE` everywhere.
-struct SlotMigration {
-    let slot: ClusterSlot
-    let source: RedisConnection
-    let target: RedisConnection
-    let targetAddress: ClusterNodeAddress
-    let targetID: String
-    let cluster: TestCluster
-
-    static func begin(
-        _ slot: ClusterSlot,
-        from sourceAddress: ClusterNodeAddress,
-        to targetAddress: ClusterNodeAddress,
-        in cluster: TestCluster
-    ) async throws -> SlotMigration {
-        let source = try await cluster.connection(to: sourceAddress)
-        let target = try await cluster.connection(to: targetAddress)
-        let sourceID = try #require(try await source.send(RedisCommand("CLUSTER", "MYID")).string)
-        let targetID = try #require(try await target.send(RedisCommand("CLUSTER", "MYID")).string)
-        try await target.send(RedisCommand("CLUSTER", "SETSLOT", slot.number, "IMPORTING", sourceID))
-        try await source.send(RedisCommand("CLUSTER", "SETSLOT", slot.number, "MIGRATING", targetID))
-        return SlotMigration(
-            slot: slot, source: source, target: target, targetAddress: targetAddress, targetID: targetID, cluster: cluster
-        )
-    }
-
-    /// Moves `keys`, or every key left in the slot.
-    func moveKeys(_ given: [String]? = nil) async throws {
-        let keys: [String]
-        if let given {
-            keys = given
-        } else {
-            let reply = try await self.source.send(RedisCommand("CLUSTER", "GETKEYSINSLOT", self.slot.number, 1_000))
-            keys = reply.array?.compactMap(\.string) ?? []
-        }
-        guard !keys.isEmpty else { return }
-        let password = try #require(try RedisConfiguration(url: self.cluster.url).password)
-        var migrate = RedisCommand(
-            "MIGRATE", self.targetAddress.host, self.targetAddress.port, "", 0, 5_000, "AUTH", password, "KEYS"
-        )
-        migrate.append(contentsOf: keys)
-        try await self.source.send(migrate)
-    }
-
-    /// Gives the slot to the target in every master's map, then closes the connections.
-    func finish() async throws {
-        let assign = RedisCommand("CLUSTER", "SETSLOT", self.slot.number, "NODE", self.targetID)
-        try await self.target.send(assign)
-        try await self.source.send(assign)
-        for address in self.cluster.masters + self.cluster.replicas {
-            let node = try await self.cluster.connection(to: address)
-            // Replicas refuse SETSLOT; the masters' epochs carry it to them.
-            _ = try? await node.send(assign)
-            await node.close()
-        }
-        await self.source.close()
-        await self.target.close()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PayFlowRedis
+import Testing
 
 /// A throw-away Redis Cluster of three masters and one replica each on
 /// loopback (`scripts/local-cluster`), started once per test process by the
@@ -38,6 +39,55 @@ public struct TestCluster: Sendable {
         configuration.host = node.host
         configuration.port = node.port
         return try await RedisConnection.connect(configuration: configuration)
+    }
+
+    /// `CLUSTER FAILOVER` on `replica` (a coordinated switch: the master
+    /// pauses its clients until the replica has every write), then waits
+    /// until every node's map names it a master with one replica per shard.
+    ///
+    /// Asked again when it did not happen within 8 s: a replica that stood
+    /// for election less than twice the node timeout ago (6 s here) lets a
+    /// manual failover time out, which a test failing over and back meets.
+    public func failOver(to replica: ClusterNodeAddress) async throws {
+        let node = try await self.connection(to: replica)
+        defer { Task { await node.close() } }
+        for attempt in 1...5 {
+            try await node.send(RedisCommand("CLUSTER", "FAILOVER"))
+            do {
+                try await eventually("\(replica) is a master in every node's map", timeout: .seconds(8), every: .milliseconds(100)) {
+                    try await self.mapsAgree(that: replica, isMasterOf: node)
+                }
+                return
+            } catch is TimedOut where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private func mapsAgree(that replica: ClusterNodeAddress, isMasterOf node: RedisConnection) async throws -> Bool {
+        guard try await node.send(RedisCommand("ROLE")).array?.first?.string == "master" else { return false }
+        for address in self.masters + self.replicas {
+            let other = try await self.connection(to: address)
+            let topology = try ClusterTopology(clusterShards: try await other.send(RedisCommand("CLUSTER", "SHARDS")))
+            await other.close()
+            guard topology.masters.contains(replica), topology.shards.allSatisfy({ $0.replicas.count == 1 }) else { return false }
+        }
+        return true
+    }
+
+    /// Runs `body` while no other test changes the cluster (moves a slot,
+    /// fails a master over): suites run in parallel, and two failovers of
+    /// one shard at once would each wait for the other's outcome.
+    public static func exclusively<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        await ClusterChanges.shared.acquire()
+        do {
+            let result = try await body()
+            await ClusterChanges.shared.release()
+            return result
+        } catch {
+            await ClusterChanges.shared.release()
+            throw error
+        }
     }
 
     static func parse(_ output: String) throws -> TestCluster {
@@ -98,5 +148,29 @@ private actor ClusterLauncher {
             )
         }
         return try TestCluster.parse(result.outputText)
+    }
+}
+
+/// The lock of ``TestCluster/exclusively(_:)``: waiters in arrival order.
+private actor ClusterChanges {
+    static let shared = ClusterChanges()
+
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !self.held {
+            self.held = true
+            return
+        }
+        await withCheckedContinuation { self.waiters.append($0) }
+    }
+
+    func release() {
+        if self.waiters.isEmpty {
+            self.held = false
+        } else {
+            self.waiters.removeFirst().resume()
+        }
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// Each of these means the command was **not** executed, so sending it again
 /// elsewhere (or later) can never apply it twice.
-enum ClusterRedirect: Equatable {
+public enum ClusterRedirect: Equatable, Sendable {
     /// The slot lives on another master for good: update the map, go there.
     case moved(ClusterSlot, ClusterNodeAddress)
     /// The slot is being migrated and this key already left: ask the target
@@ -16,7 +16,7 @@ enum ClusterRedirect: Equatable {
     /// `sender` is the node that replied: a `MOVED` or `ASK` with an empty
     /// host (`MOVED 3999 :6381`, a node that does not know its own address)
     /// means the sender's host.
-    init?(_ reply: RedisReply, from sender: ClusterNodeAddress) {
+    public init?(_ reply: RedisReply, from sender: ClusterNodeAddress) {
         guard case .error(let message) = reply else { return nil }
         if message.hasPrefix("TRYAGAIN") {
             self = .tryAgain
@@ -36,5 +36,16 @@ enum ClusterRedirect: Equatable {
         case "ASK": self = .ask(ClusterSlot(number), address)
         default: return nil
         }
+    }
+}
+
+extension RedisError {
+    /// Whether a cluster node refused the command because the slot is served
+    /// elsewhere or not at the moment (`MOVED`, `ASK`, `TRYAGAIN`,
+    /// `CLUSTERDOWN`, or `READONLY` from a master demoted while connected):
+    /// the slot map is out of date, the command did not run.
+    public var isClusterRedirect: Bool {
+        guard self.code == .serverError else { return false }
+        return ["MOVED ", "ASK ", "TRYAGAIN", "CLUSTERDOWN", "READONLY"].contains { self.message.hasPrefix($0) }
     }
 }

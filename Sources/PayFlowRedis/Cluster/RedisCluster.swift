@@ -158,7 +158,9 @@ public final class RedisCluster: Sendable {
         return connection
     }
 
-    private func master(of slot: ClusterSlot) async throws(RedisError) -> ClusterNodeAddress {
+    /// The master that serves `slot`, reading the map again (a few times,
+    /// briefly apart) while none does, as during a failover.
+    public func master(of slot: ClusterSlot) async throws(RedisError) -> ClusterNodeAddress {
         if let master = self.state.withLock({ $0.topology.master(of: slot) }) {
             return master
         }

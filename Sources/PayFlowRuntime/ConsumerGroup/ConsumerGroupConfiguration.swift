@@ -27,14 +27,19 @@ public struct ConsumerGroupConfiguration: Sendable {
     /// Ceiling of the exponential backoff when Redis or the handler's store fails.
     public var maxRetryBackoff: Duration = .seconds(5)
 
+    /// Where entries that cannot succeed are kept, with why:
+    /// `payflow:dlq:<group>`, or its name on the shard of ``streams``
+    /// (``StreamShard/deadLetterStream(forGroup:)``), since a dead letter is
+    /// added and its entry acked in one transaction, which on a cluster must
+    /// stay in one slot.
+    public var deadLetterStream: String
+
     public init(group: String, streams: [String], consumerName: String = Self.uniqueConsumerName()) {
         self.group = group
         self.streams = streams
         self.consumerName = consumerName
+        self.deadLetterStream = Self.deadLetterStream(forGroup: group)
     }
-
-    /// `payflow:dlq:<group>`: where entries that cannot succeed are kept, with why.
-    public var deadLetterStream: String { Self.deadLetterStream(forGroup: self.group) }
 
     /// The one definition of a dead-letter stream's name, for readers that
     /// know only the group (`payflow streams`, `payflow dlq`, the audit log).

@@ -31,7 +31,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     let stages: BatchStageTimers
     private let handler: Handler
     private let inFlight = InFlightEntries()
-    private let redis: RedisConfiguration
+    private let route: RedisRoute
     private let logger: Logger
 
     public init(
@@ -40,15 +40,24 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
         handler: Handler,
         logger: Logger
     ) {
+        self.init(configuration: configuration, route: .node(redis), handler: handler, logger: logger)
+    }
+
+    /// A consumer whose connections follow `route`: on a cluster, the master
+    /// that serves the slot of the configuration's streams (one shard's,
+    /// ``StreamShard``), across failovers and reshardings.
+    public init(
+        configuration: ConsumerGroupConfiguration,
+        route: RedisRoute,
+        handler: Handler,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.handler = handler
         self.counters = ConsumerGroupCounters(group: configuration.group)
         self.metrics = ConsumerGroupMetrics(group: configuration.group)
         self.stages = BatchStageTimers(group: configuration.group, stages: ["read", "decode", "handle", "ack"])
-        var redis = redis
-        // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
-        redis.commandTimeout = max(redis.commandTimeout, configuration.block + .seconds(10))
-        self.redis = redis
+        self.route = route
         var logger = logger
         logger[metadataKey: "group"] = "\(configuration.group)"
         logger[metadataKey: "consumer"] = "\(configuration.consumerName)"
@@ -56,8 +65,15 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     }
 
     public func run() async throws {
-        let reader = RedisConnection(configuration: self.redis, logger: self.logger)
-        let claimer = RedisConnection(configuration: self.redis, logger: self.logger)
+        // A quiet stream keeps a read blocked for `block`; only longer means Redis is gone.
+        let block = self.configuration.block
+        let adjust: @Sendable (RedisConfiguration) -> RedisConfiguration = { redis in
+            var redis = redis
+            redis.commandTimeout = max(redis.commandTimeout, block + .seconds(10))
+            return redis
+        }
+        let reader = RoutedConnection(self.route, adjust: adjust)
+        let claimer = RoutedConnection(self.route, adjust: adjust)
         let stopping = StopSignal()
 
         await withGracefulShutdownHandler {
@@ -80,10 +96,11 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     /// Creates every group, retrying while Redis is unreachable. Returns false
     /// when shutdown came first.
-    private func createGroups(_ connection: RedisConnection) async -> Bool {
+    private func createGroups(_ link: RoutedConnection) async -> Bool {
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
+                let connection = try await link.current()
                 for stream in self.configuration.streams {
                     try await connection.createGroupIfMissing(
                         stream: stream, group: self.configuration.group, startID: self.configuration.startID
@@ -92,6 +109,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 return true
             } catch {
                 self.logger.warning("Could not create consumer group; retrying", metadata: ["error": "\(error)"])
+                await link.recover(from: error)
                 await backoff.wait()
             }
         }
@@ -100,7 +118,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     // MARK: - Read loop
 
-    private func readLoop(_ connection: RedisConnection, stopping: StopSignal) async {
+    private func readLoop(_ link: RoutedConnection, stopping: StopSignal) async {
         let streams = self.configuration.streams
         // Ids after which to re-read our own pending entries; nil once they are all done.
         var pendingCursors: [String: StreamEntryID]? = Dictionary(uniqueKeysWithValues: streams.map { ($0, .zero) })
@@ -110,6 +128,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
         while !stopping.isStopping && !Task.isCancelled {
             do {
+                let connection = try await link.current()
                 let read: RedisConnection.GroupRead
                 let sending = acks
                 acks = nil
@@ -139,11 +158,12 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 backoff.reset()
             } catch {
                 self.logger.warning("Read loop failed; backing off", metadata: ["error": "\(error)"])
+                await link.recover(from: error)
                 await backoff.wait()
             }
         }
         if let acks {
-            await self.flush(acks, connection: connection)
+            await self.flush(acks, link: link)
         }
     }
 
@@ -170,12 +190,12 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
     }
 
     /// Sends acks the loop still held when it stopped.
-    private func flush(_ acks: DeferredAcks, connection: RedisConnection) async {
+    private func flush(_ acks: DeferredAcks, link: RoutedConnection) async {
         defer { self.inFlight.end(acks.entries) }
         let commands = self.ackCommands(acks.keys)
         guard !commands.isEmpty else { return }
         do {
-            let replies = try await connection.pipeline(commands.map(\.command))
+            let replies = try await link.current().pipeline(commands.map(\.command))
             self.recordAcks(acks.keys, streams: commands.map(\.stream), replies: replies)
         } catch {
             self.logger.warning("Could not ack the last batch; its entries stay pending", metadata: ["error": "\(error)"])
@@ -184,11 +204,12 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
 
     // MARK: - Claim loop
 
-    private func claimLoop(_ connection: RedisConnection, stopping: StopSignal) async {
+    private func claimLoop(_ link: RoutedConnection, stopping: StopSignal) async {
         var backoff = Backoff(maximum: self.configuration.maxRetryBackoff)
         while !stopping.isStopping && !Task.isCancelled {
             await sleepUnlessShuttingDown(for: self.configuration.claimInterval)
             do {
+                let connection = try await link.current()
                 for stream in self.configuration.streams {
                     var cursor = StreamEntryID.zero
                     repeat {
@@ -219,6 +240,7 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
                 backoff.reset()
             } catch {
                 self.logger.warning("Claim loop failed; backing off", metadata: ["error": "\(error)"])
+                await link.recover(from: error)
                 await backoff.wait()
             }
         }

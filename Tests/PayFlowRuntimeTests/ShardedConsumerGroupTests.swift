@@ -1,0 +1,154 @@
+import Logging
+import PayFlowRedis
+import PayFlowRuntime
+import PayFlowTestSupport
+import Testing
+
+/// Every group on every shard, against a real three-master cluster.
+@Suite("Sharded consumer group on a Redis Cluster")
+struct ShardedConsumerGroupTests {
+    @Test func everyEntryOfEveryShardIsHandledAndSettledOnItsShard() async throws {
+        let fixture = try await ShardFixture.make()
+        defer { Task { await fixture.client.close() } }
+        let handler = ScriptedHandler()
+        let group = fixture.group(handler)
+        var added: [String] = []
+        for shard in fixture.shards.shards {
+            added += try await fixture.add(150, to: shard, prefix: "s\(shard.index)")
+            try await fixture.client.send(
+                RedisCommand("XADD", shard.name(fixture.base), "*", "malformed", "no id on shard \(shard.index)"),
+                key: shard.name(fixture.base)
+            )
+        }
+
+        try await withServicesRunning([group]) {
+            try await eventually("450 entries handled and 3 dead-lettered") {
+                handler.distinctHandled == 450
+                    && group.consumers.reduce(0) { $0 + $1.counters.snapshot.deadLettered } == 3
+            }
+        }
+
+        #expect(Set(handler.order) == Set(added))
+        for shard in fixture.shards.shards {
+            #expect(try await fixture.pending(on: shard) == 0)
+            let deadLetters = try await fixture.deadLetters(on: shard)
+            #expect(deadLetters.count == 1, "the malformed entry of \(shard), on its shard")
+            #expect(deadLetters.first?.contains("no id on shard \(shard.index)") == true)
+        }
+    }
+
+    /// `CLUSTER FAILOVER` of a shard's master while entries arrive and are
+    /// consumed: every entry the writer saw acknowledged by `WAIT` (on the
+    /// replica too) is handled, and nothing stays pending on any shard.
+    @Test func aFailoverMidRunLosesNoAcknowledgedEntry() async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            let handler = ScriptedHandler()
+            let group = fixture.group(handler)
+            let victim = fixture.shards.shards[0]
+            let shard = try #require(fixture.client.topology.shards.first { $0.master == fixture.client.topology.master(of: victim.slot) })
+            let acknowledged = Shared<[String]>([])
+
+            try await withServicesRunning([group]) {
+                async let writing: Void = {
+                    for round in 0..<40 {
+                        for stream in fixture.shards.shards {
+                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
+                            do {
+                                try await fixture.add(ids, to: stream)
+                                let replicas = try await fixture.client.send(RedisCommand("WAIT", 1, 2_000), key: stream.name(fixture.base))
+                                if replicas == .integer(1) { acknowledged.withLock { $0 += ids } }
+                            } catch {
+                                // Mid-failover: not acknowledged, so not promised.
+                            }
+                        }
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                }()
+                try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
+                try await cluster.failOver(to: try #require(shard.replicas.first))
+                try await writing
+                let promised = acknowledged.value
+                try await eventually("every acknowledged entry handled", timeout: .seconds(60)) {
+                    Set(handler.order).isSuperset(of: promised)
+                }
+                for stream in fixture.shards.shards {
+                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
+                }
+            }
+            #expect(acknowledged.value.count >= 1_000, "most rounds were acknowledged")
+            try await cluster.failOver(to: shard.master)
+        }
+    }
+}
+
+/// One test's stream (on every shard) and group on the test cluster.
+struct ShardFixture {
+    let client: RedisCluster
+    let shards: StreamShards
+    /// The stream's unsharded name; shard k's is `base:{tag}`.
+    let base: String
+    let groupName: String
+
+    static func make(shards: Int = 3) async throws -> ShardFixture {
+        let cluster = try await TestCluster.shared()
+        let prefix = uniqueName("test:sharded")
+        return ShardFixture(
+            client: try await RedisCluster.connect(configuration: cluster.configuration),
+            shards: StreamShards(count: shards),
+            base: "\(prefix):stream",
+            groupName: "\(prefix):group"
+        )
+    }
+
+    func group<Handler: ConsumerGroupHandler>(_ handler: Handler) -> ShardedConsumerGroup<Handler> {
+        var configuration = ConsumerGroupConfiguration(group: self.groupName, streams: [self.base], consumerName: "consumer-1")
+        configuration.batchSize = 20
+        configuration.block = .milliseconds(100)
+        configuration.claimMinIdle = .milliseconds(500)
+        configuration.claimInterval = .milliseconds(200)
+        configuration.maxDeliveries = 3
+        configuration.maxRetryBackoff = .milliseconds(200)
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return ShardedConsumerGroup(
+            configuration: configuration,
+            shards: self.shards,
+            redis: self.client.configuration.node,
+            cluster: self.client,
+            handler: handler,
+            logger: logger
+        )
+    }
+
+    func add(_ count: Int, to shard: StreamShard, prefix: String) async throws -> [String] {
+        let ids = (1...count).map { "\(prefix)-\($0)" }
+        try await self.add(ids, to: shard)
+        return ids
+    }
+
+    func add(_ ids: [String], to shard: StreamShard) async throws {
+        let stream = shard.name(self.base)
+        let replies = try await self.client.pipeline(
+            ids.map { RedisCommand("XADD", stream, "*", "id", $0) },
+            slot: shard.slot
+        )
+        for reply in replies { try reply.orThrow() }
+    }
+
+    func pending(on shard: StreamShard) async throws -> Int {
+        let reply = try await self.client.send(RedisCommand("XPENDING", shard.name(self.base), self.groupName), key: shard.name(self.base))
+        return Int(reply.array?.first?.integer ?? -1)
+    }
+
+    /// The dead letters of the group on `shard`, each as its fields' text.
+    func deadLetters(on shard: StreamShard) async throws -> [String] {
+        let stream = shard.deadLetterStream(forGroup: self.groupName)
+        let reply = try await self.client.send(RedisCommand("XRANGE", stream, "-", "+"), key: stream)
+        return (reply.array ?? []).map { entry in
+            (entry.array?.last?.array ?? []).compactMap(\.string).joined(separator: " ")
+        }
+    }
+}
