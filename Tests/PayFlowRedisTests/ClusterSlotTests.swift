@@ -51,6 +51,26 @@ struct ClusterSlotTests {
         #expect(topology.shards.allSatisfy { $0.replicas.count == 1 })
     }
 
+    /// A lone master, never introduced to another node, does not know its
+    /// own address: its map is read as being where it was asked.
+    @Test func aNodeWithoutAnAddressIsWhereItWasAsked() throws {
+        func text(_ value: String) -> RedisReply { .bulkString(Array(value.utf8)) }
+        let reply = RedisReply.array([
+            .array([
+                text("slots"), .array([.integer(0), .integer(16383)]),
+                text("nodes"), .array([
+                    .array([text("id"), text("4ae1"), text("port"), .integer(29028), text("ip"), text(""),
+                            text("endpoint"), text(""), text("role"), text("master"), text("health"), text("online")]),
+                ]),
+            ]),
+        ])
+        let asked = ClusterNodeAddress(host: "10.1.2.3", port: 29028)
+        let topology = try ClusterTopology(clusterShards: reply, from: asked)
+        #expect(topology.coversEverySlot)
+        #expect(topology.master(of: ClusterSlot(key: "any")) == asked)
+        #expect(try ClusterTopology(clusterShards: reply).shards.isEmpty, "no address, and none to assume")
+    }
+
     @Test func aClusterConfigurationRefusesWhatACLusterCannotServe() throws {
         #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000/3", nodes: "127.0.0.1:7001") }
         #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000", nodes: " , ") }

@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see make bench).",
-        subcommands: [Runtime.self, Drained.self, Latency.self, AlertLatencyCommand.self, WebhookReceiver.self]
+        subcommands: [Runtime.self, Cluster.self, Drained.self, Latency.self, AlertLatencyCommand.self, WebhookReceiver.self]
     )
 
     struct Runtime: AsyncParsableCommand {
@@ -64,6 +64,45 @@ struct BenchCommand: AsyncParsableCommand {
             try await connection.send(RedisCommand("DEL", self.stream))
             await connection.close()
             printJSON(results)
+        }
+    }
+
+    struct Cluster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The transport floor on a Redis Cluster (REDIS_CLUSTER_NODES): entries XADDed to their account's shard, drained by do-nothing groups with a consumer per shard; CPU per entry of every node and of the consumers. Prints JSON."
+        )
+
+        @Option(help: "Entries to pre-load and drain.")
+        var entries: Int = 200_000
+
+        @Option(help: "Shards the entries are spread over (EVENT_SHARDS).")
+        var shards: Int = 3
+
+        @Option(help: "Groups that each drain every entry, at once.")
+        var groups: Int = 5
+
+        @Option(help: "COUNT of each read.")
+        var batchSize: Int = 256
+
+        func run() async throws {
+            let context = try ProcessContext.bootstrap(label: "payflow.bench", defaultLogLevel: .warning)
+            guard let cluster = try context.environment.redisClusterConfiguration() else {
+                throw ValidationError("REDIS_CLUSTER_NODES is not set: this benchmark runs on a Redis Cluster")
+            }
+            guard (1...StreamShards.maximumCount).contains(self.shards) else {
+                throw ValidationError("--shards: 1...\(StreamShards.maximumCount), not \(self.shards)")
+            }
+            guard self.groups > 0, self.entries > 0 else { throw ValidationError("--groups and --entries must be positive") }
+            let benchmark = ClusterTransportBenchmark(
+                cluster: cluster, shards: self.shards, entries: self.entries, batchSize: self.batchSize, logger: context.logger
+            )
+            let result = try await benchmark.run(groups: self.groups)
+            FileHandle.standardError.write(Data(String(
+                format: "bench cluster: %d master(s), %d shard(s), %d group(s): %.0f entries/s; CPU per entry: XADD Redis %.2f µs, read+ack Redis %.2f µs (busiest node %.2f), client %.2f µs\n",
+                result.masters, result.shards, result.groups, result.entriesPerSecond, result.xaddRedisCPUMicrosecondsPerEntry,
+                result.redisCPUMicrosecondsPerEntry, result.busiestNodeCPUMicrosecondsPerEntry, result.clientCPUMicrosecondsPerEntry
+            ).utf8))
+            printJSON([result])
         }
     }
 

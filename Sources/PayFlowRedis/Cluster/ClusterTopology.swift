@@ -55,8 +55,11 @@ public struct ClusterTopology: Sendable, Equatable {
     /// Reads the reply of `CLUSTER SHARDS` (Redis 7.0 and later): one map per
     /// shard with its `slots` (start, end pairs) and its `nodes`, each a map
     /// with `endpoint` (or `ip`), `port` (or `tls-port`) and `role`. Maps
-    /// arrive as flat arrays of keys and values over RESP2.
-    public init(clusterShards reply: RedisReply) throws(RedisError) {
+    /// arrive as flat arrays of keys and values over RESP2. A node that does
+    /// not know its own address yet (a lone master never introduced to
+    /// another node reports an empty `ip`) is taken to be on the host of
+    /// `sender`, the node that answered, as a `MOVED :port` is.
+    public init(clusterShards reply: RedisReply, from sender: ClusterNodeAddress? = nil) throws(RedisError) {
         guard let shardReplies = reply.array else {
             throw RedisError(.unexpectedReply, "CLUSTER SHARDS: expected an array, got \(reply)")
         }
@@ -81,7 +84,7 @@ public struct ClusterTopology: Sendable, Equatable {
             var replicas: [ClusterNodeAddress] = []
             for nodeReply in nodes {
                 let node = try Self.fields(of: nodeReply, "a node")
-                guard let address = Self.address(of: node) else { continue }
+                guard let address = Self.address(of: node, senderHost: sender?.host) else { continue }
                 // A failed node stays listed until it is forgotten; it serves nothing.
                 if node["health"]?.string == "fail" { continue }
                 switch node["role"]?.string {
@@ -109,10 +112,11 @@ public struct ClusterTopology: Sendable, Equatable {
         return fields
     }
 
-    private static func address(of node: [String: RedisReply]) -> ClusterNodeAddress? {
+    private static func address(of node: [String: RedisReply], senderHost: String?) -> ClusterNodeAddress? {
         // "?" is an endpoint the node does not know yet; the ip is then the best there is.
         var host = node["endpoint"]?.string
         if host == nil || host == "?" || host == "" { host = node["ip"]?.string }
+        if host == nil || host == "?" || host == "" { host = senderHost }
         guard let host, !host.isEmpty, host != "?",
               let port = (node["port"] ?? node["tls-port"])?.integer, port > 0
         else { return nil }

@@ -230,7 +230,7 @@ public final class RedisCluster: Sendable {
         for address in candidates {
             do {
                 let reply = try await self.connection(to: address).send(RedisCommand("CLUSTER", "SHARDS"))
-                let topology = try ClusterTopology(clusterShards: reply)
+                let topology = try ClusterTopology(clusterShards: reply, from: address)
                 guard !topology.shards.isEmpty else {
                     failures.append("\(address): no shard has a master")
                     continue

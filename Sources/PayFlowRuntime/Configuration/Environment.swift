@@ -55,6 +55,27 @@ public struct Environment: Sendable {
         }
     }
 
+    /// `REDIS_CLUSTER_NODES` (`host:port,...`): the nodes of a Redis Cluster
+    /// to learn the slot map from, with `REDIS_URL`'s credentials. Nil when
+    /// unset: one Redis at `REDIS_URL`, as always.
+    public func redisClusterConfiguration() throws(ConfigurationError) -> RedisClusterConfiguration? {
+        let nodes = try self.string("REDIS_CLUSTER_NODES", default: "")
+        guard !nodes.isEmpty else { return nil }
+        let url = try self.string("REDIS_URL", default: "redis://127.0.0.1:6379/0")
+        do {
+            return try RedisClusterConfiguration(url: url, nodes: nodes)
+        } catch {
+            throw ConfigurationError(variable: "REDIS_CLUSTER_NODES", problem: error.message)
+        }
+    }
+
+    /// `EVENT_SHARDS`: how many shards the platform's streams are spread over
+    /// (``StreamShards``); 1, the default, on one node keeps today's names.
+    public func streamShards(cluster: Bool) throws(ConfigurationError) -> StreamShards {
+        let count = try self.integer("EVENT_SHARDS", default: 1, in: 1...StreamShards.maximumCount)
+        return StreamShards(count: count, cluster: cluster)
+    }
+
     /// `STREAM_MAXLEN`: the safety limit of every stream's length. Streams are
     /// trimmed to what their groups still need (``StreamTrimmer``); past this
     /// many entries they are cut anyway, unread entries included, and that is
