@@ -84,6 +84,57 @@ struct ShardedConsumerGroupTests {
     }
 }
 
+extension ShardedConsumerGroupTests {
+    /// A shard's slot moved to another master while entries arrive and are
+    /// consumed, as `redis-cli --cluster reshard` moves each slot: the
+    /// stream moves with its group and pending list (MIGRATE), the writer
+    /// follows ASK then MOVED, the shard's consumer reconnects to the new
+    /// master, and every entry written is handled with nothing left pending.
+    @Test func aReshardingMidRunLosesNothing() async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            let handler = ScriptedHandler()
+            let group = fixture.group(handler)
+            let moving = fixture.shards.shards[1]
+            let source = try #require(fixture.client.topology.master(of: moving.slot))
+            let target = try #require(fixture.client.topology.masters.first { $0 != source })
+            let written = Shared<[String]>([])
+
+            try await withServicesRunning([group]) {
+                async let writing: Void = {
+                    for round in 0..<40 {
+                        for stream in fixture.shards.shards {
+                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
+                            try await fixture.add(ids, to: stream)
+                            written.withLock { $0 += ids }
+                        }
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                }()
+                try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
+                let migration = try await SlotMigration.begin(moving.slot, from: source, to: target, in: cluster)
+                try await migration.moveKeys()
+                try await migration.finish()
+                try await writing
+                let all = written.value
+                try await eventually("every entry written handled", timeout: .seconds(60)) {
+                    Set(handler.order).isSuperset(of: all)
+                }
+                for stream in fixture.shards.shards {
+                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
+                }
+            }
+            #expect(written.value.count == 40 * 3 * 10)
+            #expect(fixture.client.topology.master(of: moving.slot) == target)
+            let back = try await SlotMigration.begin(moving.slot, from: target, to: source, in: cluster)
+            try await back.moveKeys()
+            try await back.finish()
+        }
+    }
+}
+
 /// One test's stream (on every shard) and group on the test cluster.
 struct ShardFixture {
     let client: RedisCluster
