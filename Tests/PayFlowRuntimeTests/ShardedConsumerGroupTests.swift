@@ -135,6 +135,68 @@ extension ShardedConsumerGroupTests {
     }
 }
 
+extension ShardedConsumerGroupTests {
+    /// `kill -9` of a shard's master while entries arrive and are consumed:
+    /// its replica is promoted (after the node timeout), the shard's consumer
+    /// and the writer follow it, and every entry promised is handled, with
+    /// nothing left pending. Promised: before the kill, what `WAIT` saw on
+    /// the replica (what the master took but had not replicated may be gone
+    /// with it); after the kill, every `XADD` that succeeded (no node dies
+    /// after it, and the promoted master has no replica to `WAIT` for).
+    @Test func aMasterKilledMidRunLosesNoAcknowledgedEntry() async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            let handler = ScriptedHandler()
+            let group = fixture.group(handler)
+            let victim = fixture.shards.shards[2]
+            let shard = try #require(fixture.client.topology.shards.first { $0.master == fixture.client.topology.master(of: victim.slot) })
+            let replica = try #require(shard.replicas.first)
+            let acknowledged = Shared<[String]>([])
+            let killed = Shared(false)
+
+            try await withServicesRunning([group]) {
+                async let writing: Void = {
+                    for round in 0..<80 {
+                        for stream in fixture.shards.shards {
+                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
+                            let afterTheKill = killed.value
+                            do {
+                                try await fixture.add(ids, to: stream)
+                                if afterTheKill {
+                                    acknowledged.withLock { $0 += ids }
+                                } else if try await fixture.client.send(RedisCommand("WAIT", 1, 1_000), key: stream.name(fixture.base)) == .integer(1) {
+                                    acknowledged.withLock { $0 += ids }
+                                }
+                            } catch {
+                                // The master is dead and not yet replaced: not acknowledged.
+                            }
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }()
+                try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
+                try cluster.kill(shard.master)
+                killed.value = true
+                try await writing
+                #expect(fixture.client.topology.master(of: victim.slot) == replica, "the replica was promoted and followed")
+                let promised = acknowledged.value
+                try await eventually("every acknowledged entry handled", timeout: .seconds(60)) {
+                    Set(handler.order).isSuperset(of: promised)
+                }
+                for stream in fixture.shards.shards {
+                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
+                }
+                let onVictim = promised.filter { $0.hasSuffix("-s\(victim.index)-0") }.count
+                #expect(onVictim >= 30, "the victim's shard was written to after the promotion too (\(onVictim) rounds)")
+            }
+            try await cluster.restart(shard.master)
+            try await cluster.failOver(to: shard.master)
+        }
+    }
+}
+
 /// One test's stream (on every shard) and group on the test cluster.
 struct ShardFixture {
     let client: RedisCluster

@@ -18,6 +18,8 @@ public struct TestCluster: Sendable {
     public var url: String
     /// `REDIS_URL_<SERVICE>`: each service's ACL user at the first master.
     public var serviceURLs: [String: String]
+    /// Where `scripts/local-cluster` keeps the nodes' files (pid files, logs).
+    public var directory: URL
 
     /// The cluster started for this process.
     public static func shared() async throws -> TestCluster {
@@ -90,7 +92,41 @@ public struct TestCluster: Sendable {
         }
     }
 
-    static func parse(_ output: String) throws -> TestCluster {
+    /// `kill -9` of one node's redis-server: a crash, not a shutdown.
+    public func kill(_ node: ClusterNodeAddress) throws {
+        let pidFile = self.directory.appendingPathComponent("node-\(node.port)/redis.pid")
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = Int32(text), Foundation.kill(pid, SIGKILL) == 0 else {
+            throw TestServersError("TestCluster: cannot kill node \(node) (pid '\(text)')")
+        }
+    }
+
+    /// Starts a killed node again (`scripts/local-cluster start-node`) and
+    /// waits until every node's map has one replica per shard again: the
+    /// node back, as a replica of whoever took its slots.
+    public func restart(_ node: ClusterNodeAddress) async throws {
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            [TestServers.repositoryRoot.appendingPathComponent("scripts/local-cluster").path, "start-node", self.directory.path, String(node.port)]
+        )
+        guard result.status == 0 else {
+            throw TestServersError("TestCluster: start-node \(node) exited with \(result.status): \(result.errorText)")
+        }
+        try await eventually("\(node) back as a replica in every node's map", timeout: .seconds(60), every: .milliseconds(200)) {
+            for address in self.masters + self.replicas {
+                let other = try await self.connection(to: address)
+                let topology = try ClusterTopology(clusterShards: try await other.send(RedisCommand("CLUSTER", "SHARDS")))
+                await other.close()
+                guard topology.shards.count == self.masters.count,
+                      topology.shards.allSatisfy({ $0.replicas.count == 1 }),
+                      topology.shards.contains(where: { $0.replicas.contains(node) })
+                else { return false }
+            }
+            return true
+        }
+    }
+
+    static func parse(_ output: String, directory: URL) throws -> TestCluster {
         var values: [String: String] = [:]
         for line in output.split(whereSeparator: \.isNewline) {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -106,7 +142,8 @@ public struct TestCluster: Sendable {
             masters: try nodes("REDIS_CLUSTER_NODES"),
             replicas: try nodes("REDIS_CLUSTER_REPLICAS"),
             url: url,
-            serviceURLs: values.filter { $0.key.hasPrefix("REDIS_URL_") }
+            serviceURLs: values.filter { $0.key.hasPrefix("REDIS_URL_") },
+            directory: directory
         )
     }
 }
@@ -147,7 +184,7 @@ private actor ClusterLauncher {
                 """
             )
         }
-        return try TestCluster.parse(result.outputText)
+        return try TestCluster.parse(result.outputText, directory: directory)
     }
 }
 
