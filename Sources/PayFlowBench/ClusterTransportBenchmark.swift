@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import PayFlowRedis
 import PayFlowRuntime
-import ServiceLifecycle
 
 /// The transport floor on a Redis Cluster: entries `XADD`ed to the shard of
 /// their account, then drained by `groups` do-nothing groups, each with one
@@ -88,21 +87,10 @@ public struct ClusterTransportBenchmark: Sendable {
             ))
         }
         let before = try await Self.cpu(of: nodes, client)
-        let clientBefore = RuntimeBenchmark.processCPU()
-        let started = ContinuousClock.now
-        var elapsed: Duration = .zero
-        var clientCPU = 0.0
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            let serviceGroup = ServiceGroup(configuration: .init(services: consumers.map { .init(service: $0) }, logger: self.logger))
-            tasks.addTask { try await serviceGroup.run() }
-            while consumers.flatMap(\.consumers).map(\.counters.snapshot.acked).reduce(0, +) < self.entries * groups {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            elapsed = ContinuousClock.now - started
-            clientCPU = RuntimeBenchmark.processCPU() - clientBefore
-            await serviceGroup.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        let counters = consumers.flatMap(\.consumers).map(\.counters)
+        let (elapsed, clientCPU) = try await RuntimeBenchmark.runUntil(
+            consumers, acked: self.entries * groups, by: { counters.map(\.snapshot.acked).reduce(0, +) }, logger: self.logger
+        )
         let after = try await Self.cpu(of: nodes, client)
         for shard in layout.shards {
             try await client.send(RedisCommand("DEL", shard.name(base)), key: shard.name(base))

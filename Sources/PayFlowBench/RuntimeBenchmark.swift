@@ -90,21 +90,10 @@ public struct RuntimeBenchmark: Sendable {
             }
         }
         let cpuBefore = try await Self.redisCPU(connection)
-        let clientBefore = Self.processCPU()
-        let started = ContinuousClock.now
-        var elapsed: Duration = .zero
-        var clientCPU = 0.0
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            let serviceGroup = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: self.logger))
-            tasks.addTask { try await serviceGroup.run() }
-            while services.map(\.counters.snapshot.acked).reduce(0, +) < self.entries * groups {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            elapsed = ContinuousClock.now - started
-            clientCPU = Self.processCPU() - clientBefore
-            await serviceGroup.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        let counters = services.map(\.counters)
+        let (elapsed, clientCPU) = try await Self.runUntil(
+            services, acked: self.entries * groups, by: { counters.map(\.snapshot.acked).reduce(0, +) }, logger: self.logger
+        )
         let cpuAfter = try await Self.redisCPU(connection)
         for group in groupNames {
             try await connection.send(RedisCommand("XGROUP", "DESTROY", stream, group))
@@ -120,6 +109,30 @@ public struct RuntimeBenchmark: Sendable {
             clientCPUSeconds: clientCPU,
             clientCPUMicrosecondsPerEntry: clientCPU * 1e6 / Double(self.entries)
         )
+    }
+
+    /// Runs `services` until `acked()` reaches `target`, then shuts them down
+    /// gracefully; returns how long that took and this process's CPU over it
+    /// (the shutdown excluded).
+    static func runUntil(
+        _ services: [any Service],
+        acked target: Int,
+        by acked: @escaping @Sendable () -> Int,
+        logger: Logger
+    ) async throws -> (elapsed: Duration, clientCPU: Double) {
+        let clientBefore = Self.processCPU()
+        let started = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            let serviceGroup = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+            tasks.addTask { try await serviceGroup.run() }
+            while acked() < target {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let measured = (ContinuousClock.now - started, Self.processCPU() - clientBefore)
+            await serviceGroup.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return measured
+        }
     }
 
     /// User + system CPU of this process so far, in seconds (`getrusage`).

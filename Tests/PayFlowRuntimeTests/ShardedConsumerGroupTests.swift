@@ -52,31 +52,13 @@ struct ShardedConsumerGroupTests {
             let acknowledged = Shared<[String]>([])
 
             try await withServicesRunning([group]) {
-                async let writing: Void = {
-                    for round in 0..<40 {
-                        for stream in fixture.shards.shards {
-                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
-                            do {
-                                try await fixture.add(ids, to: stream)
-                                let replicas = try await fixture.client.send(RedisCommand("WAIT", 1, 2_000), key: stream.name(fixture.base))
-                                if replicas == .integer(1) { acknowledged.withLock { $0 += ids } }
-                            } catch {
-                                // Mid-failover: not acknowledged, so not promised.
-                            }
-                        }
-                        try await Task.sleep(for: .milliseconds(25))
-                    }
-                }()
+                async let writing: Void = fixture.write(rounds: 40, pause: .milliseconds(25), toleratingFailures: true, into: acknowledged) { stream, _ in
+                    try await fixture.client.send(RedisCommand("WAIT", 1, 2_000), key: stream.name(fixture.base)) == .integer(1)
+                }
                 try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
                 try await cluster.failOver(to: try #require(shard.replicas.first))
                 try await writing
-                let promised = acknowledged.value
-                try await eventually("every acknowledged entry handled", timeout: .seconds(60)) {
-                    Set(handler.order).isSuperset(of: promised)
-                }
-                for stream in fixture.shards.shards {
-                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
-                }
+                try await fixture.expectHandled(acknowledged.value, by: handler)
             }
             #expect(acknowledged.value.count >= 1_000, "most rounds were acknowledged")
             try await cluster.failOver(to: shard.master)
@@ -103,28 +85,13 @@ extension ShardedConsumerGroupTests {
             let written = Shared<[String]>([])
 
             try await withServicesRunning([group]) {
-                async let writing: Void = {
-                    for round in 0..<40 {
-                        for stream in fixture.shards.shards {
-                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
-                            try await fixture.add(ids, to: stream)
-                            written.withLock { $0 += ids }
-                        }
-                        try await Task.sleep(for: .milliseconds(25))
-                    }
-                }()
+                async let writing: Void = fixture.write(rounds: 40, pause: .milliseconds(25), toleratingFailures: false, into: written)
                 try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
                 let migration = try await SlotMigration.begin(moving.slot, from: source, to: target, in: cluster)
                 try await migration.moveKeys()
                 try await migration.finish()
                 try await writing
-                let all = written.value
-                try await eventually("every entry written handled", timeout: .seconds(60)) {
-                    Set(handler.order).isSuperset(of: all)
-                }
-                for stream in fixture.shards.shards {
-                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
-                }
+                try await fixture.expectHandled(written.value, by: handler)
             }
             #expect(written.value.count == 40 * 3 * 10)
             #expect(fixture.client.topology.master(of: moving.slot) == target)
@@ -154,40 +121,21 @@ extension ShardedConsumerGroupTests {
             let shard = try #require(fixture.client.topology.shards.first { $0.master == fixture.client.topology.master(of: victim.slot) })
             let replica = try #require(shard.replicas.first)
             let acknowledged = Shared<[String]>([])
-            let killed = Shared(false)
+            let killedAt = Shared<ContinuousClock.Instant?>(nil)
 
             try await withServicesRunning([group]) {
-                async let writing: Void = {
-                    for round in 0..<80 {
-                        for stream in fixture.shards.shards {
-                            let ids = (0..<10).map { "r\(round)-s\(stream.index)-\($0)" }
-                            let afterTheKill = killed.value
-                            do {
-                                try await fixture.add(ids, to: stream)
-                                if afterTheKill {
-                                    acknowledged.withLock { $0 += ids }
-                                } else if try await fixture.client.send(RedisCommand("WAIT", 1, 1_000), key: stream.name(fixture.base)) == .integer(1) {
-                                    acknowledged.withLock { $0 += ids }
-                                }
-                            } catch {
-                                // The master is dead and not yet replaced: not acknowledged.
-                            }
-                        }
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                }()
+                async let writing: Void = fixture.write(rounds: 80, pause: .milliseconds(50), toleratingFailures: true, into: acknowledged) { stream, sentAt in
+                    if let killed = killedAt.value, sentAt > killed { return true }
+                    // Sent before the kill: safe only once on the replica.
+                    return try await fixture.client.send(RedisCommand("WAIT", 1, 1_000), key: stream.name(fixture.base)) == .integer(1)
+                }
                 try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
-                try cluster.kill(shard.master)
-                killed.value = true
+                try await cluster.kill(shard.master)
+                killedAt.value = .now
                 try await writing
                 #expect(fixture.client.topology.master(of: victim.slot) == replica, "the replica was promoted and followed")
                 let promised = acknowledged.value
-                try await eventually("every acknowledged entry handled", timeout: .seconds(60)) {
-                    Set(handler.order).isSuperset(of: promised)
-                }
-                for stream in fixture.shards.shards {
-                    try await eventually("nothing pending on \(stream)") { try await fixture.pending(on: stream) == 0 }
-                }
+                try await fixture.expectHandled(promised, by: handler)
                 let onVictim = promised.filter { $0.hasSuffix("-s\(victim.index)-0") }.count
                 #expect(onVictim >= 30, "the victim's shard was written to after the promotion too (\(onVictim) rounds)")
             }
@@ -249,6 +197,46 @@ struct ShardFixture {
             slot: shard.slot
         )
         for reply in replies { try reply.orThrow() }
+    }
+
+    /// Writes `rounds` rounds of ten entries to every shard, `pause` apart,
+    /// while the test disturbs the cluster. A shard's entries are promised
+    /// (added to `promised`) when their `XADD`s succeeded and `promise`,
+    /// told when they were sent, says they are safe (a `WAIT` for the
+    /// replica, say). With
+    /// `toleratingFailures`, a write that fails (a master down) is not
+    /// promised and the rounds go on; without, it fails the test.
+    func write(
+        rounds: Int,
+        pause: Duration,
+        toleratingFailures: Bool,
+        into promised: Shared<[String]>,
+        promise: @escaping @Sendable (StreamShard, _ sentAt: ContinuousClock.Instant) async throws -> Bool = { _, _ in true }
+    ) async throws {
+        for round in 0..<rounds {
+            for shard in self.shards.shards {
+                let ids = (0..<10).map { "r\(round)-s\(shard.index)-\($0)" }
+                let sentAt = ContinuousClock.now
+                do {
+                    try await self.add(ids, to: shard)
+                    if try await promise(shard, sentAt) { promised.withLock { $0 += ids } }
+                } catch where toleratingFailures {
+                    continue
+                }
+            }
+            try await Task.sleep(for: pause)
+        }
+    }
+
+    /// Waits until `handler` has handled every id of `promised`, then until
+    /// nothing is pending on any shard.
+    func expectHandled(_ promised: [String], by handler: ScriptedHandler) async throws {
+        try await eventually("every promised entry handled", timeout: .seconds(60)) {
+            Set(handler.order).isSuperset(of: promised)
+        }
+        for shard in self.shards.shards {
+            try await eventually("nothing pending on \(shard)") { try await self.pending(on: shard) == 0 }
+        }
     }
 
     func pending(on shard: StreamShard) async throws -> Int {

@@ -92,12 +92,17 @@ public struct TestCluster: Sendable {
         }
     }
 
-    /// `kill -9` of one node's redis-server: a crash, not a shutdown.
-    public func kill(_ node: ClusterNodeAddress) throws {
+    /// `kill -9` of one node's redis-server, a crash rather than a shutdown;
+    /// returns once the process is gone, so nothing sent afterwards can
+    /// have reached it.
+    public func kill(_ node: ClusterNodeAddress) async throws {
         let pidFile = self.directory.appendingPathComponent("node-\(node.port)/redis.pid")
         let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let pid = Int32(text), Foundation.kill(pid, SIGKILL) == 0 else {
             throw TestServersError("TestCluster: cannot kill node \(node) (pid '\(text)')")
+        }
+        try await eventually("node \(node) (pid \(pid)) gone", timeout: .seconds(10), every: .milliseconds(5)) {
+            Foundation.kill(pid, 0) != 0
         }
     }
 

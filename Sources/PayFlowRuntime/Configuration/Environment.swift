@@ -69,13 +69,6 @@ public struct Environment: Sendable {
         }
     }
 
-    /// `EVENT_SHARDS`: how many shards the platform's streams are spread over
-    /// (``StreamShards``); 1, the default, on one node keeps today's names.
-    public func streamShards(cluster: Bool) throws(ConfigurationError) -> StreamShards {
-        let count = try self.integer("EVENT_SHARDS", default: 1, in: 1...StreamShards.maximumCount)
-        return StreamShards(count: count, cluster: cluster)
-    }
-
     /// `STREAM_MAXLEN`: the safety limit of every stream's length. Streams are
     /// trimmed to what their groups still need (``StreamTrimmer``); past this
     /// many entries they are cut anyway, unread entries included, and that is
