@@ -71,6 +71,27 @@ struct ClusterSlotTests {
         #expect(try ClusterTopology(clusterShards: reply).shards.isEmpty, "no address, and none to assume")
     }
 
+    /// What a node's error reply tells the client to do; any other error is
+    /// the command's own and is returned as it is.
+    @Test func redirectRepliesAreReadAndOtherErrorsLeftAlone() {
+        let sender = ClusterNodeAddress(host: "10.0.0.9", port: 7000)
+        func redirect(_ text: String) -> ClusterRedirect? { ClusterRedirect(.error(text), from: sender) }
+        #expect(redirect("MOVED 3999 127.0.0.1:6381") == .moved(ClusterSlot(3999), ClusterNodeAddress(host: "127.0.0.1", port: 6381)))
+        #expect(redirect("ASK 12182 [::1]:7002") == .ask(ClusterSlot(12182), ClusterNodeAddress(host: "::1", port: 7002)))
+        #expect(redirect("MOVED 5 :7005") == .moved(ClusterSlot(5), ClusterNodeAddress(host: "10.0.0.9", port: 7005)), "an empty host is the sender's")
+        #expect(redirect("TRYAGAIN Multiple keys request during rehashing of slot") == .tryAgain)
+        #expect(redirect("CLUSTERDOWN The cluster is down") == .clusterDown)
+        #expect(redirect("MOVED 16384 127.0.0.1:6381") == nil, "no such slot")
+        #expect(redirect("WRONGTYPE Operation against a key holding the wrong kind of value") == nil)
+        #expect(redirect("ERR MOVED is not a command") == nil)
+        #expect(ClusterRedirect(.bulkString(Array("MOVED 1 a:1".utf8)), from: sender) == nil, "only error replies redirect")
+
+        #expect(RedisError(.serverError, "MOVED 1 127.0.0.1:7000").isClusterRedirect)
+        #expect(RedisError(.serverError, "READONLY You can't write against a read only replica.").isClusterRedirect)
+        #expect(!RedisError(.serverError, "NOGROUP No such key").isClusterRedirect)
+        #expect(!RedisError(.connectionFailed, "MOVED 1 127.0.0.1:7000").isClusterRedirect)
+    }
+
     @Test func aClusterConfigurationRefusesWhatACLusterCannotServe() throws {
         #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000/3", nodes: "127.0.0.1:7001") }
         #expect(throws: RedisError.self) { try RedisClusterConfiguration(url: "redis://127.0.0.1:7000", nodes: " , ") }
