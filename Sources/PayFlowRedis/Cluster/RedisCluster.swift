@@ -136,13 +136,6 @@ public final class RedisCluster: Sendable {
         throw RedisError(.connectionFailed, "\(commands[pending[0]]) for \(slot): still redirected after \(Self.redirectLimit) tries")
     }
 
-    /// The connection to the master of `slot`, for callers that keep talking
-    /// to one node (a consumer reading the streams a node holds). Redirects on
-    /// it are the caller's; ``refreshTopology()`` then says where to go.
-    public func masterConnection(of slot: ClusterSlot) async throws(RedisError) -> RedisConnection {
-        self.connection(to: try await self.master(of: slot))
-    }
-
     /// The connection to one node, made on first use and kept until the node
     /// leaves the slot map.
     public func connection(to address: ClusterNodeAddress) -> RedisConnection {

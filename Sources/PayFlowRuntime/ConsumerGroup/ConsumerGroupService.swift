@@ -72,8 +72,8 @@ public struct ConsumerGroupService<Handler: ConsumerGroupHandler>: Service {
             redis.commandTimeout = max(redis.commandTimeout, block + .seconds(10))
             return redis
         }
-        let reader = RoutedConnection(self.route, adjust: adjust)
-        let claimer = RoutedConnection(self.route, adjust: adjust)
+        let reader = RoutedConnection(self.route, logger: self.logger, adjust: adjust)
+        let claimer = RoutedConnection(self.route, logger: self.logger, adjust: adjust)
         let stopping = StopSignal()
 
         await withGracefulShutdownHandler {

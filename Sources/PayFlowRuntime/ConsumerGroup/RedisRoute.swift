@@ -1,3 +1,4 @@
+import Logging
 import PayFlowRedis
 import Synchronization
 
@@ -21,13 +22,15 @@ public enum RedisRoute: Sendable {
 final class RoutedConnection: Sendable {
     private let route: RedisRoute
     private let adjust: @Sendable (RedisConfiguration) -> RedisConfiguration
+    private let logger: Logger
     private let state = Mutex<(address: ClusterNodeAddress?, connection: RedisConnection?)>((nil, nil))
 
     /// `adjust` sets what the loop needs of every connection it makes (a
-    /// command timeout above its `BLOCK`).
-    init(_ route: RedisRoute, adjust: @escaping @Sendable (RedisConfiguration) -> RedisConfiguration) {
+    /// command timeout above its `BLOCK`); `logger` is the connections'.
+    init(_ route: RedisRoute, logger: Logger, adjust: @escaping @Sendable (RedisConfiguration) -> RedisConfiguration) {
         self.route = route
         self.adjust = adjust
+        self.logger = logger
     }
 
     func current() async throws(RedisError) -> RedisConnection {
@@ -43,7 +46,7 @@ final class RoutedConnection: Sendable {
             address = master
             configuration = self.adjust(cluster.configuration.node(at: master))
         }
-        let made = RedisConnection(configuration: configuration)
+        let made = RedisConnection(configuration: configuration, logger: self.logger)
         let (connection, spare) = self.state.withLock { state -> (RedisConnection, RedisConnection?) in
             if let existing = state.connection { return (existing, made) }
             state = (address, made)
