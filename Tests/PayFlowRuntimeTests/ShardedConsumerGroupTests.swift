@@ -145,6 +145,51 @@ extension ShardedConsumerGroupTests {
     }
 }
 
+extension ShardedConsumerGroupTests {
+    /// Entries dead-lettered on three shards go back, once the cause is
+    /// fixed, each to the stream of its own shard, and are handled there.
+    @Test func deadLettersOfEveryShardAreReplayedToTheirOwnShard() async throws {
+        let fixture = try await ShardFixture.make()
+        defer { Task { await fixture.client.close() } }
+        let fixed = Shared(false)
+        let handler = ScriptedHandler(behaviour: { id, _ in
+            id.hasPrefix("bad") && !fixed.value ? .deadLetter(reason: "not yet") : .done
+        })
+        let group = fixture.group(handler)
+        var bad: [String] = []
+        for shard in fixture.shards.shards {
+            bad += try await fixture.add(3, to: shard, prefix: "bad-s\(shard.index)")
+            _ = try await fixture.add(10, to: shard, prefix: "good-s\(shard.index)")
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let deadLetters = ShardedDeadLetters(
+            shards: fixture.shards, redis: fixture.client.configuration.node, cluster: fixture.client, logger: logger
+        )
+        let expected = bad
+
+        try await withServicesRunning([group]) {
+            try await eventually("three dead letters on each shard") {
+                try await deadLetters.lengths(group: fixture.groupName) == [3, 3, 3]
+            }
+            fixed.value = true
+            let replayed = try await deadLetters.replayAll(group: fixture.groupName)
+            #expect(replayed.count == 9)
+            for entry in replayed {
+                #expect(fixture.shards.shard(ofStream: entry.stream) != nil, "\(entry.stream) is a shard's stream")
+            }
+            #expect(Dictionary(grouping: replayed, by: \.stream).values.map(\.count).sorted() == [3, 3, 3])
+            try await eventually("every replayed entry handled again") {
+                expected.allSatisfy { handler.attempts($0) == 2 }
+            }
+        }
+        #expect(try await deadLetters.lengths(group: fixture.groupName) == [0, 0, 0])
+        for shard in fixture.shards.shards {
+            #expect(try await fixture.pending(on: shard) == 0)
+        }
+    }
+}
+
 /// One test's stream (on every shard) and group on the test cluster.
 struct ShardFixture {
     let client: RedisCluster

@@ -1,0 +1,67 @@
+import Logging
+import PayFlowRedis
+
+/// A group's dead letters on every shard: how many wait on each, and the
+/// replay of all of them, each back to the stream (and so the shard) it
+/// came from.
+///
+/// One ``DeadLetterReplay`` per shard, on a connection of its own to the
+/// shard's master: a replay `WATCH`es the dead-letter stream and re-adds the
+/// entry in a `MULTI`/`EXEC`, which a cluster runs only within one slot, and
+/// a shard's dead letters share its slot with the streams they came from.
+public struct ShardedDeadLetters: Sendable {
+    public let shards: StreamShards
+    let redis: RedisConfiguration
+    let cluster: RedisCluster?
+    let logger: Logger
+
+    /// `cluster` nil: every shard on the node of `redis`.
+    public init(shards: StreamShards, redis: RedisConfiguration, cluster: RedisCluster?, logger: Logger) {
+        self.shards = shards
+        self.redis = redis
+        self.cluster = cluster
+        self.logger = logger
+    }
+
+    /// The length of `group`'s dead-letter stream on each shard, in shard order.
+    public func lengths(group: String) async throws -> [Int] {
+        var lengths: [Int] = []
+        for shard in self.shards.shards {
+            let length = try await self.withConnection(to: shard) { redis in
+                try await redis.send(RedisCommand("XLEN", shard.deadLetterStream(forGroup: group))).integer ?? 0
+            }
+            lengths.append(Int(length))
+        }
+        return lengths
+    }
+
+    /// Replays every dead letter of `group`, shard by shard.
+    public func replayAll(group: String) async throws -> [DeadLetterReplay.Replayed] {
+        var replayed: [DeadLetterReplay.Replayed] = []
+        for shard in self.shards.shards {
+            replayed += try await self.withConnection(to: shard) { redis in
+                try await DeadLetterReplay(redis: redis).replay(deadLetterStream: shard.deadLetterStream(forGroup: group), ids: nil)
+            }
+        }
+        return replayed
+    }
+
+    private func withConnection<Value: Sendable>(
+        to shard: StreamShard,
+        _ body: (RedisConnection) async throws -> Value
+    ) async throws -> Value {
+        var configuration = self.redis
+        if let cluster = self.cluster {
+            configuration = cluster.configuration.node(at: try await cluster.master(of: shard.slot))
+        }
+        let connection = try await RedisConnection.connect(configuration: configuration, logger: self.logger)
+        do {
+            let value = try await body(connection)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}
