@@ -62,9 +62,7 @@ struct ClusterRoutingTests {
             let source = try #require(client.topology.master(of: slot))
             let target = try #require(client.topology.masters.first { $0 != source })
 
-            let migration = try await SlotMigration.begin(slot, from: source, to: target, in: cluster)
-            try await migration.moveKeys()
-            try await migration.finish()
+            try await SlotMigration.move(slot, from: source, to: target, in: cluster)
 
             // The client's map still says `source`, which now answers MOVED.
             #expect(client.topology.master(of: slot) == source)
@@ -72,9 +70,7 @@ struct ClusterRoutingTests {
             #expect(client.topology.master(of: slot) == target)
             try await client.send(RedisCommand("SET", key, "after the move"), key: key)
 
-            let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
-            try await back.moveKeys()
-            try await back.finish()
+            try await SlotMigration.move(slot, from: target, to: source, in: cluster)
             #expect(try await client.send(RedisCommand("GET", key), key: key).string == "after the move")
             #expect(client.topology.master(of: slot) == source)
         }
@@ -112,9 +108,7 @@ struct ClusterRoutingTests {
             #expect(try await client.send(RedisCommand("GET", created), key: created).string == "new")
             #expect(try await client.send(RedisCommand("GET", stayed), key: stayed).string == "at the source")
 
-            let back = try await SlotMigration.begin(slot, from: target, to: source, in: cluster)
-            try await back.moveKeys()
-            try await back.finish()
+            try await SlotMigration.move(slot, from: target, to: source, in: cluster)
         }
     }
 

@@ -87,17 +87,13 @@ extension ShardedConsumerGroupTests {
             try await withServicesRunning([group]) {
                 async let writing: Void = fixture.write(rounds: 40, pause: .milliseconds(25), toleratingFailures: false, into: written)
                 try await eventually("a few rounds consumed") { handler.distinctHandled >= 150 }
-                let migration = try await SlotMigration.begin(moving.slot, from: source, to: target, in: cluster)
-                try await migration.moveKeys()
-                try await migration.finish()
+                try await SlotMigration.move(moving.slot, from: source, to: target, in: cluster)
                 try await writing
                 try await fixture.expectHandled(written.value, by: handler)
             }
             #expect(written.value.count == 40 * 3 * 10)
             #expect(fixture.client.topology.master(of: moving.slot) == target)
-            let back = try await SlotMigration.begin(moving.slot, from: target, to: source, in: cluster)
-            try await back.moveKeys()
-            try await back.finish()
+            try await SlotMigration.move(moving.slot, from: target, to: source, in: cluster)
         }
     }
 }

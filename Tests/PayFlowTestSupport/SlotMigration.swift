@@ -29,6 +29,19 @@ public struct SlotMigration: Sendable {
         )
     }
 
+    /// Moves `slot` and every key in it from one master to another, all
+    /// steps at once.
+    public static func move(
+        _ slot: ClusterSlot,
+        from sourceAddress: ClusterNodeAddress,
+        to targetAddress: ClusterNodeAddress,
+        in cluster: TestCluster
+    ) async throws {
+        let migration = try await Self.begin(slot, from: sourceAddress, to: targetAddress, in: cluster)
+        try await migration.moveKeys()
+        try await migration.finish()
+    }
+
     /// Moves `keys`, or every key left in the slot.
     public func moveKeys(_ given: [String]? = nil) async throws {
         let keys: [String]
