@@ -186,6 +186,34 @@ extension ShardedConsumerGroupTests {
     }
 }
 
+extension ShardedConsumerGroupTests {
+    /// `payflow streams` on a cluster: each shard's stream, group and
+    /// dead-letter stream, read from the master that serves the shard.
+    @Test func theSnapshotListsEveryShardFromItsMaster() async throws {
+        let fixture = try await ShardFixture.make()
+        defer { Task { await fixture.client.close() } }
+        for (shard, count) in zip(fixture.shards.shards, [5, 6, 7]) {
+            _ = try await fixture.add(count, to: shard, prefix: "snap-s\(shard.index)")
+            try await fixture.client.send(RedisCommand("XGROUP", "CREATE", shard.name(fixture.base), fixture.groupName, "0"), key: shard.events)
+        }
+        let first = fixture.shards.shards[0]
+        try await fixture.client.send(
+            RedisCommand("XREADGROUP", "GROUP", fixture.groupName, "reader", "COUNT", 2, "STREAMS", first.name(fixture.base), ">"),
+            key: first.events
+        )
+
+        let snapshot = try await StreamsSnapshot.read(
+            cluster: fixture.client, shards: fixture.shards, streams: [fixture.base],
+            deadLetterStreams: ["payflow:dlq:\(fixture.groupName)"]
+        )
+        #expect(snapshot.streams.map(\.name) == fixture.shards.shards.map { $0.name(fixture.base) })
+        #expect(snapshot.streams.map { $0.info?.length ?? -1 } == [5, 6, 7])
+        #expect(snapshot.streams.map { $0.groups.map(\.info.pending) } == [[2], [0], [0]])
+        #expect(snapshot.deadLetters.map(\.stream) == fixture.shards.shards.map { $0.deadLetterStream(forGroup: fixture.groupName) })
+        #expect(StreamsTable(current: snapshot).rendered.contains(first.name(fixture.base)))
+    }
+}
+
 /// One test's stream (on every shard) and group on the test cluster.
 struct ShardFixture {
     let client: RedisCluster

@@ -19,20 +19,38 @@ struct StreamsCommand: AsyncParsableCommand {
     @Option(help: "Seconds between refreshes with --watch.")
     var interval: Double = 1
 
+    @Option(help: "With REDIS_CLUSTER_NODES: how many shards the streams are spread over; each shard's streams are listed from the master serving it.")
+    var shards: Int = 1
+
     func validate() throws {
         guard self.interval > 0 else { throw ValidationError("--interval must be positive") }
+        guard (1...StreamShards.maximumCount).contains(self.shards) else {
+            throw ValidationError("--shards: 1...\(StreamShards.maximumCount), not \(self.shards)")
+        }
     }
 
     func run() async throws {
         let context = try ProcessContext.bootstrap(label: "payflow.streams", defaultLogLevel: .warning)
-        let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
-        defer { Task { await redis.close() } }
         let deadLetters = ConsumerGroupName.platform.map { ConsumerGroupConfiguration.deadLetterStream(forGroup: $0.name) }
-        func snapshot() async throws -> StreamsSnapshot {
-            try await StreamsSnapshot.read(
-                redis: redis, streams: StreamNames.business, deadLetterStreams: deadLetters
-            )
+        let snapshot: @Sendable () async throws -> StreamsSnapshot
+        let close: @Sendable () async -> Void
+        if let configuration = try context.environment.redisClusterConfiguration() {
+            let cluster = try await RedisCluster.connect(configuration: configuration, logger: context.logger)
+            let layout = StreamShards(count: self.shards, cluster: true)
+            snapshot = {
+                try await StreamsSnapshot.read(
+                    cluster: cluster, shards: layout, streams: StreamNames.business, deadLetterStreams: deadLetters
+                )
+            }
+            close = { await cluster.close() }
+        } else {
+            let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
+            snapshot = {
+                try await StreamsSnapshot.read(redis: redis, streams: StreamNames.business, deadLetterStreams: deadLetters)
+            }
+            close = { await redis.close() }
         }
+        defer { Task { await close() } }
         guard self.watch else {
             print(StreamsTable(current: try await snapshot()).rendered)
             return

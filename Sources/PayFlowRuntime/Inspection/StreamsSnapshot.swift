@@ -68,6 +68,31 @@ public struct StreamsSnapshot: Sendable {
         return StreamsSnapshot(takenAt: Date(), streams: streams, deadLetters: deadLetters)
     }
 
+    /// Reads the snapshot of a Redis Cluster: every shard's streams (and
+    /// dead-letter streams) from the master that serves the shard, one row
+    /// per shard, under the shard's names (`payflow:events:{1}`), in shard
+    /// order. The unsharded names go in `names` and `deadLetterStreams`.
+    public static func read(
+        cluster: RedisCluster,
+        shards: StreamShards,
+        streams names: [String],
+        deadLetterStreams: [String],
+        reasonSample: Int = 1_000
+    ) async throws(RedisError) -> StreamsSnapshot {
+        var streams: [Stream] = []
+        var deadLetters: [DeadLetters] = []
+        for shard in shards.shards {
+            let master = cluster.connection(to: try await cluster.master(of: shard.slot))
+            let part = try await Self.read(
+                redis: master, streams: names.map(shard.name), deadLetterStreams: deadLetterStreams.map(shard.name),
+                reasonSample: reasonSample
+            )
+            streams += part.streams
+            deadLetters += part.deadLetters
+        }
+        return StreamsSnapshot(takenAt: Date(), streams: streams, deadLetters: deadLetters)
+    }
+
     /// The total number of entries each group has read, by "stream/group":
     /// two snapshots give processed-per-second rates.
     public var entriesRead: [String: Int] {
