@@ -136,6 +136,29 @@ public final class RedisCluster: Sendable {
         throw RedisError(.connectionFailed, "\(commands[pending[0]]) for \(slot): still redirected after \(Self.redirectLimit) tries")
     }
 
+    /// Runs `body` with the master of `slot`, for work a caller does on a
+    /// node directly (several commands, a `WATCH`): when it fails because the
+    /// map was stale (a redirect, or the master's connection broke in a
+    /// failover), reads the map again and runs `body` again on the slot's
+    /// master, up to `attempts` times. Only for work that is safe to repeat.
+    public func onMaster<Value: Sendable>(
+        of slot: ClusterSlot,
+        attempts: Int = 5,
+        _ body: (ClusterNodeAddress) async throws -> Value
+    ) async throws -> Value {
+        var attempt = 1
+        while true {
+            let master = try await self.master(of: slot)
+            do {
+                return try await body(master)
+            } catch let error as RedisError where attempt < attempts && (error.isClusterRedirect || error.code == .connectionFailed) {
+                _ = try? await self.refreshTopology(avoiding: master)
+                try await Self.pause(attempt: attempt)
+                attempt += 1
+            }
+        }
+    }
+
     /// The connection to one node, made on first use and kept until the node
     /// leaves the slot map.
     public func connection(to address: ClusterNodeAddress) -> RedisConnection {

@@ -71,22 +71,25 @@ public struct StreamsSnapshot: Sendable {
     /// Reads the snapshot of a Redis Cluster: every shard's streams (and
     /// dead-letter streams) from the master that serves the shard, one row
     /// per shard, under the shard's names (`payflow:events:{1}`), in shard
-    /// order. The unsharded names go in `names` and `deadLetterStreams`.
+    /// order. The unsharded names go in `names` and `deadLetterStreams`. A
+    /// shard that moved or failed over meanwhile is read again from its new
+    /// master.
     public static func read(
         cluster: RedisCluster,
         shards: StreamShards,
         streams names: [String],
         deadLetterStreams: [String],
         reasonSample: Int = 1_000
-    ) async throws(RedisError) -> StreamsSnapshot {
+    ) async throws -> StreamsSnapshot {
         var streams: [Stream] = []
         var deadLetters: [DeadLetters] = []
         for shard in shards.shards {
-            let master = cluster.connection(to: try await cluster.master(of: shard.slot))
-            let part = try await Self.read(
-                redis: master, streams: names.map(shard.name), deadLetterStreams: deadLetterStreams.map(shard.name),
-                reasonSample: reasonSample
-            )
+            let part = try await cluster.onMaster(of: shard.slot) { master in
+                try await Self.read(
+                    redis: cluster.connection(to: master), streams: names.map(shard.name),
+                    deadLetterStreams: deadLetterStreams.map(shard.name), reasonSample: reasonSample
+                )
+            }
             streams += part.streams
             deadLetters += part.deadLetters
         }

@@ -35,7 +35,10 @@ public struct ShardedDeadLetters: Sendable {
         return lengths
     }
 
-    /// Replays every dead letter of `group`, shard by shard.
+    /// Replays every dead letter of `group`, shard by shard. A shard whose
+    /// master changed mid-replay is replayed again from the new master; what
+    /// the first attempt sent is then gone from the dead-letter stream, so it
+    /// is sent once, but the result lists only the last attempt's entries.
     public func replayAll(group: String) async throws -> [DeadLetterReplay.Replayed] {
         var replayed: [DeadLetterReplay.Replayed] = []
         for shard in self.shards.shards {
@@ -46,15 +49,30 @@ public struct ShardedDeadLetters: Sendable {
         return replayed
     }
 
+    /// Runs `body` on a connection of its own to the master of `shard`. On
+    /// a cluster, when the slot moved or its master failed over meanwhile
+    /// (a redirect, a broken connection), reads the slot map again and runs
+    /// `body` again on the new master: what `body` does here is safe to
+    /// repeat, since a replay finds an entry it already sent gone from the
+    /// dead-letter stream.
     private func withConnection<Value: Sendable>(
         to shard: StreamShard,
         _ body: (RedisConnection) async throws -> Value
     ) async throws -> Value {
-        var configuration = self.redis
-        if let cluster = self.cluster {
-            configuration = cluster.configuration.node(at: try await cluster.master(of: shard.slot))
+        guard let cluster = self.cluster else {
+            return try await Self.using(self.redis, self.logger, body)
         }
-        let connection = try await RedisConnection.connect(configuration: configuration, logger: self.logger)
+        return try await cluster.onMaster(of: shard.slot) { master in
+            try await Self.using(cluster.configuration.node(at: master), self.logger, body)
+        }
+    }
+
+    private static func using<Value: Sendable>(
+        _ configuration: RedisConfiguration,
+        _ logger: Logger,
+        _ body: (RedisConnection) async throws -> Value
+    ) async throws -> Value {
+        let connection = try await RedisConnection.connect(configuration: configuration, logger: logger)
         do {
             let value = try await body(connection)
             await connection.close()
