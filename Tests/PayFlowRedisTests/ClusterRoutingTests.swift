@@ -29,26 +29,28 @@ struct ClusterRoutingTests {
     }
 
     @Test func aPipelineOfOneSlotIsOneRoundTripWithEveryReply() async throws {
-        let cluster = try await TestCluster.shared()
-        let client = try await RedisCluster.connect(configuration: cluster.configuration)
-        defer { Task { await client.close() } }
-        let stream = "\(uniqueName("test:cluster:stream")):{7}"
-        let replies = try await client.pipeline(
-            [
-                RedisCommand("XADD", stream, "*", "n", "1"),
-                RedisCommand("XADD", stream, "*", "n", "2"),
-                RedisCommand("LPUSH", stream, "wrong type"),
-                RedisCommand("XLEN", stream),
-            ],
-            slot: ClusterSlot(key: stream)
-        )
-        #expect(replies.count == 4)
-        guard case .error(let message) = replies[2] else {
-            Issue.record("expected WRONGTYPE, got \(replies[2])")
-            return
+        try await TestCluster.steadily {
+            let cluster = try await TestCluster.shared()
+            let client = try await RedisCluster.connect(configuration: cluster.configuration)
+            defer { Task { await client.close() } }
+            let stream = "\(uniqueName("test:cluster:stream")):{7}"
+            let replies = try await client.pipeline(
+                [
+                    RedisCommand("XADD", stream, "*", "n", "1"),
+                    RedisCommand("XADD", stream, "*", "n", "2"),
+                    RedisCommand("LPUSH", stream, "wrong type"),
+                    RedisCommand("XLEN", stream),
+                ],
+                slot: ClusterSlot(key: stream)
+            )
+            #expect(replies.count == 4)
+            guard case .error(let message) = replies[2] else {
+                Issue.record("expected WRONGTYPE, got \(replies[2])")
+                return
+            }
+            #expect(message.hasPrefix("WRONGTYPE"))
+            #expect(replies[3] == .integer(2))
         }
-        #expect(message.hasPrefix("WRONGTYPE"))
-        #expect(replies[3] == .integer(2))
     }
 
     @Test func aMovedSlotIsFollowedAndTheMapUpdated() async throws {

@@ -23,32 +23,36 @@ struct ClusterSlotTests {
     }
 
     @Test func everyKeyHashesAsTheClusterHashesIt() async throws {
-        let cluster = try await TestCluster.shared()
-        let node = try await cluster.connection(to: cluster.masters[0])
-        defer { Task { await node.close() } }
-        var generator = SystemRandomNumberGenerator()
-        var keys: [[UInt8]] = []
-        for index in 0..<2_000 {
-            let length = Int.random(in: 0...24, using: &generator)
-            var key = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if index % 4 == 0 { key += Array("{\(index % 37)}".utf8) }
-            keys.append(key)
-        }
-        let replies = try await node.pipeline(keys.map { RedisCommand("CLUSTER", "KEYSLOT", $0) })
-        for (key, reply) in zip(keys, replies) {
-            #expect(reply.integer.map(Int.init) == ClusterSlot(keyBytes: key).number, "key \(key)")
+        try await TestCluster.steadily {
+            let cluster = try await TestCluster.shared()
+            let node = try await cluster.connection(to: cluster.masters[0])
+            defer { Task { await node.close() } }
+            var generator = SystemRandomNumberGenerator()
+            var keys: [[UInt8]] = []
+            for index in 0..<2_000 {
+                let length = Int.random(in: 0...24, using: &generator)
+                var key = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                if index % 4 == 0 { key += Array("{\(index % 37)}".utf8) }
+                keys.append(key)
+            }
+            let replies = try await node.pipeline(keys.map { RedisCommand("CLUSTER", "KEYSLOT", $0) })
+            for (key, reply) in zip(keys, replies) {
+                #expect(reply.integer.map(Int.init) == ClusterSlot(keyBytes: key).number, "key \(key)")
+            }
         }
     }
 
     @Test func theSlotMapNamesEveryMasterAndCoversEverySlot() async throws {
-        let cluster = try await TestCluster.shared()
-        let node = try await cluster.connection(to: cluster.masters[0])
-        defer { Task { await node.close() } }
-        let topology = try ClusterTopology(clusterShards: try await node.send(RedisCommand("CLUSTER", "SHARDS")))
-        #expect(topology.coversEverySlot)
-        #expect(topology.shards.count == cluster.masters.count)
-        #expect(Set(topology.shards.flatMap { [$0.master] + $0.replicas }) == Set(cluster.masters + cluster.replicas))
-        #expect(topology.shards.allSatisfy { $0.replicas.count == 1 })
+        try await TestCluster.steadily {
+            let cluster = try await TestCluster.shared()
+            let node = try await cluster.connection(to: cluster.masters[0])
+            defer { Task { await node.close() } }
+            let topology = try ClusterTopology(clusterShards: try await node.send(RedisCommand("CLUSTER", "SHARDS")))
+            #expect(topology.coversEverySlot)
+            #expect(topology.shards.count == cluster.masters.count)
+            #expect(Set(topology.shards.flatMap { [$0.master] + $0.replicas }) == Set(cluster.masters + cluster.replicas))
+            #expect(topology.shards.allSatisfy { $0.replicas.count == 1 })
+        }
     }
 
     /// A lone master, never introduced to another node, does not know its

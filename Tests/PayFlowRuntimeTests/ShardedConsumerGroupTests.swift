@@ -8,32 +8,34 @@ import Testing
 @Suite("Sharded consumer group on a Redis Cluster")
 struct ShardedConsumerGroupTests {
     @Test func everyEntryOfEveryShardIsHandledAndSettledOnItsShard() async throws {
-        let fixture = try await ShardFixture.make()
-        defer { Task { await fixture.client.close() } }
-        let handler = ScriptedHandler()
-        let group = fixture.group(handler)
-        var added: [String] = []
-        for shard in fixture.shards.shards {
-            added += try await fixture.add(150, to: shard, prefix: "s\(shard.index)")
-            try await fixture.client.send(
-                RedisCommand("XADD", shard.name(fixture.base), "*", "malformed", "no id on shard \(shard.index)"),
-                key: shard.name(fixture.base)
-            )
-        }
-
-        try await withServicesRunning([group]) {
-            try await eventually("450 entries handled and 3 dead-lettered") {
-                handler.distinctHandled == 450
-                    && group.consumers.reduce(0) { $0 + $1.counters.snapshot.deadLettered } == 3
+        try await TestCluster.steadily {
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            let handler = ScriptedHandler()
+            let group = fixture.group(handler)
+            var added: [String] = []
+            for shard in fixture.shards.shards {
+                added += try await fixture.add(150, to: shard, prefix: "s\(shard.index)")
+                try await fixture.client.send(
+                    RedisCommand("XADD", shard.name(fixture.base), "*", "malformed", "no id on shard \(shard.index)"),
+                    key: shard.name(fixture.base)
+                )
             }
-        }
 
-        #expect(Set(handler.order) == Set(added))
-        for shard in fixture.shards.shards {
-            #expect(try await fixture.pending(on: shard) == 0)
-            let deadLetters = try await fixture.deadLetters(on: shard)
-            #expect(deadLetters.count == 1, "the malformed entry of \(shard), on its shard")
-            #expect(deadLetters.first?.contains("no id on shard \(shard.index)") == true)
+            try await withServicesRunning([group]) {
+                try await eventually("450 entries handled and 3 dead-lettered") {
+                    handler.distinctHandled == 450
+                        && group.consumers.reduce(0) { $0 + $1.counters.snapshot.deadLettered } == 3
+                }
+            }
+
+            #expect(Set(handler.order) == Set(added))
+            for shard in fixture.shards.shards {
+                #expect(try await fixture.pending(on: shard) == 0)
+                let deadLetters = try await fixture.deadLetters(on: shard)
+                #expect(deadLetters.count == 1, "the malformed entry of \(shard), on its shard")
+                #expect(deadLetters.first?.contains("no id on shard \(shard.index)") == true)
+            }
         }
     }
 
@@ -145,43 +147,45 @@ extension ShardedConsumerGroupTests {
     /// Entries dead-lettered on three shards go back, once the cause is
     /// fixed, each to the stream of its own shard, and are handled there.
     @Test func deadLettersOfEveryShardAreReplayedToTheirOwnShard() async throws {
-        let fixture = try await ShardFixture.make()
-        defer { Task { await fixture.client.close() } }
-        let fixed = Shared(false)
-        let handler = ScriptedHandler(behaviour: { id, _ in
-            id.hasPrefix("bad") && !fixed.value ? .deadLetter(reason: "not yet") : .done
-        })
-        let group = fixture.group(handler)
-        var bad: [String] = []
-        for shard in fixture.shards.shards {
-            bad += try await fixture.add(3, to: shard, prefix: "bad-s\(shard.index)")
-            _ = try await fixture.add(10, to: shard, prefix: "good-s\(shard.index)")
-        }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let deadLetters = ShardedDeadLetters(
-            shards: fixture.shards, redis: fixture.client.configuration.node, cluster: fixture.client, logger: logger
-        )
-        let expected = bad
+        try await TestCluster.steadily {
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            let fixed = Shared(false)
+            let handler = ScriptedHandler(behaviour: { id, _ in
+                id.hasPrefix("bad") && !fixed.value ? .deadLetter(reason: "not yet") : .done
+            })
+            let group = fixture.group(handler)
+            var bad: [String] = []
+            for shard in fixture.shards.shards {
+                bad += try await fixture.add(3, to: shard, prefix: "bad-s\(shard.index)")
+                _ = try await fixture.add(10, to: shard, prefix: "good-s\(shard.index)")
+            }
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let deadLetters = ShardedDeadLetters(
+                shards: fixture.shards, redis: fixture.client.configuration.node, cluster: fixture.client, logger: logger
+            )
+            let expected = bad
 
-        try await withServicesRunning([group]) {
-            try await eventually("three dead letters on each shard") {
-                try await deadLetters.lengths(group: fixture.groupName) == [3, 3, 3]
+            try await withServicesRunning([group]) {
+                try await eventually("three dead letters on each shard") {
+                    try await deadLetters.lengths(group: fixture.groupName) == [3, 3, 3]
+                }
+                fixed.value = true
+                let replayed = try await deadLetters.replayAll(group: fixture.groupName)
+                #expect(replayed.count == 9)
+                for entry in replayed {
+                    #expect(fixture.shards.shard(ofStream: entry.stream) != nil, "\(entry.stream) is a shard's stream")
+                }
+                #expect(Dictionary(grouping: replayed, by: \.stream).values.map(\.count).sorted() == [3, 3, 3])
+                try await eventually("every replayed entry handled again") {
+                    expected.allSatisfy { handler.attempts($0) == 2 }
+                }
             }
-            fixed.value = true
-            let replayed = try await deadLetters.replayAll(group: fixture.groupName)
-            #expect(replayed.count == 9)
-            for entry in replayed {
-                #expect(fixture.shards.shard(ofStream: entry.stream) != nil, "\(entry.stream) is a shard's stream")
+            #expect(try await deadLetters.lengths(group: fixture.groupName) == [0, 0, 0])
+            for shard in fixture.shards.shards {
+                #expect(try await fixture.pending(on: shard) == 0)
             }
-            #expect(Dictionary(grouping: replayed, by: \.stream).values.map(\.count).sorted() == [3, 3, 3])
-            try await eventually("every replayed entry handled again") {
-                expected.allSatisfy { handler.attempts($0) == 2 }
-            }
-        }
-        #expect(try await deadLetters.lengths(group: fixture.groupName) == [0, 0, 0])
-        for shard in fixture.shards.shards {
-            #expect(try await fixture.pending(on: shard) == 0)
         }
     }
 }
@@ -190,27 +194,29 @@ extension ShardedConsumerGroupTests {
     /// `payflow streams` on a cluster: each shard's stream, group and
     /// dead-letter stream, read from the master that serves the shard.
     @Test func theSnapshotListsEveryShardFromItsMaster() async throws {
-        let fixture = try await ShardFixture.make()
-        defer { Task { await fixture.client.close() } }
-        for (shard, count) in zip(fixture.shards.shards, [5, 6, 7]) {
-            _ = try await fixture.add(count, to: shard, prefix: "snap-s\(shard.index)")
-            try await fixture.client.send(RedisCommand("XGROUP", "CREATE", shard.name(fixture.base), fixture.groupName, "0"), key: shard.events)
-        }
-        let first = fixture.shards.shards[0]
-        try await fixture.client.send(
-            RedisCommand("XREADGROUP", "GROUP", fixture.groupName, "reader", "COUNT", 2, "STREAMS", first.name(fixture.base), ">"),
-            key: first.events
-        )
+        try await TestCluster.steadily {
+            let fixture = try await ShardFixture.make()
+            defer { Task { await fixture.client.close() } }
+            for (shard, count) in zip(fixture.shards.shards, [5, 6, 7]) {
+                _ = try await fixture.add(count, to: shard, prefix: "snap-s\(shard.index)")
+                try await fixture.client.send(RedisCommand("XGROUP", "CREATE", shard.name(fixture.base), fixture.groupName, "0"), key: shard.events)
+            }
+            let first = fixture.shards.shards[0]
+            try await fixture.client.send(
+                RedisCommand("XREADGROUP", "GROUP", fixture.groupName, "reader", "COUNT", 2, "STREAMS", first.name(fixture.base), ">"),
+                key: first.events
+            )
 
-        let snapshot = try await StreamsSnapshot.read(
-            cluster: fixture.client, shards: fixture.shards, streams: [fixture.base],
-            deadLetterStreams: ["payflow:dlq:\(fixture.groupName)"]
-        )
-        #expect(snapshot.streams.map(\.name) == fixture.shards.shards.map { $0.name(fixture.base) })
-        #expect(snapshot.streams.map { $0.info?.length ?? -1 } == [5, 6, 7])
-        #expect(snapshot.streams.map { $0.groups.map(\.info.pending) } == [[2], [0], [0]])
-        #expect(snapshot.deadLetters.map(\.stream) == fixture.shards.shards.map { $0.deadLetterStream(forGroup: fixture.groupName) })
-        #expect(StreamsTable(current: snapshot).rendered.contains(first.name(fixture.base)))
+            let snapshot = try await StreamsSnapshot.read(
+                cluster: fixture.client, shards: fixture.shards, streams: [fixture.base],
+                deadLetterStreams: ["payflow:dlq:\(fixture.groupName)"]
+            )
+            #expect(snapshot.streams.map(\.name) == fixture.shards.shards.map { $0.name(fixture.base) })
+            #expect(snapshot.streams.map { $0.info?.length ?? -1 } == [5, 6, 7])
+            #expect(snapshot.streams.map { $0.groups.map(\.info.pending) } == [[2], [0], [0]])
+            #expect(snapshot.deadLetters.map(\.stream) == fixture.shards.shards.map { $0.deadLetterStream(forGroup: fixture.groupName) })
+            #expect(StreamsTable(current: snapshot).rendered.contains(first.name(fixture.base)))
+        }
     }
 }
 

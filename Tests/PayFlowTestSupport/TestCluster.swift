@@ -77,19 +77,18 @@ public struct TestCluster: Sendable {
         return true
     }
 
-    /// Runs `body` while no other test changes the cluster (moves a slot,
-    /// fails a master over): suites run in parallel, and two failovers of
-    /// one shard at once would each wait for the other's outcome.
+    /// Runs `body` while no other test uses the cluster: for a test that
+    /// changes it (moves a slot, fails a master over, kills a node). Suites
+    /// run in parallel, and a failover under a test that only reads would
+    /// fail that test for a reason that is not its own.
     public static func exclusively<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        await ClusterChanges.shared.acquire()
-        do {
-            let result = try await body()
-            await ClusterChanges.shared.release()
-            return result
-        } catch {
-            await ClusterChanges.shared.release()
-            throw error
-        }
+        try await ClusterChanges.shared.holding(.exclusive, body)
+    }
+
+    /// Runs `body` while no test changes the cluster; tests that only use
+    /// it run side by side.
+    public static func steadily<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await ClusterChanges.shared.holding(.shared, body)
     }
 
     /// `kill -9` of one node's redis-server, a crash rather than a shutdown;
@@ -193,26 +192,59 @@ private actor ClusterLauncher {
     }
 }
 
-/// The lock of ``TestCluster/exclusively(_:)``: waiters in arrival order.
+/// The lock of ``TestCluster/exclusively(_:)`` and ``TestCluster/steadily(_:)``:
+/// many steady holders or one exclusive, granted in arrival order so that a
+/// test waiting to change the cluster is not starved by readers.
 private actor ClusterChanges {
+    enum Mode { case shared, exclusive }
+
     static let shared = ClusterChanges()
 
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var holders = 0
+    private var heldExclusively = false
+    private var waiters: [(mode: Mode, continuation: CheckedContinuation<Void, Never>)] = []
 
-    func acquire() async {
-        if !self.held {
-            self.held = true
+    func acquire(_ mode: Mode) async {
+        if self.waiters.isEmpty && self.canGrant(mode) {
+            self.grant(mode)
             return
         }
-        await withCheckedContinuation { self.waiters.append($0) }
+        await withCheckedContinuation { self.waiters.append((mode, $0)) }
     }
 
     func release() {
-        if self.waiters.isEmpty {
-            self.held = false
-        } else {
-            self.waiters.removeFirst().resume()
+        self.holders -= 1
+        self.heldExclusively = false
+        while let next = self.waiters.first, self.canGrant(next.mode) {
+            self.waiters.removeFirst()
+            self.grant(next.mode)
+            next.continuation.resume()
+        }
+    }
+
+    private func canGrant(_ mode: Mode) -> Bool {
+        switch mode {
+        case .shared: !self.heldExclusively
+        case .exclusive: self.holders == 0
+        }
+    }
+
+    private func grant(_ mode: Mode) {
+        self.holders += 1
+        self.heldExclusively = mode == .exclusive
+    }
+}
+
+extension ClusterChanges {
+    nonisolated func holding<Result: Sendable>(_ mode: Mode, _ body: () async throws -> Result) async throws -> Result {
+        await self.acquire(mode)
+        do {
+            let result = try await body()
+            await self.release()
+            return result
+        } catch {
+            await self.release()
+            throw error
         }
     }
 }
