@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "PayFlowRuntime",
             dependencies: [
+                "PayFlowDomain",
                 "PayFlowRedis",
                 "PayFlowPostgres",
                 .product(name: "Logging", package: "swift-log"),

@@ -37,7 +37,7 @@ extension AnalyticsStreams {
     /// Strict decoding shared with the other services: an entry that does not
     /// parse throws, and the runtime dead-letters it at once.
     public func decode(_ entry: StreamEntry) throws -> AnalyticsMessage {
-        switch entry.stream {
+        switch StreamNames.unsharded(entry.stream) {
         case self.events: .event(try PaymentEvent(fields: entry.fields))
         case self.alerts: .alert(try AlertNotice(fields: entry.fields))
         case self.mismatches: .mismatch(try MismatchNotice(fields: entry.fields))

@@ -7,6 +7,7 @@ import PayFlowAnalytics
 import PayFlowHTTP
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 
 /// The analytics HTTP API, for the `payflow analytics` command to put on the
 /// router of `OperationsServer.makeRouter(registry:)`, so that one port serves
@@ -31,12 +32,22 @@ public struct AnalyticsAPI: Sendable {
     public struct PlatformSources: Sendable {
         public var redis: RedisConnection
         public var database: PostgresConnection
+        /// Unsharded names (`payflow:events`).
         public var streams: [String]
+        /// `EVENT_SHARDS`: the figures are summed over every shard's streams.
+        public var shards: StreamShards
 
-        public init(redis: RedisConnection, database: PostgresConnection, streams: [String]) {
+        public init(redis: RedisConnection, database: PostgresConnection, streams: [String], shards: StreamShards = .unsharded) {
             self.redis = redis
             self.database = database
             self.streams = streams
+            self.shards = shards
+        }
+
+        /// The streams and their groups now, one row per unsharded stream.
+        func snapshot() async throws -> StreamsSnapshot {
+            let names = self.shards.shards.flatMap { shard in self.streams.map(shard.name) }
+            return try await StreamsSnapshot.read(redis: self.redis, streams: names, deadLetterStreams: []).summedOverShards()
         }
     }
 

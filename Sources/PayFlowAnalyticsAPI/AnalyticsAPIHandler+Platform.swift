@@ -11,10 +11,10 @@ extension AnalyticsAPIHandler {
     func getGroupStats(_ input: Operations.GetGroupStats.Input) async throws -> Operations.GetGroupStats.Output {
         let platform = try self.requirePlatform()
         var groups: [Components.Schemas.GroupInfo] = []
-        for stream in platform.streams {
-            for group in try await platform.redis.groups(of: stream) {
+        for stream in try await platform.snapshot().streams {
+            for group in stream.groups.map(\.info) {
                 groups.append(.init(
-                    stream: stream, group: group.name, consumers: Int64(group.consumers),
+                    stream: stream.name, group: group.name, consumers: Int64(group.consumers),
                     pending: Int64(group.pending), lag: group.lag.map(Int64.init)
                 ))
             }

@@ -34,7 +34,7 @@ struct DashboardSampler {
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         let platform = self.platform
         let snapshot = await Self.part("groups", &errors) {
-            try await StreamsSnapshot.read(redis: platform.redis, streams: platform.streams, deadLetterStreams: [])
+            try await platform.snapshot()
         }
         var groups: [DashboardGroup] = []
         var done: [String: (done: Int, at: Int64)] = [:]

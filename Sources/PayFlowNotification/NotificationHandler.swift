@@ -65,7 +65,8 @@ public struct NotificationHandler: ConsumerGroupHandler {
     /// Strict decoding by stream: an entry that does not parse is dead-lettered
     /// at once by the runtime, with the decoder's message.
     public func decode(_ entry: StreamEntry) throws -> NotificationSource {
-        if entry.stream == self.alertsStream {
+        let stream = StreamNames.unsharded(entry.stream)
+        if stream == self.alertsStream {
             let alert = try AlertNotice(fields: entry.fields)
             // The row's event_id is a uuid: refuse here what the insert would refuse later.
             guard UUID(text: alert.eventID) != nil else {
@@ -73,7 +74,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
             }
             return .alert(alert)
         }
-        if entry.stream == self.mismatchesStream {
+        if stream == self.mismatchesStream {
             let mismatch = try MismatchNotice(fields: entry.fields)
             // The row's event_id (the transaction) is a uuid, as for alerts.
             guard UUID(text: mismatch.transactionID) != nil else {
@@ -81,7 +82,7 @@ public struct NotificationHandler: ConsumerGroupHandler {
             }
             return .mismatch(mismatch)
         }
-        if entry.stream == self.eventsStream {
+        if stream == self.eventsStream {
             return .event(try PaymentEvent(fields: entry.fields))
         }
         throw EventDecodingError(field: "stream", problem: .invalidValue("'\(entry.stream)' is not a stream the notification service reads"))

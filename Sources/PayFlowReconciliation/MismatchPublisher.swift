@@ -19,11 +19,13 @@ public struct MismatchPublisher: Sendable {
     let outbox: StreamOutbox
     let batchSize: Int
 
-    public init(database: PostgresConnection, redis: RedisConnection, batchSize: Int = 500) {
+    /// `shards`: the process's layout (`EVENT_SHARDS`); each mismatch goes to
+    /// its transaction's shard.
+    public init(database: PostgresConnection, redis: RedisConnection, shards: StreamShards = .unsharded, batchSize: Int = 500) {
         self.database = database
         self.outbox = StreamOutbox(
             table: "reconciliation_mismatches", keyColumn: "mismatch_id", keyType: "uuid",
-            stream: StreamNames.mismatches, redis: redis,
+            stream: StreamNames.mismatches, shards: shards, redis: redis,
             load: Self.load
         )
         self.batchSize = batchSize
@@ -45,7 +47,7 @@ public struct MismatchPublisher: Sendable {
             let rows = try await connection.query(Self.claimUnpublished, [self.batchSize]).rows
             let entries = try rows.map { row in
                 let notice = try Self.notice(row)
-                return StreamOutbox.Entry(key: notice.mismatchID, fields: notice.fields)
+                return StreamOutbox.Entry(key: notice.mismatchID, shardKey: notice.transactionID, fields: notice.fields)
             }
             try await self.outbox.publish(entries, in: connection)
             return rows.count
@@ -56,7 +58,7 @@ public struct MismatchPublisher: Sendable {
     static func load(_ keys: [String], from database: PostgresConnection) async throws -> [StreamOutbox.Entry] {
         try await database.query(Self.selectByKeys, [PostgresArrayLiteral.text(keys)]).rows.map { row in
             let notice = try Self.notice(row)
-            return StreamOutbox.Entry(key: notice.mismatchID, fields: notice.fields)
+            return StreamOutbox.Entry(key: notice.mismatchID, shardKey: notice.transactionID, fields: notice.fields)
         }
     }
 

@@ -60,7 +60,7 @@ struct InvariantCheck {
             let groups = try await self.platform.groups()
             state.value = "groups " + groups.map { "\($0.info.name)@\($0.stream): pending \($0.info.pending) lag \(String(describing: $0.info.lag))" }.joined(separator: "; ")
             // events: 5 groups; alerts: notification, analytics, audit-log; mismatches: notification, analytics, audit-log.
-            guard groups.count == 11, groups.allSatisfy({ $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }) else { return false }
+            guard groups.count == 11 * self.platform.shards.count, groups.allSatisfy({ $0.info.pending == 0 && ($0.info.lag ?? 1) == 0 }) else { return false }
             let provisional = try await self.count("SELECT count(*) FROM fraud_provisional_verdicts")
             let unpublishedAlerts = try await self.count("SELECT count(*) FROM fraud_alerts WHERE published_at IS NULL")
             let unpublishedMismatches = try await self.count("SELECT count(*) FROM reconciliation_mismatches WHERE published_at IS NULL")
@@ -88,8 +88,8 @@ struct InvariantCheck {
 
     func verify(_ expected: Expectations = Expectations(), sourceLocation: SourceLocation = #_sourceLocation) async throws {
         // Audit: every entry of every stream once, chains intact.
-        for stream in AuditLogService.streams {
-            let length = try await self.platform.length(stream)
+        for stream in AuditLogService.streams.flatMap(self.platform.names) {
+            let length = try await self.platform.length(ofShardStream: stream)
             let stored = try await self.count("SELECT count(*) FROM audit_log WHERE stream = $1", [stream])
             #expect(stored == length, "audit_log has \(stored) rows of \(stream), which holds \(length) entries", sourceLocation: sourceLocation)
         }
@@ -99,7 +99,7 @@ struct InvariantCheck {
         #expect(verify.status == 0, "audit verify: \(verify.output)", sourceLocation: sourceLocation)
 
         // Analytics: exact counts per type, against the distinct events on the stream.
-        let events = try await self.platform.redis.range(stream: StreamNames.events)
+        let events = try await self.platform.range(StreamNames.events)
         var distinct: [String: Set<String>] = [:]
         var decodable = 0
         for entry in events {
@@ -123,7 +123,7 @@ struct InvariantCheck {
         #expect(report.status == 0, "reconciliation-report --strict:\n\(report.output)", sourceLocation: sourceLocation)
 
         // Alerts: the stream and the table agree, and nothing is left to settle.
-        let alertEntries = try await self.platform.redis.range(stream: StreamNames.alerts).compactMap { $0[field: "alert_id"] }
+        let alertEntries = try await self.platform.range(StreamNames.alerts).compactMap { $0[field: "alert_id"] }
         let streamAlertIDs = Set(alertEntries)
         let table = try await ReferenceAlerts.read(from: self.platform.database)
         #expect(streamAlertIDs == Set(table.reasons.keys), "alerts on the stream and in fraud_alerts differ", sourceLocation: sourceLocation)
@@ -138,22 +138,22 @@ struct InvariantCheck {
         print("fault check: \(generated) events, \(streamAlertIDs.count) alerts (\(alertDoubles) doubled on the stream), deliveries doubled: \(self.platform.deliveries.doubles)")
 
         // Notifications: one delivered per event, per alert and per mismatch.
-        let eventNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.events])
+        let eventNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = ANY ($1::text[]) AND status = 'delivered'", [self.names(of: StreamNames.events)])
         #expect(eventNotifications == distinct.values.reduce(0) { $0 + $1.count }, "\(eventNotifications) event notifications", sourceLocation: sourceLocation)
-        let alertNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.alerts])
+        let alertNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = ANY ($1::text[]) AND status = 'delivered'", [self.names(of: StreamNames.alerts)])
         #expect(alertNotifications == streamAlertIDs.count, "\(alertNotifications) alert notifications for \(streamAlertIDs.count) alerts", sourceLocation: sourceLocation)
         // Mismatches: the reconciliation report above proved the table exact; the
         // stream holds each row (at least once, by its mismatch_id).
-        let streamMismatchIDs = Set(try await self.platform.redis.range(stream: StreamNames.mismatches).compactMap { $0[field: "mismatch_id"] })
+        let streamMismatchIDs = Set(try await self.platform.range(StreamNames.mismatches).compactMap { $0[field: "mismatch_id"] })
         #expect(streamMismatchIDs.count == (try await self.count("SELECT count(*) FROM reconciliation_mismatches")),
                 "\(streamMismatchIDs.count) mismatches on the stream", sourceLocation: sourceLocation)
         #expect(!streamMismatchIDs.isEmpty, "a case without mismatches cannot show their notifications", sourceLocation: sourceLocation)
-        let mismatchNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered'", [StreamNames.mismatches])
+        let mismatchNotifications = try await self.count("SELECT count(*) FROM notifications WHERE source_stream = ANY ($1::text[]) AND status = 'delivered'", [self.names(of: StreamNames.mismatches)])
         #expect(mismatchNotifications == streamMismatchIDs.count,
                 "\(mismatchNotifications) mismatch notifications for \(streamMismatchIDs.count) mismatches", sourceLocation: sourceLocation)
         let notifiedMismatches = try await self.count(
-            "SELECT count(*) FROM notifications WHERE source_stream = $1 AND status = 'delivered' AND source_id = ANY ($2::text[])",
-            [StreamNames.mismatches, PostgresArrayLiteral.text(streamMismatchIDs.sorted())]
+            "SELECT count(*) FROM notifications WHERE source_stream = ANY ($1::text[]) AND status = 'delivered' AND source_id = ANY ($2::text[])",
+            [self.names(of: StreamNames.mismatches), PostgresArrayLiteral.text(streamMismatchIDs.sorted())]
         )
         #expect(notifiedMismatches == streamMismatchIDs.count, "mismatch notifications not keyed by the stream's mismatch ids", sourceLocation: sourceLocation)
         let delivered = eventNotifications + alertNotifications + mismatchNotifications
@@ -178,6 +178,11 @@ struct InvariantCheck {
             let length = try await self.platform.length(ConsumerGroupConfiguration.deadLetterStream(forGroup: group))
             #expect(length == expected.deadLetters[group, default: 0], "payflow:dlq:\(group) holds \(length)", sourceLocation: sourceLocation)
         }
+    }
+
+    /// `stream` on every shard, as one array parameter.
+    private func names(of stream: String) -> String {
+        PostgresArrayLiteral.text(self.platform.names(of: stream))
     }
 
     func count(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> Int {

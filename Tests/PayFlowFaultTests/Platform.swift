@@ -2,6 +2,7 @@ import Foundation
 import PayFlowDomain
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 import PayFlowTestSupport
 import Testing
 
@@ -286,8 +287,38 @@ final class Platform: @unchecked Sendable {
 
     // MARK: - Redis views
 
+    /// The layout the processes were given (`EVENT_SHARDS` of ``extraEnvironment``).
+    var shards: StreamShards {
+        StreamShards(count: self.extraEnvironment["EVENT_SHARDS"].flatMap { Int($0) } ?? 1, cluster: false)
+    }
+
+    /// `stream` (unsharded) on every shard.
+    func names(of stream: String) -> [String] {
+        self.shards.shards.map { $0.name(stream) }
+    }
+
+    /// The entries of `stream` (unsharded) on every shard.
     func length(_ stream: String) async throws -> Int {
-        try await Self.retrying { Int(try await self.redis.send(RedisCommand("XLEN", stream)).integer ?? 0) }
+        var total = 0
+        for name in self.names(of: stream) {
+            total += try await self.length(ofShardStream: name)
+        }
+        return total
+    }
+
+    /// The entries of one shard's stream (`payflow:events:{1}`), or of the
+    /// stream when there is one shard.
+    func length(ofShardStream name: String) async throws -> Int {
+        try await Self.retrying { Int(try await self.redis.send(RedisCommand("XLEN", name)).integer ?? 0) }
+    }
+
+    /// Every entry of `stream` (unsharded), shard after shard.
+    func range(_ stream: String) async throws -> [StreamEntry] {
+        var entries: [StreamEntry] = []
+        for name in self.names(of: stream) {
+            entries += try await Self.retrying { try await self.redis.range(stream: name) }
+        }
+        return entries
     }
 
     /// The harness's own connections see the faults too: the first command
@@ -313,10 +344,12 @@ final class Platform: @unchecked Sendable {
     func waitUntilEveryReplicaReads(replicas: Int) async throws {
         try await eventually("every replica to join its group", timeout: .seconds(180)) {
             for service in Self.services {
-                let groups = try await Self.retrying { try await self.redis.groups(of: StreamNames.events) }
-                guard groups.contains(where: { $0.name == service }) else { return false }
-                let names = Set(try await Self.retrying { try await self.redis.consumers(stream: StreamNames.events, group: service) }.map(\.name))
-                guard (1...replicas).allSatisfy({ names.contains("\(service)-\($0)") }) else { return false }
+                for events in self.names(of: StreamNames.events) {
+                    let groups = try await Self.retrying { try await self.redis.groups(of: events) }
+                    guard groups.contains(where: { $0.name == service }) else { return false }
+                    let names = Set(try await Self.retrying { try await self.redis.consumers(stream: events, group: service) }.map(\.name))
+                    guard (1...replicas).allSatisfy({ names.contains("\(service)-\($0)") }) else { return false }
+                }
             }
             return true
         }
@@ -329,7 +362,7 @@ final class Platform: @unchecked Sendable {
     /// The ids (`stream/id`) of the entries `consumer` of `group` holds.
     func pendingEntries(group: String, consumer: String) async throws -> Set<String> {
         var held: Set<String> = []
-        for stream in StreamNames.business {
+        for stream in StreamNames.business.flatMap(self.names) {
             let groups = try await Self.retrying { try await self.redis.groups(of: stream) }
             guard groups.contains(where: { $0.name == group }) else { continue }
             let reply = try await Self.retrying {
@@ -346,7 +379,7 @@ final class Platform: @unchecked Sendable {
     func groups() async throws -> [(stream: String, info: GroupInfo)] {
         try await Self.retrying {
             var all: [(String, GroupInfo)] = []
-            for stream in StreamNames.business {
+            for stream in StreamNames.business.flatMap(self.names) {
                 for group in try await self.redis.groups(of: stream) { all.append((stream, group)) }
             }
             return all

@@ -45,10 +45,10 @@ struct RedisAOFLossTests {
             let outbox = StreamOutbox(
                 table: "findings", keyColumn: "finding_id", keyType: "text",
                 stream: stream, redis: connection
-            ) { keys, _ in keys.sorted().map { StreamOutbox.Entry(key: $0, fields: [("finding_id", $0)]) } }
+            ) { keys, _ in keys.sorted().map { StreamOutbox.Entry(key: $0, shardKey: $0, fields: [("finding_id", $0)]) } }
             @Sendable func publish(_ keys: [String]) async throws {
                 for key in keys { try await database.execute("INSERT INTO findings (finding_id) VALUES ('\(key)')") }
-                try await outbox.publishUnclaimed(keys.map { StreamOutbox.Entry(key: $0, fields: [("finding_id", $0)]) }, in: database)
+                try await outbox.publishUnclaimed(keys.map { StreamOutbox.Entry(key: $0, shardKey: $0, fields: [("finding_id", $0)]) }, in: database)
             }
 
             // Kept: three findings, an event read by a group.

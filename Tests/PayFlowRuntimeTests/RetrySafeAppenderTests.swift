@@ -72,3 +72,47 @@ struct RetrySafeAppenderTests {
         #expect(try await fixture.redis.range(stream: fixture.stream).compactMap { $0[field: "id"] } == ["a", "b", "a"])
     }
 }
+
+extension RetrySafeAppenderTests {
+    /// A batch over three shards whose last shard's part fails after the
+    /// first two parts landed: the retry of the whole batch adds nothing
+    /// twice on any shard, and each message lands on its account's shard.
+    @Test func aBatchOverShardsRetriedAfterOneShardFailedLandsOnce() async throws {
+        let fixture = try await StreamFixture.make()
+        let shards = StreamShards(count: 3)
+        let appender = ShardedAppender(
+            producer: StreamProducer(connection: fixture.redis, maxLength: nil), stream: fixture.stream, shards: shards,
+            keyField: "id", shardField: "account"
+        )
+        // Every shard written once, so every shard's floor is known.
+        let before: [ShardedAppender.Fields] = (0..<12).map { [("id", "before-\($0)"), ("account", "acct-\($0)")] }
+        try await appender.append(before)
+        let messages: [ShardedAppender.Fields] = (0..<60).map { [("id", "m-\($0)"), ("account", "acct-\($0 % 12)")] }
+        let accountsByShard = Dictionary(grouping: (0..<12).map { "acct-\($0)" }) { shards.shard(ofAccount: $0).index }
+        #expect(accountsByShard.count == 3, "twelve accounts cover the three shards")
+
+        // The last shard's stream is set aside and a string put in its place:
+        // its XADDs fail, after the other shards' parts were added.
+        let last = shards.shards[2].name(fixture.stream)
+        try await fixture.redis.send(RedisCommand("RENAME", last, "\(last):aside"))
+        try await fixture.redis.send(RedisCommand("SET", last, "in the way"))
+        await #expect(throws: RedisError.self) { try await appender.append(messages) }
+        #expect(try await fixture.redis.range(stream: shards.shards[0].name(fixture.stream)).count > 0, "a part landed before the failure")
+        try await fixture.redis.send(RedisCommand("DEL", last))
+        try await fixture.redis.send(RedisCommand("RENAME", "\(last):aside", last))
+
+        let ids = try await appender.append(messages)
+
+        var onStreams: [String: String] = [:]
+        for shard in shards.shards {
+            for entry in try await fixture.redis.range(stream: shard.name(fixture.stream)) {
+                let id = try #require(entry[field: "id"])
+                #expect(onStreams[id] == nil, "\(id) twice")
+                onStreams[id] = shard.name(fixture.stream)
+                #expect(shards.shard(ofAccount: entry[field: "account"] ?? "") == shard, "\(id) on its account's shard")
+            }
+        }
+        #expect(Set(onStreams.keys) == Set((before + messages).map { $0[0].value }))
+        #expect(ids.count == messages.count && !ids.contains(.zero))
+    }
+}

@@ -24,13 +24,13 @@ struct StreamOutboxTests {
             try await database.query("SELECT finding_id, note FROM findings WHERE finding_id = ANY ($1::text[]) ORDER BY finding_id", [PostgresArrayLiteral.text(keys)])
                 .rows.map { row in
                     let key = try row.decode(0, as: String.self)
-                    return StreamOutbox.Entry(key: key, fields: [("finding_id", key), ("note", try row.decode(1, as: String.self))])
+                    return StreamOutbox.Entry(key: key, shardKey: key, fields: [("finding_id", key), ("note", try row.decode(1, as: String.self))])
                 }
         }
     }
 
     static func entries(_ keys: [String]) -> [StreamOutbox.Entry] {
-        keys.map { StreamOutbox.Entry(key: $0, fields: [("finding_id", $0), ("note", "n-\($0)")]) }
+        keys.map { StreamOutbox.Entry(key: $0, shardKey: $0, fields: [("finding_id", $0), ("note", "n-\($0)")]) }
     }
 
     @Test func publishesOnlyRowsNobodyPublishedOrHoldsAndMarksThemWithTheirEntryIDs() async throws {

@@ -65,3 +65,25 @@ struct StreamShardsTests {
         }
     }
 }
+
+extension StreamShardsTests {
+    @Test func aShardsNameLosesItsTagAndOtherNamesStayAsTheyAre() {
+        for shard in StreamShards(count: 5).shards {
+            #expect(StreamNames.unsharded(shard.events) == StreamNames.events)
+            #expect(StreamNames.unsharded(shard.deadLetterStream(forGroup: "audit-log")) == "payflow:dlq:audit-log")
+        }
+        #expect(StreamNames.unsharded("payflow:events") == "payflow:events")
+        #expect(StreamNames.unsharded("test:{odd}") == "test")
+        #expect(StreamNames.unsharded("no-colon{1}") == "no-colon{1}", "only a `:{tag}` suffix is a shard's")
+    }
+
+    /// What every shard has processed: unknown while one shard is, caught
+    /// up when all are, else the earliest point of the shards still busy.
+    @Test func theWatermarkOverShardsIsTheEarliestShards() {
+        let through = { (milliseconds: UInt64) in ConsumptionWatermark.processedThrough(milliseconds: milliseconds) }
+        #expect(ConsumptionWatermark.earliest(of: [.caughtUp, .caughtUp]) == .caughtUp)
+        #expect(ConsumptionWatermark.earliest(of: [.caughtUp, through(50), through(20)]) == through(20))
+        #expect(ConsumptionWatermark.earliest(of: [through(20), .unknown, .caughtUp]) == .unknown)
+        #expect(ConsumptionWatermark.earliest(of: [through(7)]) == through(7))
+    }
+}

@@ -36,3 +36,39 @@ struct StreamsSnapshotTests {
         #expect(table.contains("2× bad amount; 1× unknown currency"))
     }
 }
+
+extension StreamsSnapshotTests {
+    /// Three shards of one stream read as one: lengths, pending and lag add
+    /// up, consumers are one replica's, dead letters add up by reason.
+    @Test func shardsAreSummedIntoOneRowPerStream() async throws {
+        let fixture = try await StreamFixture.make()
+        let shards = StreamShards(count: 3)
+        let group = fixture.group
+        for (shard, count) in zip(shards.shards, [4, 5, 6]) {
+            let stream = shard.name(fixture.stream)
+            for n in 0..<count {
+                try await fixture.redis.send(RedisCommand("XADD", stream, "*", "n", n))
+            }
+            try await fixture.redis.send(RedisCommand("XGROUP", "CREATE", stream, group, "0"))
+            // One consumer per shard, as each replica has; it reads two of each.
+            try await fixture.redis.send(RedisCommand("XREADGROUP", "GROUP", group, "replica-1", "COUNT", 2, "STREAMS", stream, ">"))
+            try await fixture.redis.send(RedisCommand("XADD", shard.name("\(fixture.stream):dlq"), "*", "reason", "bad amount"))
+        }
+
+        let snapshot = try await StreamsSnapshot.read(
+            redis: fixture.redis, streams: shards.shards.map { $0.name(fixture.stream) },
+            deadLetterStreams: shards.shards.map { $0.name("\(fixture.stream):dlq") }
+        ).summedOverShards()
+
+        let stream = try #require(snapshot.streams.first)
+        #expect(snapshot.streams.count == 1 && stream.name == fixture.stream)
+        #expect(stream.info?.length == 15)
+        let summed = try #require(stream.groups.first)
+        #expect(summed.info.consumers == 1)
+        #expect(summed.info.pending == 6)
+        #expect(summed.info.lag == 9)
+        #expect(snapshot.deadLetters.map(\.stream) == ["\(fixture.stream):dlq"])
+        #expect(snapshot.deadLetters.first?.length == 3)
+        #expect(snapshot.deadLetters.first?.topReasons.first?.count == 3)
+    }
+}

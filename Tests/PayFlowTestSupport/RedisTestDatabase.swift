@@ -103,6 +103,8 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultStoreRefusals = 3
     /// The fault-free run of the fault cases' seed, whose alerts they compare with.
     case faultReference = 52
+    /// The whole platform with `EVENT_SHARDS=3` on one Redis.
+    case faultThreeShards = 53
 
     // Stream trimming and webhooks (40-45).
     /// A group stopped while the stream grows, with the audit log on the real names.

@@ -43,14 +43,22 @@ public struct FraudAlertStore: Sendable {
     private let write: String
     private let writeWithVerdicts: String
 
-    /// `stream` is `payflow:alerts`; tests pass a name of their own. `stages`
-    /// times the insert and the outbox's steps (`alerts_insert`, `outbox_*`).
-    public init(database: PostgresConnection, redis: RedisConnection, stream: String = StreamNames.alerts, stages: BatchStageTimers? = nil) {
+    /// `stream` is `payflow:alerts`; tests pass a name of their own. Each
+    /// alert goes to its account's shard of it (`shards`, `EVENT_SHARDS`).
+    /// `stages` times the insert and the outbox's steps (`alerts_insert`,
+    /// `outbox_*`).
+    public init(
+        database: PostgresConnection,
+        redis: RedisConnection,
+        stream: String = StreamNames.alerts,
+        shards: StreamShards = .unsharded,
+        stages: BatchStageTimers? = nil
+    ) {
         self.database = database
         self.stages = stages
         self.outbox = StreamOutbox(
             table: "fraud_alerts", keyColumn: "alert_id", keyType: "text",
-            stream: stream, redis: redis, stages: stages,
+            stream: stream, shards: shards, redis: redis, stages: stages,
             load: Self.load
         )
         self.write = Self.writeStatement(claim: self.outbox.claimStatement, verdicts: nil)
@@ -80,7 +88,7 @@ public struct FraudAlertStore: Sendable {
                 severity: try row.decode("severity", as: String.self), reason: try row.decode("reason", as: String.self),
                 detectedAt: time
             )
-            return StreamOutbox.Entry(key: notice.alertID, fields: notice.fields)
+            return StreamOutbox.Entry(key: notice.alertID, shardKey: notice.account, fields: notice.fields)
         }
     }
 
@@ -124,7 +132,7 @@ public struct FraudAlertStore: Sendable {
         // its first entry is the one published.
         var seen: Set<String> = []
         let mine = notices.filter { claimed.contains($0.alertID) && seen.insert($0.alertID).inserted }
-        try await self.outbox.publishClaimed(mine.map { StreamOutbox.Entry(key: $0.alertID, fields: $0.fields) }, in: self.database)
+        try await self.outbox.publishClaimed(mine.map { StreamOutbox.Entry(key: $0.alertID, shardKey: $0.account, fields: $0.fields) }, in: self.database)
         return inserted
     }
 

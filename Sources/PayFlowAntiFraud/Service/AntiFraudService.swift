@@ -30,13 +30,13 @@ public enum AntiFraudService {
         let stages = BatchStageTimers(group: group.group, stages: [
             "evaluate", "alerts", "alerts_insert", "outbox_claim", "outbox_xadd", "outbox_mark", "provisional", "settle_pass",
         ])
-        let alerts = FraudAlertStore(database: database, redis: redis, stages: stages)
+        let alerts = FraudAlertStore(database: database, redis: redis, shards: application.shards, stages: stages)
         let provisional = ProvisionalVerdictStore(database: database)
         application.addConsumerGroup(group, handler: AntiFraudHandler(state: state, alerts: alerts, provisional: provisional, stages: stages))
         application.trimStreams([StreamTrimmer.Target(stream: StreamNames.alerts)])
 
         let settler = ProvisionalVerdictSettler(state: state, verdicts: provisional, alerts: alerts)
-        let progress = GroupProgress(of: group, stream: StreamNames.events, redis: redis)
+        let progress = GroupProgress(of: group, stream: StreamNames.events, shards: application.shards, redis: redis)
         application.workers.append(PeriodicTask(name: "Settling provisional verdicts", interval: settleInterval, logger: context.logger) {
             let settling = ContinuousClock.now
             defer { stages.record("settle_pass", since: settling) }

@@ -19,6 +19,8 @@ public final class Generator: GeneratorControl, Service {
     /// Where the generator writes and how it watches its consumers.
     public struct Settings: Sendable {
         public var redis: RedisConfiguration
+        /// `EVENT_SHARDS`: each event goes to its account's shard.
+        public var shards: StreamShards
         public var databaseURL: String
         /// Pause while a consumer group on `payflow:events` lags more than
         /// this many entries (`GENERATOR_MAX_LAG`); nil never pauses.
@@ -28,19 +30,23 @@ public final class Generator: GeneratorControl, Service {
         /// answer even while a store is down.
         public var stopWait: Duration
 
-        public init(redis: RedisConfiguration, databaseURL: String, maxLag: Int?, stopWait: Duration = .seconds(5)) {
+        public init(
+            redis: RedisConfiguration, shards: StreamShards = .unsharded, databaseURL: String, maxLag: Int?, stopWait: Duration = .seconds(5)
+        ) {
             self.redis = redis
+            self.shards = shards
             self.databaseURL = databaseURL
             self.maxLag = maxLag
             self.stopWait = stopWait
         }
 
-        /// Reads `REDIS_URL`, `DATABASE_URL` and
+        /// Reads `REDIS_URL`, `EVENT_SHARDS`, `DATABASE_URL` and
         /// `GENERATOR_MAX_LAG` (0 never pauses).
         public init(environment: Environment) throws(ConfigurationError) {
             let maxLag = try environment.integer("GENERATOR_MAX_LAG", default: 100_000, in: 0...Int.max)
             self.init(
                 redis: try environment.redisConfiguration(),
+                shards: try environment.eventShards(),
                 databaseURL: try environment.databaseURL(),
                 maxLag: maxLag == 0 ? nil : maxLag
             )
@@ -241,7 +247,7 @@ public final class Generator: GeneratorControl, Service {
         let redis = RedisConnection(configuration: self.settings.redis, logger: self.logger)
         let lagProbe = RedisConnection(configuration: self.settings.redis, logger: self.logger)
         let database = try await self.connectDatabase()
-        let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: nil))
+        let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: nil), shards: self.settings.shards)
         let store = WorldStore(database: database)
         var pacer = Pacer()
         var lastLagCheck = ContinuousClock.now - .seconds(10)
@@ -496,7 +502,7 @@ public final class Generator: GeneratorControl, Service {
     ) async throws -> (WorldIdentity, TrafficSimulator) {
         let stored = try await store.latest()
         if let stored, let pending = stored.pending {
-            try await emitter.recover(pending: pending, world: stored.identity.world, above: stored.streamFloor)
+            try await emitter.recover(pending: pending, world: stored.identity.world, above: stored.streamFloors)
             self.logger.notice("Published what the stream lacked of the last committed batch", metadata: ["world": "\(stored.identity.world)"])
         }
         if let stored, stored.identity.fits(configuration) {
@@ -572,10 +578,16 @@ public final class Generator: GeneratorControl, Service {
     }
 
     /// The largest `lag` of the groups reading `payflow:events` (Redis 7
-    /// `XINFO GROUPS`); nil when unknown.
+    /// `XINFO GROUPS`), summed over the shards; nil when unknown.
     private func largestLag(_ connection: RedisConnection) async -> Int? {
-        guard let groups = try? await connection.groups(of: StreamNames.events) else { return nil }
-        return groups.compactMap(\.lag).max()
+        var lags: [String: Int] = [:]
+        for shard in self.settings.shards.shards {
+            guard let groups = try? await connection.groups(of: shard.events) else { return nil }
+            for group in groups {
+                lags[group.name, default: 0] += group.lag ?? 0
+            }
+        }
+        return lags.values.max()
     }
 }
 

@@ -11,17 +11,21 @@ import PayFlowRuntime
 /// once its ledger row is durable, so reconciliation never sees an event
 /// "missing in reference" that was not injected as such. Both writes are
 /// keyed by the event id: the ledger by `ON CONFLICT DO NOTHING`, the stream
-/// by a ``RetrySafeAppender`` that skips the entries a cut pipeline already
+/// by a ``ShardedAppender`` (a ``RetrySafeAppender`` per shard, each event
+/// on its account's shard) that skips the entries a cut pipeline already
 /// wrote. Retrying a batch after a failure thus adds neither a ledger row nor
 /// a stream entry twice; a second entry of an event on the stream is only
 /// ever an injected `duplicate_event`.
 struct EventEmitter: Sendable {
     let database: PostgresConnection
-    let appender: RetrySafeAppender
+    let appender: ShardedAppender
 
-    init(database: PostgresConnection, producer: StreamProducer) {
+    init(database: PostgresConnection, producer: StreamProducer, shards: StreamShards = .unsharded) {
         self.database = database
-        self.appender = RetrySafeAppender(producer: producer, stream: StreamNames.events, keyField: PaymentEvent.Field.id)
+        self.appender = ShardedAppender(
+            producer: producer, stream: StreamNames.events, shards: shards,
+            keyField: PaymentEvent.Field.id, shardField: PaymentEvent.Field.account
+        )
     }
 
     /// Emits a batch and returns one stream entry id per emission, in order.
@@ -76,8 +80,8 @@ struct EventEmitter: Sendable {
             // Best effort: should this fail, the restart's recovery finds the
             // messages above the older floor and sends none of them again.
             // Throwing here would retry the batch and XADD it twice.
-            if let floor = ids.max() {
-                try? await WorldStore(database: self.database).clearPending(world: checkpoint.world, streamFloor: floor)
+            if !ids.isEmpty, let floors = try? await self.appender.floors() {
+                try? await WorldStore(database: self.database).clearPending(world: checkpoint.world, streamFloors: floors)
             } else {
                 try? await self.database.query("UPDATE generator_worlds SET pending = NULL WHERE world = $1", [checkpoint.world])
             }
@@ -103,13 +107,13 @@ struct EventEmitter: Sendable {
         """
 
     /// Publishes a committed batch a previous process may not have put (wholly)
-    /// on the stream: what the stream holds above `floor` is not sent again;
-    /// then clears the outbox.
-    func recover(pending: String, world: Int, above floor: StreamEntryID?) async throws {
+    /// on the stream: what each shard's stream holds above its floor is not
+    /// sent again; then clears the outbox.
+    func recover(pending: String, world: Int, above floors: [StreamEntryID]?) async throws {
         let messages = try BatchCheckpoint.decodePending(pending)
-        let ids = messages.isEmpty ? [] : try await self.appender.appendRecovering(messages, above: floor ?? .zero)
-        if let top = ids.max() {
-            try await WorldStore(database: self.database).clearPending(world: world, streamFloor: top)
+        let ids = messages.isEmpty ? [] : try await self.appender.appendRecovering(messages, above: floors ?? [])
+        if !ids.isEmpty {
+            try await WorldStore(database: self.database).clearPending(world: world, streamFloors: try await self.appender.floors())
         } else {
             try await self.database.query("UPDATE generator_worlds SET pending = NULL WHERE world = $1", [world])
         }

@@ -18,7 +18,10 @@ struct WorldStore: Sendable {
         var simulation: String?
         /// Stream messages of a batch committed but maybe not on the stream.
         var pending: String?
-        var streamFloor: StreamEntryID?
+        /// Where the stream ended after the last batch put on it, one id per
+        /// shard in shard order (`stream_floor`: the ids joined by commas; one
+        /// id before `EVENT_SHARDS`).
+        var streamFloors: [StreamEntryID]?
     }
 
     func latest() async throws -> Stored? {
@@ -42,7 +45,7 @@ struct WorldStore: Sendable {
             ),
             simulation: try row.decode("simulation", as: String?.self),
             pending: try row.decode("pending", as: String?.self),
-            streamFloor: try row.decode("stream_floor", as: String?.self).flatMap { StreamEntryID($0) }
+            streamFloors: try row.decode("stream_floor", as: String?.self).map { $0.split(separator: ",").compactMap { StreamEntryID(String($0)) } }
         )
     }
 
@@ -183,10 +186,10 @@ struct WorldStore: Sendable {
         """
 
     /// The outbox is on the stream: forget it, remember where it ended.
-    func clearPending(world: Int, streamFloor: StreamEntryID) async throws {
+    func clearPending(world: Int, streamFloors: [StreamEntryID]) async throws {
         try await self.database.query(
             "UPDATE generator_worlds SET pending = NULL, stream_floor = $2 WHERE world = $1",
-            [world, streamFloor.description]
+            [world, streamFloors.map(\.description).joined(separator: ",")]
         )
     }
 }

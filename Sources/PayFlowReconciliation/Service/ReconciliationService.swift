@@ -48,11 +48,11 @@ public enum ReconciliationService {
         let sweepRedis = application.makeRedisConnection()
         let sweeper = ReconciliationSweeper(
             database: sweepDatabase,
-            progress: GroupProgress(of: group, stream: StreamNames.events, redis: sweepRedis),
+            progress: GroupProgress(of: group, stream: StreamNames.events, shards: application.shards, redis: sweepRedis),
             settings: settings,
             logger: context.logger
         )
-        let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis)
+        let publisher = MismatchPublisher(database: sweepDatabase, redis: sweepRedis, shards: application.shards)
         // One pass: sweep, then publish what is unpublished (the handler's mismatches too).
         application.workers.append(PeriodicTask(name: "Reconciliation sweep", interval: settings.sweepInterval, logger: context.logger) {
             try await sweeper.sweep()

@@ -20,6 +20,9 @@ public struct PayFlowApplication {
 
     /// `REDIS_URL`: where the streams are.
     public let redis: RedisConfiguration
+    /// `EVENT_SHARDS`: the streams this process reads and writes, one set per
+    /// shard; ``StreamShards/unsharded`` (today's names) by default.
+    public let shards: StreamShards
     /// `DATABASE_URL`: the services' PostgreSQL database.
     public let databaseURL: String
     /// The long-running parts: consumer groups, periodic tasks, the generator.
@@ -37,11 +40,12 @@ public struct PayFlowApplication {
     /// a worker may use a connection until its last batch is acked.
     private var closers: [Closer] = []
 
-    /// Reads the settings every process shares: `REDIS_URL`, `DATABASE_URL`,
-    /// and `HTTP_HOST` / `HTTP_PORT` (`defaultPort` when unset).
+    /// Reads the settings every process shares: `REDIS_URL`, `EVENT_SHARDS`,
+    /// `DATABASE_URL`, and `HTTP_HOST` / `HTTP_PORT` (`defaultPort` when unset).
     public init(_ context: ProcessContext, defaultPort: Int) throws(ConfigurationError) {
         let environment = context.environment
         self.redis = try environment.redisConfiguration()
+        self.shards = try environment.eventShards()
         self.databaseURL = try environment.databaseURL()
         let address = try environment.httpAddress(defaultPort: defaultPort)
         self.host = address.host
@@ -58,17 +62,32 @@ public struct PayFlowApplication {
     /// batches to `handler`, on connections of its own, and the trimming of
     /// its dead-letter stream, which the runtime writes (kept for
     /// `DEAD_LETTER_RETENTION_SECONDS` and until every group has read it).
+    ///
+    /// `configuration` names the streams unsharded (`payflow:events`); with
+    /// `EVENT_SHARDS` above 1 the group gets a consumer per shard
+    /// (``ShardedConsumerGroup``), each reading that shard's streams and
+    /// dead-lettering to that shard's dead-letter stream.
     public mutating func addConsumerGroup<Handler: ConsumerGroupHandler>(_ configuration: ConsumerGroupConfiguration, handler: Handler) {
-        self.workers.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: handler, logger: self.logger))
+        if self.shards == .unsharded {
+            self.workers.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: handler, logger: self.logger))
+        } else {
+            self.workers.append(ShardedConsumerGroup(
+                configuration: configuration, shards: self.shards, redis: self.redis, cluster: nil, handler: handler, logger: self.logger
+            ))
+        }
         self.trimStreams([StreamTrimmer.Target(stream: configuration.deadLetterStream, maxAge: self.trimming.deadLetterRetention)])
     }
 
-    /// Trims streams this process writes, every `STREAM_TRIM_INTERVAL_MS`, up
+    /// Trims streams this process writes (named unsharded; each on every
+    /// shard), every `STREAM_TRIM_INTERVAL_MS`, up
     /// to what their consumer groups still need (``StreamTrimmer``), on a
     /// connection of its own. Replicas doing the same is harmless: each
     /// trims only below what every group needs. Nothing when trimming is off.
     public mutating func trimStreams(_ targets: [StreamTrimmer.Target]) {
         guard let interval = self.trimming.interval, !targets.isEmpty else { return }
+        let targets = self.shards.shards.flatMap { shard in
+            targets.map { StreamTrimmer.Target(stream: shard.name($0.stream), maxAge: $0.maxAge) }
+        }
         let trimmer = StreamTrimmer(redis: self.makeRedisConnection(), targets: targets, settings: self.trimming, logger: self.logger)
         let names = targets.map(\.stream).joined(separator: ", ")
         self.workers.append(PeriodicTask(name: "Trimming \(names)", interval: interval, logger: self.logger) {

@@ -55,6 +55,13 @@ public struct Environment: Sendable {
         }
     }
 
+    /// `EVENT_SHARDS`: how many shards the streams are spread over (1, the
+    /// default, keeps the single `payflow:events`). Every process of one
+    /// platform must be given the same count: it is the layout's only input.
+    public func eventShards() throws(ConfigurationError) -> StreamShards {
+        StreamShards(count: try self.integer("EVENT_SHARDS", default: 1, in: 1...StreamShards.maximumCount), cluster: false)
+    }
+
     /// `REDIS_CLUSTER_NODES` (`host:port,...`): the nodes of a Redis Cluster
     /// to learn the slot map from, with `REDIS_URL`'s credentials. Nil when
     /// unset: one Redis at `REDIS_URL`, as always.

@@ -26,6 +26,24 @@ public enum ConsumptionWatermark: Equatable, Sendable {
         }
     }
 
+    /// The watermark of a group over the shards of one stream: what every
+    /// shard has processed. Unknown while any shard is; caught up when all
+    /// are; otherwise the earliest shard's point (a caught-up shard holds
+    /// nothing back). An entry it covers is processed on its shard whatever
+    /// the shard, so work waiting on it stays as safe as on one stream, only
+    /// later when one shard lags.
+    public static func earliest(of shards: [ConsumptionWatermark]) -> ConsumptionWatermark {
+        var through: UInt64?
+        for watermark in shards {
+            switch watermark {
+            case .unknown: return .unknown
+            case .caughtUp: continue
+            case .processedThrough(let milliseconds): through = min(through ?? .max, milliseconds)
+            }
+        }
+        return through.map { .processedThrough(milliseconds: $0) } ?? .caughtUp
+    }
+
     /// `XINFO STREAM`, `XINFO GROUPS` and an `XPENDING` summary in one round trip.
     public static func read(redis: RedisConnection, stream: String, group: String) async throws(RedisError) -> ConsumptionWatermark {
         let replies = try await redis.pipeline([

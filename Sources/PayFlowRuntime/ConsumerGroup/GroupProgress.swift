@@ -10,23 +10,33 @@ import PayFlowRedis
 /// names passed by hand beside it.
 public struct GroupProgress: Sendable {
     public let group: String
+    /// The stream, unsharded (`payflow:events`).
     public let stream: String
+    /// Whose names of ``stream`` are read: every shard's.
+    public let shards: StreamShards
     let redis: RedisConnection
 
     /// - Parameters:
     ///   - configuration: The group whose progress to read.
     ///   - stream: One of the group's streams; nil: its first.
+    ///   - shards: The process's layout (`EVENT_SHARDS`): the progress is
+    ///     the earliest of every shard's.
     ///   - redis: A connection of the caller's, not one of the consumer's
     ///     (those are busy blocking in reads).
-    public init(of configuration: ConsumerGroupConfiguration, stream: String? = nil, redis: RedisConnection) {
+    public init(of configuration: ConsumerGroupConfiguration, stream: String? = nil, shards: StreamShards = .unsharded, redis: RedisConnection) {
         precondition(stream.map(configuration.streams.contains) ?? !configuration.streams.isEmpty, "the group does not read \(stream ?? "any stream")")
         self.group = configuration.group
         self.stream = stream ?? configuration.streams[0]
+        self.shards = shards
         self.redis = redis
     }
 
     /// The group's ``ConsumptionWatermark`` on the stream, now.
     public func watermark() async throws(RedisError) -> ConsumptionWatermark {
-        try await ConsumptionWatermark.read(redis: self.redis, stream: self.stream, group: self.group)
+        var watermarks: [ConsumptionWatermark] = []
+        for shard in self.shards.shards {
+            watermarks.append(try await ConsumptionWatermark.read(redis: self.redis, stream: shard.name(self.stream), group: self.group))
+        }
+        return ConsumptionWatermark.earliest(of: watermarks)
     }
 }

@@ -95,11 +95,31 @@ public final class RetrySafeAppender: Sendable {
     /// this appender's memory of the previous attempt died with the process.
     @discardableResult
     public func appendRecovering(_ messages: [Fields], above floor: StreamEntryID) async throws(RedisError) -> [StreamEntryID] {
+        self.recogniseNextAppend(above: floor)
+        return try await self.append(messages)
+    }
+
+    /// The floor: the last id this appender knows it wrote (read from the
+    /// stream's top the first time).
+    public func floor() async throws(RedisError) -> StreamEntryID {
+        if let floor = self.state.withLock({ $0.floor }) { return floor }
+        let top = try await self.streamTop()
+        return self.state.withLock { state in
+            if state.floor == nil { state.floor = top }
+            return state.floor ?? top
+        }
+    }
+
+    /// Makes the next append skip the messages the stream holds above
+    /// `floor`. For a writer whose batch spans several appenders (one per
+    /// shard): when one part failed, the parts that succeeded are sent again
+    /// with the whole batch, and must be recognised from the floor they
+    /// started from.
+    public func recogniseNextAppend(above floor: StreamEntryID) {
         self.state.withLock { state in
             state.floor = floor
             state.lastAppendFailed = true
         }
-        return try await self.append(messages)
     }
 
     /// Fills in the ids of the messages already on the stream above `floor`.

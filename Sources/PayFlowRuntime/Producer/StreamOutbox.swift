@@ -33,10 +33,15 @@ public struct StreamOutbox: Sendable {
     public struct Entry: Sendable {
         /// The row's key: the value of the table's key column, as text.
         public var key: String
+        /// What picks the entry's shard (`EVENT_SHARDS`): an alert's account,
+        /// so that it lands beside the account's events; a mismatch's
+        /// transaction. Only the spread matters on one stream.
+        public var shardKey: String
         public var fields: [(name: String, value: String)]
 
-        public init(key: String, fields: [(name: String, value: String)]) {
+        public init(key: String, shardKey: String, fields: [(name: String, value: String)]) {
             self.key = key
+            self.shardKey = shardKey
             self.fields = fields
         }
     }
@@ -50,8 +55,10 @@ public struct StreamOutbox: Sendable {
     /// are soon published by someone else.
     public static let claimLease = 10
 
-    /// The stream the rows are published on.
+    /// The stream the rows are published on, unsharded (`payflow:alerts`).
     public let stream: String
+    /// The layout of the streams: each entry goes to its shard key's shard.
+    public let shards: StreamShards
     let producer: StreamProducer
     let load: Loader
     private let claim: String
@@ -73,11 +80,13 @@ public struct StreamOutbox: Sendable {
         keyColumn: String,
         keyType: String,
         stream: String,
+        shards: StreamShards = .unsharded,
         redis: RedisConnection,
         stages: BatchStageTimers? = nil,
         load: @escaping Loader
     ) {
         self.stream = stream
+        self.shards = shards
         self.stages = stages
         // No MAXLEN: the stream is trimmed to what its groups still need
         // (``StreamTrimmer``), never blindly on append.
@@ -147,11 +156,16 @@ public struct StreamOutbox: Sendable {
     public func publish(_ entries: [Entry], in database: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
         let adding = ContinuousClock.now
-        let ids = try await self.producer.add(entries.map { StreamProducer.Message(stream: self.stream, fields: $0.fields) })
+        let ids = try await self.producer.add(entries.map { StreamProducer.Message(stream: self.stream(of: $0), fields: $0.fields) })
         self.stages?.record("outbox_xadd", since: adding)
         let marking = ContinuousClock.now
         defer { self.stages?.record("outbox_mark", since: marking) }
         try await database.query(self.markPublished, [PostgresArrayLiteral.text(entries.map(\.key)), PostgresArrayLiteral.text(ids.map(\.description))])
+    }
+
+    /// The stream `entry` is published on: its shard key's shard's.
+    public func stream(of entry: Entry) -> String {
+        self.shards.shard(ofAccount: entry.shardKey).name(self.stream)
     }
 
     /// The claim of step 2 as SQL, the keys as `$1` (an array of the key

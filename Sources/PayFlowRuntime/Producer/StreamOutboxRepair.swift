@@ -97,17 +97,38 @@ public final class StreamOutboxRepair: Sendable {
     /// Publishes again the rows of `outbox` marked published before the
     /// restart whose entries are not on the stream; returns how many.
     func republishLost(on outbox: StreamOutbox, startedBetween earliestStart: UInt64, and latestStart: UInt64) async throws -> Int {
-        // The newest entry from before the restart: everything up to it survived.
-        let survivor = try await self.redis.range(stream: outbox.stream, to: "\(earliestStart)", count: 1, reverse: true).first?.id ?? .zero
-        let rows = try await self.database.query(outbox.selectPublishedBetween, [Int64(survivor.milliseconds), Int64(latestStart)]).rows
-        let candidates = try rows.compactMap { row -> (key: String, id: StreamEntryID)? in
-            guard let id = StreamEntryID(try row.decode(1, as: String.self)), id > survivor else { return nil }
+        // On each shard's stream, the newest entry from before the restart:
+        // everything up to it survived.
+        var survivors: [String: StreamEntryID] = [:]
+        for shard in outbox.shards.shards {
+            let stream = shard.name(outbox.stream)
+            survivors[stream] = try await self.redis.range(stream: stream, to: "\(earliestStart)", count: 1, reverse: true).first?.id ?? .zero
+        }
+        let oldestSurvivor = survivors.values.min() ?? .zero
+        let rows = try await self.database.query(outbox.selectPublishedBetween, [Int64(oldestSurvivor.milliseconds), Int64(latestStart)]).rows
+        let published = try rows.compactMap { row -> (key: String, id: StreamEntryID)? in
+            guard let id = StreamEntryID(try row.decode(1, as: String.self)), id > oldestSurvivor else { return nil }
             return (try row.decode(0, as: String.self), id)
         }
+        guard !published.isEmpty else { return 0 }
+        // Which stream each went to: its shard key's shard's.
+        var streams: [String: String] = [:]
+        if outbox.shards.count > 1 {
+            for entry in try await outbox.load(published.map(\.key), self.database) {
+                streams[entry.key] = outbox.stream(of: entry)
+            }
+        }
+        let candidates = published.compactMap { row -> (key: String, id: StreamEntryID, stream: String)? in
+            // A row gone from the table meanwhile (purged) has nothing to publish.
+            guard let stream = outbox.shards.count > 1 ? streams[row.key] : outbox.shards.shards[0].name(outbox.stream),
+                  row.id > survivors[stream, default: .zero]
+            else { return nil }
+            return (row.key, row.id, stream)
+        }
         guard !candidates.isEmpty else { return 0 }
-        var lost: [(key: String, id: StreamEntryID)] = []
+        var lost: [(key: String, id: StreamEntryID, stream: String)] = []
         for chunk in stride(from: 0, to: candidates.count, by: 500).map({ candidates[$0..<min($0 + 500, candidates.count)] }) {
-            let replies = try await self.redis.pipeline(chunk.map { RedisCommand("XRANGE", outbox.stream, $0.id.description, $0.id.description) })
+            let replies = try await self.redis.pipeline(chunk.map { RedisCommand("XRANGE", $0.stream, $0.id.description, $0.id.description) })
             for (candidate, reply) in zip(chunk, replies) where (try reply.orThrow().array ?? []).isEmpty {
                 lost.append(candidate)
             }
