@@ -27,18 +27,22 @@ struct DeadLetterEndpointTests {
     }
 
     /// The endpoints' dead letters, reached as the generator's Redis user.
-    private static func deadLetters(_ base: IntegrationFixture) async throws -> DeadLetterStreams {
+    private static func deadLetters(_ base: IntegrationFixture, shards: StreamShards = .unsharded) async throws -> DeadLetterStreams {
         let url = ServiceRole.generator.redisURL(from: base.redisURL, environment: try await TestServers.serviceURLs())
         return DeadLetterStreams(
-            groups: ConsumerGroupName.platform.map(\.name), redis: try RedisConfiguration(url: url), logger: .init(label: "test.dead-letters")
+            groups: ConsumerGroupName.platform.map(\.name), redis: try RedisConfiguration(url: url), shards: shards,
+            logger: .init(label: "test.dead-letters")
         )
     }
 
     /// Dead letters of notification as the runtime writes them: from
-    /// `payflow:alerts` and from `payflow:events`.
-    private static func deadLetter(_ base: IntegrationFixture, from stream: String, id: String) async throws -> String {
+    /// `payflow:alerts` and from `payflow:events` (on `shard`, their shard's).
+    private static func deadLetter(
+        _ base: IntegrationFixture, from stream: String, id: String, shard: StreamShard = StreamShards.unsharded.shards[0],
+        entryID: String = "*"
+    ) async throws -> String {
         let reply = try await base.redis.send(RedisCommand(
-            "XADD", "payflow:dlq:notification", "*", "stream", stream, "entry_id", "1-1", "group", "notification",
+            "XADD", shard.deadLetterStream(forGroup: "notification"), entryID, "stream", shard.name(stream), "entry_id", "1-1", "group", "notification",
             "reason", "webhook down", "original.id", id, "original.type", "test"
         ))
         return try #require(reply.string)
@@ -79,6 +83,54 @@ struct DeadLetterEndpointTests {
                 #expect(try await base.redis.range(stream: StreamNames.events).map { $0[field: "id"] } == ["event-3"])
                 #expect(try await base.redis.range(stream: "payflow:dlq:notification").isEmpty)
             }
+        }
+    }
+
+    /// With `EVENT_SHARDS=3` a group has a dead-letter stream per shard: the
+    /// list sums them under the group's name, a replay finds each id on its
+    /// shard and sends it back to that shard's stream, as the generator's
+    /// Redis user (whose ACL covers the shards' names). An id names an entry
+    /// of one stream only: two shards' dead letters of one millisecond can
+    /// share it, and a replay by id then sends both back (shown last).
+    @Test func deadLettersOfEveryShardAreListedAsOneAndReplayedToTheirShard() async throws {
+        try await IntegrationFixture.with(redisDatabase: .deadLetterReplayREST) { base in
+            let shards = StreamShards(count: 3)
+            // Ids apart, as dead letters of different milliseconds have.
+            var added: [String] = []
+            for shard in shards.shards {
+                added.append(try await Self.deadLetter(
+                    base, from: StreamNames.alerts, id: "alert-s\(shard.index)", shard: shard, entryID: "\(100 * (shard.index + 1))-1"
+                ))
+            }
+            let ids = added
+            let deadLetters = try await Self.deadLetters(base, shards: shards)
+
+            try await withGeneratorAPI(deadLetters: deadLetters) { _, client in
+                let listed = try await client.send(.get, "/v1/dead-letters")
+                let streams = try JSONDecoder().decode(Streams.self, from: listed.body).dead_letters
+                #expect(streams.first { $0.group == "notification" }?.length == 3)
+                #expect(streams.first { $0.group == "notification" }?.stream == "payflow:dlq:notification")
+
+                let body = #"{"ids": ["\#(ids[0])", "\#(ids[2])"]}"#
+                let replayed = try await client.send(.post, "/v1/dead-letters/notification/replay", json: body)
+                #expect(try JSONDecoder().decode(Replayed.self, from: replayed.body).replayed == 2)
+                #expect(try await base.redis.range(stream: shards.shards[0].alerts).map { $0[field: "id"] } == ["alert-s0"])
+                #expect(try await base.redis.range(stream: shards.shards[1].alerts).isEmpty)
+                #expect(try await base.redis.range(stream: shards.shards[2].alerts).map { $0[field: "id"] } == ["alert-s2"])
+
+                let rest = try await client.send(.post, "/v1/dead-letters/notification/replay")
+                #expect(try JSONDecoder().decode(Replayed.self, from: rest.body).replayed == 1)
+                #expect(try await base.redis.range(stream: shards.shards[1].alerts).map { $0[field: "id"] } == ["alert-s1"])
+                #expect(try await deadLetters.summaries().first { $0.group == "notification" }?.length == 0)
+            }
+
+            // One id on two shards: both go back, each to its own shard.
+            for shard in shards.shards.prefix(2) {
+                _ = try await Self.deadLetter(base, from: StreamNames.events, id: "event-s\(shard.index)", shard: shard, entryID: "400-1")
+            }
+            #expect(try await deadLetters.replay(group: "notification", ids: [StreamEntryID(milliseconds: 400, sequence: 1)]) == 2)
+            #expect(try await base.redis.range(stream: shards.shards[0].events).map { $0[field: "id"] } == ["event-s0"])
+            #expect(try await base.redis.range(stream: shards.shards[1].events).map { $0[field: "id"] } == ["event-s1"])
         }
     }
 

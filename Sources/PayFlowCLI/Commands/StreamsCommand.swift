@@ -19,25 +19,29 @@ struct StreamsCommand: AsyncParsableCommand {
     @Option(help: "Seconds between refreshes with --watch.")
     var interval: Double = 1
 
-    @Option(help: "With REDIS_CLUSTER_NODES: how many shards the streams are spread over; each shard's streams are listed from the master serving it.")
-    var shards: Int = 1
+    @Option(help: "How many shards the streams are spread over (default: EVENT_SHARDS). With REDIS_CLUSTER_NODES each shard is read from the master serving it.")
+    var shards: Int?
+
+    @Flag(help: "A row per shard (payflow:events:{tag}) instead of one per stream summed over the shards.")
+    var perShard = false
 
     func validate() throws {
         guard self.interval > 0 else { throw ValidationError("--interval must be positive") }
-        guard (1...StreamShards.maximumCount).contains(self.shards) else {
-            throw ValidationError("--shards: 1...\(StreamShards.maximumCount), not \(self.shards)")
+        if let shards = self.shards, !(1...StreamShards.maximumCount).contains(shards) {
+            throw ValidationError("--shards: 1...\(StreamShards.maximumCount), not \(shards)")
         }
     }
 
     func run() async throws {
         let context = try ProcessContext.bootstrap(label: "payflow.streams", defaultLogLevel: .warning)
         let deadLetters = ConsumerGroupName.platform.map { ConsumerGroupConfiguration.deadLetterStream(forGroup: $0.name) }
-        let snapshot: @Sendable () async throws -> StreamsSnapshot
+        let count = try self.shards ?? context.environment.eventShards().count
+        let read: @Sendable () async throws -> StreamsSnapshot
         let close: @Sendable () async -> Void
         if let configuration = try context.environment.redisClusterConfiguration() {
             let cluster = try await RedisCluster.connect(configuration: configuration, logger: context.logger)
-            let layout = StreamShards(count: self.shards, cluster: true)
-            snapshot = {
+            let layout = StreamShards(count: count, cluster: true)
+            read = {
                 try await StreamsSnapshot.read(
                     cluster: cluster, shards: layout, streams: StreamNames.business, deadLetterStreams: deadLetters
                 )
@@ -45,12 +49,21 @@ struct StreamsCommand: AsyncParsableCommand {
             close = { await cluster.close() }
         } else {
             let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
-            snapshot = {
-                try await StreamsSnapshot.read(redis: redis, streams: StreamNames.business, deadLetterStreams: deadLetters)
+            let layout = StreamShards(count: count, cluster: false)
+            read = {
+                try await StreamsSnapshot.read(
+                    redis: redis, streams: layout.shards.flatMap { shard in StreamNames.business.map(shard.name) },
+                    deadLetterStreams: layout.shards.flatMap { shard in deadLetters.map(shard.name) }
+                )
             }
             close = { await redis.close() }
         }
         defer { Task { await close() } }
+        let perShard = self.perShard
+        let snapshot: @Sendable () async throws -> StreamsSnapshot = {
+            let snapshot = try await read()
+            return perShard ? snapshot : snapshot.summedOverShards()
+        }
         guard self.watch else {
             print(StreamsTable(current: try await snapshot()).rendered)
             return

@@ -6,9 +6,10 @@ import PayFlowRedis
 /// `POST /v1/dead-letters/{group}/replay`). The replay itself is
 /// ``DeadLetterReplay``, the code `payflow dlq replay` runs.
 ///
-/// Each call opens a connection of its own and closes it: a replay `WATCH`es
-/// the dead-letter stream, and a watch belongs to a connection, so two
-/// requests must not share one. An operator's click is rare enough for that.
+/// Each call opens connections of its own (``ShardedDeadLetters``) and closes
+/// them: a replay `WATCH`es the dead-letter stream, and a watch belongs to a
+/// connection, so two requests must not share one. An operator's click is
+/// rare enough for that.
 public struct DeadLetterStreams: Sendable {
     public struct Summary: Sendable, Equatable {
         public var group: String
@@ -33,35 +34,38 @@ public struct DeadLetterStreams: Sendable {
     }
 
     public let groups: [String]
-    let redis: RedisConfiguration
+    let deadLetters: ShardedDeadLetters
     let logger: Logger
 
-    public init(groups: [String], redis: RedisConfiguration, logger: Logger) {
+    /// `shards` (`EVENT_SHARDS`): a group has a dead-letter stream per shard;
+    /// a summary sums them, a replay finds each entry on its shard.
+    public init(groups: [String], redis: RedisConfiguration, shards: StreamShards = .unsharded, logger: Logger) {
         self.groups = groups
-        self.redis = redis
+        self.deadLetters = ShardedDeadLetters(shards: shards, redis: redis, cluster: nil, logger: logger)
         self.logger = logger
     }
 
     /// Every group's dead-letter stream and its length, in `groups` order.
     public func summaries() async throws(Failure) -> [Summary] {
-        try await self.withConnection { redis in
+        try await self.unavailableOnError {
             var summaries: [Summary] = []
             for group in self.groups {
                 let stream = ConsumerGroupConfiguration.deadLetterStream(forGroup: group)
-                let length = try await redis.send(RedisCommand("XLEN", stream)).orThrow().integer ?? 0
-                summaries.append(Summary(group: group, stream: stream, length: Int(length)))
+                let lengths = try await self.deadLetters.lengths(group: group)
+                summaries.append(Summary(group: group, stream: stream, length: lengths.reduce(0, +)))
             }
             return summaries
         }
     }
 
     /// Replays the given entries of `group`'s dead-letter stream (all when
-    /// nil); ids no longer there are skipped. Returns how many went back.
+    /// nil), on every shard; ids no longer there are skipped. Returns how
+    /// many went back.
     public func replay(group: String, ids: [StreamEntryID]?) async throws(Failure) -> Int {
         guard self.groups.contains(group) else { throw .unknownGroup(group, known: self.groups) }
         let stream = ConsumerGroupConfiguration.deadLetterStream(forGroup: group)
-        let replayed = try await self.withConnection { redis in
-            try await DeadLetterReplay(redis: redis).replay(deadLetterStream: stream, ids: ids, skippingMissing: true)
+        let replayed = try await self.unavailableOnError {
+            try await self.deadLetters.replay(group: group, ids: ids)
         }
         if !replayed.isEmpty {
             self.logger.notice("Replayed dead letters over REST", metadata: ["stream": "\(stream)", "replayed": "\(replayed.count)"])
@@ -69,19 +73,10 @@ public struct DeadLetterStreams: Sendable {
         return replayed.count
     }
 
-    private func withConnection<Value: Sendable>(_ body: (RedisConnection) async throws -> Value) async throws(Failure) -> Value {
-        let redis: RedisConnection
+    private func unavailableOnError<Value: Sendable>(_ body: () async throws -> Value) async throws(Failure) -> Value {
         do {
-            redis = try await RedisConnection.connect(configuration: self.redis, logger: self.logger)
+            return try await body()
         } catch {
-            throw .unavailable("\(error)")
-        }
-        do {
-            let value = try await body(redis)
-            await redis.close()
-            return value
-        } catch {
-            await redis.close()
             throw .unavailable("\(error)")
         }
     }

@@ -40,10 +40,24 @@ public struct ShardedDeadLetters: Sendable {
     /// the first attempt sent is then gone from the dead-letter stream, so it
     /// is sent once, but the result lists only the last attempt's entries.
     public func replayAll(group: String) async throws -> [DeadLetterReplay.Replayed] {
+        try await self.replay(group: group, ids: nil)
+    }
+
+    /// Replays the dead letters of `group` with these ids (every one when
+    /// nil), each from the shard that holds it; ids found on no shard are
+    /// skipped (the caller compares the result with what it asked for).
+    ///
+    /// An id names an entry of one stream only: dead letters of two shards
+    /// written in the same millisecond can share one, and both are then
+    /// replayed, each to its own shard, unless `shard` (an index) limits the
+    /// replay to one shard.
+    public func replay(group: String, ids: [StreamEntryID]?, shard only: Int? = nil) async throws -> [DeadLetterReplay.Replayed] {
         var replayed: [DeadLetterReplay.Replayed] = []
-        for shard in self.shards.shards {
+        for shard in self.shards.shards where only.map({ $0 == shard.index }) ?? true {
             replayed += try await self.withConnection(to: shard) { redis in
-                try await DeadLetterReplay(redis: redis).replay(deadLetterStream: shard.deadLetterStream(forGroup: group), ids: nil)
+                try await DeadLetterReplay(redis: redis).replay(
+                    deadLetterStream: shard.deadLetterStream(forGroup: group), ids: ids, skippingMissing: true
+                )
             }
         }
         return replayed
