@@ -6,10 +6,16 @@ import PayFlowRedis
 
 /// Appends records to one hash chain: the chain of this process.
 ///
-/// An actor because a handler may be called by two loops at once (the
-/// concurrency contract of `ConsumerGroupHandler`), and a chain is a
-/// sequence: each row's hash depends on the row before. Each process has a chain of its own (a fresh id per start), so
-/// replicas never contend on a chain head; see `db/0007_audit_log.sql`.
+/// An actor that appends one batch at a time, because a handler may be
+/// called by several loops at once (the concurrency contract of
+/// `ConsumerGroupHandler`: a consumer's read and claim loops, and with
+/// `EVENT_SHARDS` every shard's), and a chain is a sequence: each row's hash
+/// depends on the row before. The actor alone is not enough: its methods
+/// interleave at each `await`, so two batches would read the same head and
+/// one would find it moved (seen with three shards: batches refused as
+/// "head kept moving"). Each process has a chain of its own (a fresh id per
+/// start), so replicas never contend on a chain head; see
+/// `db/0007_audit_log.sql`.
 ///
 /// Idempotency: an entry already stored (by this chain or another one, after
 /// a redelivery or a claim) makes the batch's statement fail on the primary
@@ -28,6 +34,9 @@ public actor AuditChainWriter {
 
     private var head: (sequence: Int64, hash: [UInt8])?
     private var knownPartitions: Set<Int64> = []
+    /// An append is under way; the others wait here, in arrival order.
+    private var appending = false
+    private var waitingAppends: [CheckedContinuation<Void, Never>] = []
 
     private static let rowsWritten = Counter(label: "payflow_audit_rows_total")
     private static let duplicatesSkipped = Counter(label: "payflow_audit_duplicates_skipped_total")
@@ -44,6 +53,28 @@ public actor AuditChainWriter {
     /// only once they are committed.
     @discardableResult
     public func append(_ records: [AuditRecord]) async throws -> Int {
+        await self.waitForTurn()
+        defer { self.endTurn() }
+        return try await self.appendAlone(records)
+    }
+
+    private func waitForTurn() async {
+        guard self.appending else {
+            self.appending = true
+            return
+        }
+        await withCheckedContinuation { self.waitingAppends.append($0) }
+    }
+
+    private func endTurn() {
+        if self.waitingAppends.isEmpty {
+            self.appending = false
+        } else {
+            self.waitingAppends.removeFirst().resume()
+        }
+    }
+
+    private func appendAlone(_ records: [AuditRecord]) async throws -> Int {
         var unique: [AuditRecord] = []
         var seen: Set<StreamEntry.Key> = []
         for record in records where seen.insert(StreamEntry.Key(stream: record.stream, id: record.entryID)).inserted {

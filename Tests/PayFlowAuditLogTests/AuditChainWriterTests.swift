@@ -25,6 +25,31 @@ struct AuditChainWriterTests {
         }
     }
 
+    /// Three shards' consumers call the one handler at once: every batch
+    /// of each is stored, first time, in one intact chain (the writer takes
+    /// them one at a time; an actor alone let two read the same head, and
+    /// batches failed with "head kept moving").
+    @Test func batchesArrivingAtOnceAreChainedOneAfterTheOther() async throws {
+        try await AuditFixture.with { fixture in
+            _ = try await fixture.withWriter { writer async throws in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for shard in 0..<3 {
+                        group.addTask { () async throws -> Void in
+                            for batch in 0..<20 {
+                                let records = AuditFixture.records(10, stream: "test:stream:{\(shard)}", firstMillisecond: UInt64(1_000 + batch * 10))
+                                let stored = try await writer.append(records)
+                                #expect(stored == 10)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await fixture.rowCount() == 600)
+            #expect(try await fixture.verify() == .intact(rows: 600, chains: 1))
+        }
+    }
+
     @Test func everyFieldIsKeptEvenWhenMalformed() async throws {
         try await AuditFixture.with { fixture in
             let odd = AuditRecord(
