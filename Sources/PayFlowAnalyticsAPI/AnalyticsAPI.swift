@@ -30,14 +30,15 @@ public struct AnalyticsAPI: Sendable {
     /// Where the dashboard's platform-wide figures come from: consumer groups
     /// from Redis, detection scores from the reports' tables.
     public struct PlatformSources: Sendable {
-        public var redis: RedisConnection
+        /// One Redis or a cluster: each stream read where it lives.
+        public var redis: any RedisClient
         public var database: PostgresConnection
         /// Unsharded names (`payflow:events`).
         public var streams: [String]
         /// `EVENT_SHARDS`: the figures are summed over every shard's streams.
         public var shards: StreamShards
 
-        public init(redis: RedisConnection, database: PostgresConnection, streams: [String], shards: StreamShards = .unsharded) {
+        public init(redis: any RedisClient, database: PostgresConnection, streams: [String], shards: StreamShards = .unsharded) {
             self.redis = redis
             self.database = database
             self.streams = streams

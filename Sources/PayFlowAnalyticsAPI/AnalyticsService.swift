@@ -29,8 +29,8 @@ public enum AnalyticsService {
         // so a slow query never delays a batch (and its ack) or the reverse.
         application.addConsumerGroup(group, handler: AnalyticsHandler(database: try await application.connectDatabase(), streams: streams))
         let queryDatabase = try await application.connectDatabase()
-        // The dashboard's group backlog and detection scores: a Redis connection of its own.
-        let platform = AnalyticsAPI.PlatformSources(redis: application.makeRedisConnection(), database: queryDatabase, streams: StreamNames.business, shards: application.shards)
+        // The dashboard's group backlog and detection scores: a Redis client of its own.
+        let platform = AnalyticsAPI.PlatformSources(redis: application.makeRedisClient(), database: queryDatabase, streams: StreamNames.business, shards: application.shards)
         let generatorURL = try context.environment.string("GENERATOR_URL", default: Self.defaultGeneratorURL)
         guard generatorURL.hasPrefix("http://") || generatorURL.hasPrefix("https://") else {
             throw ConfigurationError(variable: "GENERATOR_URL", problem: "must be an http:// or https:// URL, got '\(generatorURL)'")

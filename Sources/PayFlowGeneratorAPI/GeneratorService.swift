@@ -39,7 +39,8 @@ public enum GeneratorService {
         // DLQs the audit log reads. Replayed with the generator's Redis user,
         // whose ACL allows exactly this (redis/users.acl).
         let deadLetters = DeadLetterStreams(
-            groups: ConsumerGroupName.platform.map(\.name), redis: settings.redis, shards: application.shards, logger: context.logger
+            groups: ConsumerGroupName.platform.map(\.name), redis: settings.redis, shards: application.shards,
+            cluster: application.makeRedisCluster(), logger: context.logger
         )
         try GeneratorAPI(control: generator, deadLetters: deadLetters, adminToken: adminToken, requiresToken: true, logger: context.logger)
             .register(on: application.router)

@@ -21,7 +21,7 @@ public struct MismatchPublisher: Sendable {
 
     /// `shards`: the process's layout (`EVENT_SHARDS`); each mismatch goes to
     /// its transaction's shard.
-    public init(database: PostgresConnection, redis: RedisConnection, shards: StreamShards = .unsharded, batchSize: Int = 500) {
+    public init(database: PostgresConnection, redis: any RedisClient, shards: StreamShards = .unsharded, batchSize: Int = 500) {
         self.database = database
         self.outbox = StreamOutbox(
             table: "reconciliation_mismatches", keyColumn: "mismatch_id", keyType: "uuid",

@@ -18,8 +18,14 @@ final class Platform: @unchecked Sendable {
     /// Each service's subcommand is named after its consumer group.
     static let services = ConsumerGroupName.platform.map(\.name)
 
+    /// A connection to `REDIS_URL`'s server, for the cases that write to it.
     let redis: RedisConnection
+    /// Where the views below read each stream: `redis`, or the cluster.
+    let client: any RedisClient
     let redisURL: String
+    /// `REDIS_CLUSTER_NODES` of every process, when the platform runs on the
+    /// test cluster.
+    let clusterNodes: String?
     let database: PostgresConnection
     let databaseURL: String
     /// The webhook endpoint every notification replica delivers to.
@@ -30,9 +36,14 @@ final class Platform: @unchecked Sendable {
     /// Settings a case changes for every process it starts afterwards.
     var extraEnvironment: [String: String] = [:]
 
-    init(redis: RedisConnection, redisURL: String, database: PostgresConnection, databaseURL: String, deliveries: DeliveryCounter) {
+    init(
+        redis: RedisConnection, client: (any RedisClient)? = nil, redisURL: String, clusterNodes: String? = nil,
+        database: PostgresConnection, databaseURL: String, deliveries: DeliveryCounter
+    ) {
         self.redis = redis
+        self.client = client ?? redis
         self.redisURL = redisURL
+        self.clusterNodes = clusterNodes
         self.database = database
         self.databaseURL = databaseURL
         self.deliveries = deliveries
@@ -59,7 +70,8 @@ final class Platform: @unchecked Sendable {
             // The invariants compare whole streams with the audit log and the
             // stores; trimming has its own test (LaggingGroupTrimmingTests).
             "STREAM_TRIM_INTERVAL_MS": "0",
-        ].merging(self.extraEnvironment) { $1 }
+        ].merging(self.clusterNodes.map { ["REDIS_CLUSTER_NODES": $0] } ?? [:]) { $1 }
+            .merging(self.extraEnvironment) { $1 }
     }
 
     /// A fresh Redis database (`redisDatabase`, flushed) and PostgreSQL database, migrated.
@@ -77,6 +89,40 @@ final class Platform: @unchecked Sendable {
                     throw error
                 }
                 platform.killAll()
+            }
+        }
+    }
+
+    /// The platform on the test cluster (three masters, one replica each),
+    /// its streams flushed first: the platform's names are fixed, so the case
+    /// holds the cluster alone. PostgreSQL as for ``with(redisDatabase:_:)``.
+    static func withCluster(_ body: @Sendable (Platform) async throws -> Void) async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            for master in cluster.masters {
+                let node = try await cluster.connection(to: master)
+                try await node.send(RedisCommand("FLUSHALL"))
+                await node.close()
+            }
+            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
+            defer { Task { await client.close() } }
+            try await IntegrationFixture.with(redisDatabase: .faultCluster, migration: .withTheBinary) { fixture in
+                try await DeliveryCounter.with { deliveries in
+                    let platform = Platform(
+                        redis: fixture.redis, client: client, redisURL: cluster.url,
+                        clusterNodes: cluster.masters.map(\.description).joined(separator: ","),
+                        database: fixture.database, databaseURL: fixture.databaseURL, deliveries: deliveries
+                    )
+                    // Each service as its own ACL user, with the cluster's passwords.
+                    platform.extraEnvironment.merge(cluster.serviceURLs) { $1 }
+                    do {
+                        try await body(platform)
+                    } catch {
+                        platform.killAll()
+                        throw error
+                    }
+                    platform.killAll()
+                }
             }
         }
     }
@@ -289,7 +335,7 @@ final class Platform: @unchecked Sendable {
 
     /// The layout the processes were given (`EVENT_SHARDS` of ``extraEnvironment``).
     var shards: StreamShards {
-        StreamShards(count: self.extraEnvironment["EVENT_SHARDS"].flatMap { Int($0) } ?? 1, cluster: false)
+        StreamShards(count: self.extraEnvironment["EVENT_SHARDS"].flatMap { Int($0) } ?? 1, cluster: self.clusterNodes != nil)
     }
 
     /// `stream` (unsharded) on every shard.
@@ -309,14 +355,20 @@ final class Platform: @unchecked Sendable {
     /// The entries of one shard's stream (`payflow:events:{1}`), or of the
     /// stream when there is one shard.
     func length(ofShardStream name: String) async throws -> Int {
-        try await Self.retrying { Int(try await self.redis.send(RedisCommand("XLEN", name)).integer ?? 0) }
+        try await Self.retrying {
+            try await self.client.withConnection(serving: name) { redis throws(RedisError) in
+                Int(try await redis.send(RedisCommand("XLEN", name)).integer ?? 0)
+            }
+        }
     }
 
     /// Every entry of `stream` (unsharded), shard after shard.
     func range(_ stream: String) async throws -> [StreamEntry] {
         var entries: [StreamEntry] = []
         for name in self.names(of: stream) {
-            entries += try await Self.retrying { try await self.redis.range(stream: name) }
+            entries += try await Self.retrying {
+                try await self.client.withConnection(serving: name) { redis throws(RedisError) in try await redis.range(stream: name) }
+            }
         }
         return entries
     }
@@ -345,9 +397,13 @@ final class Platform: @unchecked Sendable {
         try await eventually("every replica to join its group", timeout: .seconds(180)) {
             for service in Self.services {
                 for events in self.names(of: StreamNames.events) {
-                    let groups = try await Self.retrying { try await self.redis.groups(of: events) }
+                    let groups = try await self.groups(of: events)
                     guard groups.contains(where: { $0.name == service }) else { return false }
-                    let names = Set(try await Self.retrying { try await self.redis.consumers(stream: events, group: service) }.map(\.name))
+                    let names = Set(try await Self.retrying {
+                        try await self.client.withConnection(serving: events) { redis throws(RedisError) in
+                            try await redis.consumers(stream: events, group: service)
+                        }
+                    }.map(\.name))
                     guard (1...replicas).allSatisfy({ names.contains("\(service)-\($0)") }) else { return false }
                 }
             }
@@ -363,10 +419,12 @@ final class Platform: @unchecked Sendable {
     func pendingEntries(group: String, consumer: String) async throws -> Set<String> {
         var held: Set<String> = []
         for stream in StreamNames.business.flatMap(self.names) {
-            let groups = try await Self.retrying { try await self.redis.groups(of: stream) }
+            let groups = try await self.groups(of: stream)
             guard groups.contains(where: { $0.name == group }) else { continue }
             let reply = try await Self.retrying {
-                try await self.redis.send(RedisCommand("XPENDING", stream, group, "-", "+", "100000", consumer)).orThrow()
+                try await self.client.withConnection(serving: stream) { redis throws(RedisError) in
+                    try await redis.send(RedisCommand("XPENDING", stream, group, "-", "+", "100000", consumer)).orThrow()
+                }
             }
             for entry in reply.array ?? [] {
                 if let id = entry.array?.first?.string { held.insert("\(stream)/\(id)") }
@@ -380,9 +438,23 @@ final class Platform: @unchecked Sendable {
         try await Self.retrying {
             var all: [(String, GroupInfo)] = []
             for stream in StreamNames.business.flatMap(self.names) {
-                for group in try await self.redis.groups(of: stream) { all.append((stream, group)) }
+                for group in try await self.groups(of: stream) { all.append((stream, group)) }
             }
             return all
+        }
+    }
+
+    /// The groups of one shard's stream; none before the stream exists
+    /// (its groups' first consumer creates it).
+    func groups(of stream: String) async throws -> [GroupInfo] {
+        try await Self.retrying {
+            try await self.client.withConnection(serving: stream) { redis throws(RedisError) in
+                do throws(RedisError) {
+                    return try await redis.groups(of: stream)
+                } catch where error.message.contains("no such key") {
+                    return []
+                }
+            }
         }
     }
 }

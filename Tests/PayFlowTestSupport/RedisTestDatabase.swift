@@ -105,6 +105,9 @@ public enum RedisTestDatabase: Int, CaseIterable, Sendable {
     case faultReference = 52
     /// The whole platform with `EVENT_SHARDS=3` on one Redis.
     case faultThreeShards = 53
+    /// Unused by its case, which runs on the test cluster (database 0 only);
+    /// the fixture's PostgreSQL database comes with it.
+    case faultCluster = 54
 
     // Stream trimming and webhooks (40-45).
     /// A group stopped while the stream grows, with the audit log on the real names.

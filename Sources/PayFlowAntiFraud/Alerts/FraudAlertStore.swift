@@ -49,7 +49,7 @@ public struct FraudAlertStore: Sendable {
     /// `outbox_*`).
     public init(
         database: PostgresConnection,
-        redis: RedisConnection,
+        redis: any RedisClient,
         stream: String = StreamNames.alerts,
         shards: StreamShards = .unsharded,
         stages: BatchStageTimers? = nil

@@ -23,9 +23,9 @@ public enum AntiFraudService {
         var application = try PayFlowApplication(context, defaultPort: Self.defaultPort)
 
         // Every statement of the handler and of the settler is a single one,
-        // so they share one PostgreSQL session and one Redis connection.
+        // so they share one PostgreSQL session and one Redis client.
         let database = try await application.connectDatabase()
-        let redis = application.makeRedisConnection()
+        let redis = application.makeRedisClient()
         let state = AccountStateStore(configuration: rules, redis: redis)
         let stages = BatchStageTimers(group: group.group, stages: [
             "evaluate", "alerts", "alerts_insert", "outbox_claim", "outbox_xadd", "outbox_mark", "provisional", "settle_pass",
@@ -49,7 +49,7 @@ public enum AntiFraudService {
         // connections of its own, beside the handler's.
         let repair = StreamOutboxRepair(
             outboxes: [alerts.outbox], database: try await application.connectDatabase(),
-            redis: application.makeRedisConnection(), logger: context.logger
+            redis: application.makeRedisClient(), logger: context.logger
         )
         application.workers.append(PeriodicTask(name: "Outbox repair", interval: StreamOutboxRepair.interval, logger: context.logger) {
             try await repair.pass()

@@ -7,18 +7,23 @@ import Synchronization
 /// ``AccountStateScript`` call per event, all calls of a batch in one pipeline.
 ///
 /// The script is loaded once with `SCRIPT LOAD` and called with `EVALSHA`.
-/// When Redis answers `NOSCRIPT` (it restarted, or `SCRIPT FLUSH`), the script
-/// is loaded again and the whole pipeline is sent again: every call is
-/// idempotent per event id, so calls that had succeeded the first time
-/// change nothing the second time.
+/// When Redis answers `NOSCRIPT` (it restarted, or `SCRIPT FLUSH`, or it is
+/// a cluster master that never saw the script), the script is loaded there
+/// and that server's pipeline is sent again: every call is idempotent per
+/// event id, so calls that had succeeded the first time change nothing the
+/// second time.
+///
+/// An account's keys share its hash tag (`{account}`), so on a cluster each
+/// call runs on the master of its account's slot; a batch's calls go in one
+/// pipeline per master.
 public final class AccountStateStore: Sendable {
     public let configuration: AntiFraudConfiguration
-    private let redis: RedisConnection
+    private let redis: any RedisClient
     private let sha = Mutex<String?>(nil)
     /// The script for this configuration (its thresholds are literals in it).
     private let source: String
 
-    public init(configuration: AntiFraudConfiguration, redis: RedisConnection) {
+    public init(configuration: AntiFraudConfiguration, redis: any RedisClient) {
         self.configuration = configuration
         self.redis = redis
         self.source = AccountStateScript.source(configuration)
@@ -133,18 +138,45 @@ public final class AccountStateStore: Sendable {
     /// restarted) the script is loaded again and the pipeline re-sent, which
     /// is safe because every call is idempotent.
     private func runAll(_ calls: [(account: String, values: [String])]) async throws(RedisError) -> [RedisReply] {
-        var replies = try await self.run(calls, sha: try await self.loadedSHA(reload: false))
-        if replies.contains(where: Self.isNoScript) {
-            replies = try await self.run(calls, sha: try await self.loadedSHA(reload: true))
+        let accountKeys = calls.map { AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: $0.account) }
+        // Calls by the server of their account (one on a single Redis), in order within each.
+        var servers: [(connection: RedisConnection, indices: [Int])] = []
+        for (index, keys) in accountKeys.enumerated() {
+            let connection = try await self.redis.connection(serving: keys[0])
+            if let known = servers.firstIndex(where: { $0.connection === connection }) {
+                servers[known].indices.append(index)
+            } else {
+                servers.append((connection, [index]))
+            }
+        }
+        var replies = [RedisReply](repeating: .null, count: calls.count)
+        for server in servers {
+            let part = server.indices.map { (keys: accountKeys[$0], values: calls[$0].values) }
+            do throws(RedisError) {
+                var answers = try await self.run(part, on: server.connection, sha: try await self.loadedSHA(on: server.connection, reload: false))
+                if answers.contains(where: Self.isNoScript) {
+                    answers = try await self.run(part, on: server.connection, sha: try await self.loadedSHA(on: server.connection, reload: true))
+                }
+                // A call refused because its account's slot moved: the map is
+                // stale, the call did not run; the batch is retried.
+                for case .error(let message) in answers where RedisError(.serverError, message).isClusterRedirect {
+                    throw RedisError(.serverError, message)
+                }
+                for (index, reply) in zip(server.indices, answers) {
+                    replies[index] = reply
+                }
+            } catch {
+                await self.redis.recover(from: error)
+                throw error
+            }
         }
         return replies
     }
 
-    private func run(_ calls: [(account: String, values: [String])], sha: String) async throws(RedisError) -> [RedisReply] {
-        try await self.redis.pipeline(calls.map { call in
-            let keys = AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: call.account)
-            var command = RedisCommand("EVALSHA", sha, keys.count)
-            command.append(contentsOf: keys)
+    private func run(_ calls: [(keys: [String], values: [String])], on connection: RedisConnection, sha: String) async throws(RedisError) -> [RedisReply] {
+        try await connection.pipeline(calls.map { call in
+            var command = RedisCommand("EVALSHA", sha, call.keys.count)
+            command.append(contentsOf: call.keys)
             command.append(contentsOf: call.values)
             return command
         })
@@ -167,9 +199,11 @@ public final class AccountStateStore: Sendable {
         )
     }
 
-    private func loadedSHA(reload: Bool) async throws(RedisError) -> String {
+    /// The script's digest (the same on every server); loaded on
+    /// `connection` the first time and when `reload` (it answered `NOSCRIPT`).
+    private func loadedSHA(on connection: RedisConnection, reload: Bool) async throws(RedisError) -> String {
         if !reload, let sha = self.sha.withLock({ $0 }) { return sha }
-        guard let sha = try await self.redis.send(RedisCommand("SCRIPT", "LOAD", self.source)).string else {
+        guard let sha = try await connection.send(RedisCommand("SCRIPT", "LOAD", self.source)).string else {
             throw RedisError(.unexpectedReply, "SCRIPT LOAD returned no digest")
         }
         self.sha.withLock { $0 = sha }

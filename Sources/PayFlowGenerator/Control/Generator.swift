@@ -19,6 +19,9 @@ public final class Generator: GeneratorControl, Service {
     /// Where the generator writes and how it watches its consumers.
     public struct Settings: Sendable {
         public var redis: RedisConfiguration
+        /// `REDIS_CLUSTER_NODES`: the cluster the streams live on (with
+        /// `redis`'s credentials); nil for the one Redis of `redis`.
+        public var cluster: RedisClusterConfiguration?
         /// `EVENT_SHARDS`: each event goes to its account's shard.
         public var shards: StreamShards
         public var databaseURL: String
@@ -31,22 +34,30 @@ public final class Generator: GeneratorControl, Service {
         public var stopWait: Duration
 
         public init(
-            redis: RedisConfiguration, shards: StreamShards = .unsharded, databaseURL: String, maxLag: Int?, stopWait: Duration = .seconds(5)
+            redis: RedisConfiguration,
+            cluster: RedisClusterConfiguration? = nil,
+            shards: StreamShards = .unsharded,
+            databaseURL: String,
+            maxLag: Int?,
+            stopWait: Duration = .seconds(5)
         ) {
             self.redis = redis
+            self.cluster = cluster
             self.shards = shards
             self.databaseURL = databaseURL
             self.maxLag = maxLag
             self.stopWait = stopWait
         }
 
-        /// Reads `REDIS_URL`, `EVENT_SHARDS`, `DATABASE_URL` and
-        /// `GENERATOR_MAX_LAG` (0 never pauses).
+        /// Reads `REDIS_URL`, `REDIS_CLUSTER_NODES`, `EVENT_SHARDS`,
+        /// `DATABASE_URL` and `GENERATOR_MAX_LAG` (0 never pauses).
         public init(environment: Environment) throws(ConfigurationError) {
             let maxLag = try environment.integer("GENERATOR_MAX_LAG", default: 100_000, in: 0...Int.max)
+            let cluster = try environment.redisClusterConfiguration()
             self.init(
                 redis: try environment.redisConfiguration(),
-                shards: try environment.eventShards(),
+                cluster: cluster,
+                shards: StreamShards(count: try environment.eventShards().count, cluster: cluster != nil),
                 databaseURL: try environment.databaseURL(),
                 maxLag: maxLag == 0 ? nil : maxLag
             )
@@ -244,10 +255,10 @@ public final class Generator: GeneratorControl, Service {
     // MARK: - The writer loop
 
     public func run() async throws {
-        let redis = RedisConnection(configuration: self.settings.redis, logger: self.logger)
-        let lagProbe = RedisConnection(configuration: self.settings.redis, logger: self.logger)
+        let redis = self.makeRedisClient()
+        let lagProbe = self.makeRedisClient()
         let database = try await self.connectDatabase()
-        let emitter = EventEmitter(database: database, producer: StreamProducer(connection: redis, maxLength: nil), shards: self.settings.shards)
+        let emitter = EventEmitter(database: database, producer: StreamProducer(client: redis.client, maxLength: nil), shards: self.settings.shards)
         let store = WorldStore(database: database)
         var pacer = Pacer()
         var lastLagCheck = ContinuousClock.now - .seconds(10)
@@ -269,7 +280,7 @@ public final class Generator: GeneratorControl, Service {
             }
             if let maxLag = self.settings.maxLag, ContinuousClock.now - lastLagCheck > .milliseconds(250) {
                 lastLagCheck = .now
-                let lag = await self.largestLag(lagProbe)
+                let lag = await self.largestLag(lagProbe.client)
                 let paused = lag.map { $0 > maxLag } ?? false
                 let wasPaused = self.state.withLock { state in
                     defer { state.largestGroupLag = lag; state.pausedForLag = paused }
@@ -300,6 +311,17 @@ public final class Generator: GeneratorControl, Service {
         await database.close()
         await redis.close()
         await lagProbe.close()
+    }
+
+    /// A client of the loop's own: a connection to `REDIS_URL`, or a cluster
+    /// client on `REDIS_CLUSTER_NODES`; both connect on first use.
+    private func makeRedisClient() -> (client: any RedisClient, close: @Sendable () async -> Void) {
+        if let configuration = self.settings.cluster {
+            let cluster = RedisCluster(configuration: configuration, logger: self.logger)
+            return (cluster, { await cluster.close() })
+        }
+        let connection = RedisConnection(configuration: self.settings.redis, logger: self.logger)
+        return (connection, { await connection.close() })
     }
 
     private func connectDatabase() async throws -> PostgresConnection {
@@ -579,10 +601,13 @@ public final class Generator: GeneratorControl, Service {
 
     /// The largest `lag` of the groups reading `payflow:events` (Redis 7
     /// `XINFO GROUPS`), summed over the shards; nil when unknown.
-    private func largestLag(_ connection: RedisConnection) async -> Int? {
+    private func largestLag(_ redis: any RedisClient) async -> Int? {
         var lags: [String: Int] = [:]
         for shard in self.settings.shards.shards {
-            guard let groups = try? await connection.groups(of: shard.events) else { return nil }
+            let groups = try? await redis.withConnection(serving: shard.events) { connection throws(RedisError) in
+                try await connection.groups(of: shard.events)
+            }
+            guard let groups else { return nil }
             for group in groups {
                 lags[group.name, default: 0] += group.lag ?? 0
             }

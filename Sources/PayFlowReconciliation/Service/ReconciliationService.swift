@@ -45,7 +45,7 @@ public enum ReconciliationService {
         // session: a pass is a transaction and must not share one.
         application.addConsumerGroup(group, handler: ReconciliationHandler(database: try await application.connectDatabase()))
         let sweepDatabase = try await application.connectDatabase()
-        let sweepRedis = application.makeRedisConnection()
+        let sweepRedis = application.makeRedisClient()
         let sweeper = ReconciliationSweeper(
             database: sweepDatabase,
             progress: GroupProgress(of: group, stream: StreamNames.events, shards: application.shards, redis: sweepRedis),
@@ -63,7 +63,7 @@ public enum ReconciliationService {
         // Mismatches whose publisher died, or whose entry a Redis restart lost.
         let repair = StreamOutboxRepair(
             outboxes: [publisher.outbox], database: try await application.connectDatabase(),
-            redis: application.makeRedisConnection(), logger: context.logger
+            redis: application.makeRedisClient(), logger: context.logger
         )
         application.workers.append(PeriodicTask(name: "Outbox repair", interval: StreamOutboxRepair.interval, logger: context.logger) {
             try await repair.pass()

@@ -54,7 +54,11 @@ public final class RedisCluster: Sendable {
         return cluster
     }
 
-    private init(configuration: RedisClusterConfiguration, logger: Logger) {
+    /// A client that reads the slot map on first use, as a ``RedisConnection``
+    /// connects on first use: for a process that must start while the
+    /// cluster is still coming up. ``connect(configuration:logger:)`` reads
+    /// it at once instead.
+    public init(configuration: RedisClusterConfiguration, logger: Logger = Logger(label: "payflow.redis.cluster")) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(State(topology: ClusterTopology(shards: [])))

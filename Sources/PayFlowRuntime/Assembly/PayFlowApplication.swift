@@ -20,8 +20,12 @@ public struct PayFlowApplication {
 
     /// `REDIS_URL`: where the streams are.
     public let redis: RedisConfiguration
+    /// `REDIS_CLUSTER_NODES`: the Redis Cluster the streams live on, with
+    /// `REDIS_URL`'s credentials; nil for the one Redis of `REDIS_URL`.
+    public let cluster: RedisClusterConfiguration?
     /// `EVENT_SHARDS`: the streams this process reads and writes, one set per
-    /// shard; ``StreamShards/unsharded`` (today's names) by default.
+    /// shard; ``StreamShards/unsharded`` (today's names) by default. A
+    /// cluster tags even one shard's names (``StreamShards/init(count:cluster:)``).
     public let shards: StreamShards
     /// `DATABASE_URL`: the services' PostgreSQL database.
     public let databaseURL: String
@@ -45,7 +49,8 @@ public struct PayFlowApplication {
     public init(_ context: ProcessContext, defaultPort: Int) throws(ConfigurationError) {
         let environment = context.environment
         self.redis = try environment.redisConfiguration()
-        self.shards = try environment.eventShards()
+        self.cluster = try environment.redisClusterConfiguration()
+        self.shards = StreamShards(count: try environment.eventShards().count, cluster: self.cluster != nil)
         self.databaseURL = try environment.databaseURL()
         let address = try environment.httpAddress(defaultPort: defaultPort)
         self.host = address.host
@@ -72,7 +77,8 @@ public struct PayFlowApplication {
             self.workers.append(ConsumerGroupService(configuration: configuration, redis: self.redis, handler: handler, logger: self.logger))
         } else {
             self.workers.append(ShardedConsumerGroup(
-                configuration: configuration, shards: self.shards, redis: self.redis, cluster: nil, handler: handler, logger: self.logger
+                configuration: configuration, shards: self.shards, redis: self.redis, cluster: self.makeRedisCluster(),
+                handler: handler, logger: self.logger
             ))
         }
         self.trimStreams([StreamTrimmer.Target(stream: configuration.deadLetterStream, maxAge: self.trimming.deadLetterRetention)])
@@ -88,7 +94,7 @@ public struct PayFlowApplication {
         let targets = self.shards.shards.flatMap { shard in
             targets.map { StreamTrimmer.Target(stream: shard.name($0.stream), maxAge: $0.maxAge) }
         }
-        let trimmer = StreamTrimmer(redis: self.makeRedisConnection(), targets: targets, settings: self.trimming, logger: self.logger)
+        let trimmer = StreamTrimmer(redis: self.makeRedisClient(), targets: targets, settings: self.trimming, logger: self.logger)
         let names = targets.map(\.stream).joined(separator: ", ")
         self.workers.append(PeriodicTask(name: "Trimming \(names)", interval: interval, logger: self.logger) {
             try await trimmer.trimAll()
@@ -109,6 +115,23 @@ public struct PayFlowApplication {
         let redis = RedisConnection(configuration: self.redis, logger: self.logger)
         self.onClose { await redis.close() }
         return redis
+    }
+
+    /// A Redis client for the process's own work on named keys (``RedisClient``):
+    /// on a cluster a cluster client of its own (its own connection to each
+    /// master, so that its commands never queue behind another part's), else
+    /// a connection of its own. Closed by ``close()``.
+    public mutating func makeRedisClient() -> any RedisClient {
+        self.makeRedisCluster() ?? self.makeRedisConnection()
+    }
+
+    /// A cluster client of its own on `REDIS_CLUSTER_NODES`, nil without a
+    /// cluster; it reads the slot map on first use. Closed by ``close()``.
+    public mutating func makeRedisCluster() -> RedisCluster? {
+        guard let configuration = self.cluster else { return nil }
+        let cluster = RedisCluster(configuration: configuration, logger: self.logger)
+        self.onClose { await cluster.close() }
+        return cluster
     }
 
     /// Runs `purge` every ``RetentionPurge/interval`` on a PostgreSQL session

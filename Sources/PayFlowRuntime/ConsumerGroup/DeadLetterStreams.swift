@@ -39,9 +39,10 @@ public struct DeadLetterStreams: Sendable {
 
     /// `shards` (`EVENT_SHARDS`): a group has a dead-letter stream per shard;
     /// a summary sums them, a replay finds each entry on its shard.
-    public init(groups: [String], redis: RedisConfiguration, shards: StreamShards = .unsharded, logger: Logger) {
+    /// `cluster`: each shard's dead letters are read from its master.
+    public init(groups: [String], redis: RedisConfiguration, shards: StreamShards = .unsharded, cluster: RedisCluster? = nil, logger: Logger) {
         self.groups = groups
-        self.deadLetters = ShardedDeadLetters(shards: shards, redis: redis, cluster: nil, logger: logger)
+        self.deadLetters = ShardedDeadLetters(shards: shards, redis: redis, cluster: cluster, logger: logger)
         self.logger = logger
     }
 

@@ -14,7 +14,7 @@ public struct GroupProgress: Sendable {
     public let stream: String
     /// Whose names of ``stream`` are read: every shard's.
     public let shards: StreamShards
-    let redis: RedisConnection
+    let redis: any RedisClient
 
     /// - Parameters:
     ///   - configuration: The group whose progress to read.
@@ -23,7 +23,7 @@ public struct GroupProgress: Sendable {
     ///     the earliest of every shard's.
     ///   - redis: A connection of the caller's, not one of the consumer's
     ///     (those are busy blocking in reads).
-    public init(of configuration: ConsumerGroupConfiguration, stream: String? = nil, shards: StreamShards = .unsharded, redis: RedisConnection) {
+    public init(of configuration: ConsumerGroupConfiguration, stream: String? = nil, shards: StreamShards = .unsharded, redis: any RedisClient) {
         precondition(stream.map(configuration.streams.contains) ?? !configuration.streams.isEmpty, "the group does not read \(stream ?? "any stream")")
         self.group = configuration.group
         self.stream = stream ?? configuration.streams[0]
@@ -35,7 +35,10 @@ public struct GroupProgress: Sendable {
     public func watermark() async throws(RedisError) -> ConsumptionWatermark {
         var watermarks: [ConsumptionWatermark] = []
         for shard in self.shards.shards {
-            watermarks.append(try await ConsumptionWatermark.read(redis: self.redis, stream: shard.name(self.stream), group: self.group))
+            let stream = shard.name(self.stream)
+            watermarks.append(try await self.redis.withConnection(serving: stream) { redis throws(RedisError) in
+                try await ConsumptionWatermark.read(redis: redis, stream: stream, group: self.group)
+            })
         }
         return ConsumptionWatermark.earliest(of: watermarks)
     }

@@ -33,37 +33,42 @@ public struct StreamsSnapshot: Sendable {
     public var streams: [Stream]
     public var deadLetters: [DeadLetters]
 
-    /// Reads the snapshot. `deadLetterStreams` get the reason breakdown, from
-    /// their latest `reasonSample` entries.
+    /// Reads the snapshot, each stream from the server that serves it (one
+    /// Redis, or a cluster's masters). `deadLetterStreams` get the reason
+    /// breakdown, from their latest `reasonSample` entries.
     public static func read(
-        redis: RedisConnection,
+        redis client: any RedisClient,
         streams names: [String],
         deadLetterStreams: [String],
         reasonSample: Int = 1_000
     ) async throws(RedisError) -> StreamsSnapshot {
         var streams: [Stream] = []
         for name in names {
-            let info = try await redis.streamInfo(name)
-            var groups: [Group] = []
-            if info != nil {
-                for group in try await redis.groups(of: name) {
-                    let pending = group.pending > 0 ? try await redis.pendingSummary(stream: name, group: group.name) : nil
-                    groups.append(Group(info: group, oldestPendingID: pending?.oldestID))
+            streams.append(try await client.withConnection(serving: name) { redis throws(RedisError) in
+                let info = try await redis.streamInfo(name)
+                var groups: [Group] = []
+                if info != nil {
+                    for group in try await redis.groups(of: name) {
+                        let pending = group.pending > 0 ? try await redis.pendingSummary(stream: name, group: group.name) : nil
+                        groups.append(Group(info: group, oldestPendingID: pending?.oldestID))
+                    }
                 }
-            }
-            streams.append(Stream(name: name, info: info, groups: groups))
+                return Stream(name: name, info: info, groups: groups)
+            })
         }
         var deadLetters: [DeadLetters] = []
         for name in deadLetterStreams {
-            let length = Int(try await redis.send(RedisCommand("XLEN", name)).integer ?? 0)
-            var counts: [String: Int] = [:]
-            if length > 0 {
-                for entry in try await redis.range(stream: name, count: reasonSample, reverse: true) {
-                    counts[entry[field: "reason"] ?? "(no reason)", default: 0] += 1
+            deadLetters.append(try await client.withConnection(serving: name) { redis throws(RedisError) in
+                let length = Int(try await redis.send(RedisCommand("XLEN", name)).integer ?? 0)
+                var counts: [String: Int] = [:]
+                if length > 0 {
+                    for entry in try await redis.range(stream: name, count: reasonSample, reverse: true) {
+                        counts[entry[field: "reason"] ?? "(no reason)", default: 0] += 1
+                    }
                 }
-            }
-            let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map { (reason: $0.key, count: $0.value) }
-            deadLetters.append(DeadLetters(stream: name, length: length, topReasons: top))
+                let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map { (reason: $0.key, count: $0.value) }
+                return DeadLetters(stream: name, length: length, topReasons: top)
+            })
         }
         return StreamsSnapshot(takenAt: Date(), streams: streams, deadLetters: deadLetters)
     }

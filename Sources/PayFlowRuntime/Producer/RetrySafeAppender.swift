@@ -126,11 +126,14 @@ public final class RetrySafeAppender: Sendable {
     /// A cut pipeline applies a prefix of the batch in order, so the k copies
     /// of a key found there are the first k messages carrying it.
     private func recognise(_ messages: [Fields], above floor: StreamEntryID, into ids: inout [StreamEntryID?]) async throws(RedisError) {
-        var found: [String: [StreamEntryID]] = [:]
-        try await self.producer.connection.forEachEntry(of: self.stream, after: floor.description, pageSize: 1000) { entry in
-            if let key = entry[field: self.keyField] {
-                found[key, default: []].append(entry.id)
+        var found = try await self.producer.client.withConnection(serving: self.stream) { connection throws(RedisError) in
+            var found: [String: [StreamEntryID]] = [:]
+            try await connection.forEachEntry(of: self.stream, after: floor.description, pageSize: 1000) { entry in
+                if let key = entry[field: self.keyField] {
+                    found[key, default: []].append(entry.id)
+                }
             }
+            return found
         }
         guard !found.isEmpty else { return }
         for (index, message) in messages.enumerated() {
@@ -143,7 +146,9 @@ public final class RetrySafeAppender: Sendable {
 
     /// The id of the stream's last entry, or `0-0` when it is empty or absent.
     private func streamTop() async throws(RedisError) -> StreamEntryID {
-        let last = try await self.producer.connection.range(stream: self.stream, count: 1, reverse: true)
+        let last = try await self.producer.client.withConnection(serving: self.stream) { connection throws(RedisError) in
+            try await connection.range(stream: self.stream, count: 1, reverse: true)
+        }
         return last.first?.id ?? StreamEntryID(milliseconds: 0, sequence: 0)
     }
 }

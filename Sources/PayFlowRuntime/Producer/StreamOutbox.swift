@@ -81,7 +81,7 @@ public struct StreamOutbox: Sendable {
         keyType: String,
         stream: String,
         shards: StreamShards = .unsharded,
-        redis: RedisConnection,
+        redis: any RedisClient,
         stages: BatchStageTimers? = nil,
         load: @escaping Loader
     ) {
@@ -90,7 +90,7 @@ public struct StreamOutbox: Sendable {
         self.stages = stages
         // No MAXLEN: the stream is trimmed to what its groups still need
         // (``StreamTrimmer``), never blindly on append.
-        self.producer = StreamProducer(connection: redis, maxLength: nil)
+        self.producer = StreamProducer(client: redis, maxLength: nil)
         self.load = load
         let table = PostgresIdentifier.quoted(table)
         let key = PostgresIdentifier.quoted(keyColumn)

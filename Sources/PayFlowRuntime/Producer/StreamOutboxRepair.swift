@@ -27,14 +27,16 @@ import Synchronization
 public final class StreamOutboxRepair: Sendable {
     let outboxes: [StreamOutbox]
     let database: PostgresConnection
-    let redis: RedisConnection
+    let redis: any RedisClient
     let logger: Logger
-    /// The `run_id` of the Redis server last repaired after, nil at first.
-    private let repairedRunID = Mutex<String?>(nil)
+    /// By stream (each shard's), the `run_id` of the Redis server that held
+    /// it when last repaired after; none at first. On a cluster each master
+    /// restarts on its own.
+    private let repairedRunIDs = Mutex<[String: String]>([:])
 
     /// `database` and `redis` should be connections of the repair's own: a
     /// pass runs beside the consumer group, not inside its transactions.
-    public init(outboxes: [StreamOutbox], database: PostgresConnection, redis: RedisConnection, logger: Logger) {
+    public init(outboxes: [StreamOutbox], database: PostgresConnection, redis: any RedisClient, logger: Logger) {
         self.outboxes = outboxes
         self.database = database
         self.redis = redis
@@ -42,7 +44,8 @@ public final class StreamOutboxRepair: Sendable {
     }
 
     /// How often services run ``pass()``: seconds after a restart matter less
-    /// than not adding load (one `INFO` and one indexed query per pass).
+    /// than not adding load (an `INFO` and a `TIME` per shard, one indexed
+    /// query per pass).
     public static let interval: Duration = .seconds(2)
 
     /// One pass: abandoned claims, then, if Redis restarted since the last
@@ -55,31 +58,38 @@ public final class StreamOutboxRepair: Sendable {
                 self.logger.warning("Published rows whose publisher died", metadata: ["stream": "\(outbox.stream)", "count": "\(keys.count)"])
             }
         }
-        let server = try await self.serverStart()
-        guard self.repairedRunID.withLock({ $0 }) != server.runID else { return }
         for outbox in self.outboxes {
-            let republished = try await self.republishLost(on: outbox, startedBetween: server.earliestStart, and: server.latestStart)
-            if republished > 0 {
-                self.logger.warning(
-                    "Published again what a Redis restart lost",
-                    metadata: ["stream": "\(outbox.stream)", "count": "\(republished)", "run_id": "\(server.runID)"]
+            for shard in outbox.shards.shards {
+                let stream = shard.name(outbox.stream)
+                let server = try await self.redis.withConnection(serving: stream) { redis throws(RedisError) in
+                    try await Self.serverStart(redis)
+                }
+                guard self.repairedRunIDs.withLock({ $0[stream] }) != server.runID else { continue }
+                let republished = try await self.republishLost(
+                    on: outbox, stream: stream, startedBetween: server.earliestStart, and: server.latestStart
                 )
+                if republished > 0 {
+                    self.logger.warning(
+                        "Published again what a Redis restart lost",
+                        metadata: ["stream": "\(stream)", "count": "\(republished)", "run_id": "\(server.runID)"]
+                    )
+                }
+                // Only once the stream is repaired: a failed pass repairs again.
+                self.repairedRunIDs.withLock { $0[stream] = server.runID }
             }
         }
-        // Only once every outbox is repaired: a failed pass repairs again.
-        self.repairedRunID.withLock { $0 = server.runID }
     }
 
     /// The server's `run_id` and when it started, in its own clock (the one
     /// its entry ids use): `uptime_in_seconds` is whole seconds, hence a range.
-    func serverStart() async throws -> (runID: String, earliestStart: UInt64, latestStart: UInt64) {
-        let info = try await self.redis.send(RedisCommand("INFO", "server")).orThrow().string ?? ""
+    static func serverStart(_ redis: RedisConnection) async throws(RedisError) -> (runID: String, earliestStart: UInt64, latestStart: UInt64) {
+        let info = try await redis.send(RedisCommand("INFO", "server")).orThrow().string ?? ""
         var values: [Substring: Substring] = [:]
         for line in info.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: ":", maxSplits: 1)
             if parts.count == 2 { values[parts[0]] = parts[1] }
         }
-        let time = try await self.redis.send(RedisCommand("TIME")).orThrow().array?.compactMap { $0.string.flatMap { UInt64($0) } } ?? []
+        let time = try await redis.send(RedisCommand("TIME")).orThrow().array?.compactMap { $0.string.flatMap { UInt64($0) } } ?? []
         guard let runID = values["run_id"], let uptime = values["uptime_in_seconds"].flatMap({ UInt64($0) }), time.count == 2 else {
             throw RedisError(.unexpectedReply, "INFO server without run_id or uptime_in_seconds, or TIME without two numbers")
         }
@@ -94,41 +104,30 @@ public final class StreamOutboxRepair: Sendable {
         return (String(runID), estimate - min(estimate, 2000), estimate + 2000)
     }
 
-    /// Publishes again the rows of `outbox` marked published before the
-    /// restart whose entries are not on the stream; returns how many.
-    func republishLost(on outbox: StreamOutbox, startedBetween earliestStart: UInt64, and latestStart: UInt64) async throws -> Int {
-        // On each shard's stream, the newest entry from before the restart:
-        // everything up to it survived.
-        var survivors: [String: StreamEntryID] = [:]
-        for shard in outbox.shards.shards {
-            let stream = shard.name(outbox.stream)
-            survivors[stream] = try await self.redis.range(stream: stream, to: "\(earliestStart)", count: 1, reverse: true).first?.id ?? .zero
+    /// Publishes again the rows of `outbox` published on `stream` (one
+    /// shard's) before the restart whose entries are not on it; returns how many.
+    func republishLost(on outbox: StreamOutbox, stream: String, startedBetween earliestStart: UInt64, and latestStart: UInt64) async throws -> Int {
+        // The newest entry from before the restart: everything up to it survived.
+        let survivor = try await self.redis.withConnection(serving: stream) { redis throws(RedisError) in
+            try await redis.range(stream: stream, to: "\(earliestStart)", count: 1, reverse: true).first?.id ?? .zero
         }
-        let oldestSurvivor = survivors.values.min() ?? .zero
-        let rows = try await self.database.query(outbox.selectPublishedBetween, [Int64(oldestSurvivor.milliseconds), Int64(latestStart)]).rows
-        let published = try rows.compactMap { row -> (key: String, id: StreamEntryID)? in
-            guard let id = StreamEntryID(try row.decode(1, as: String.self)), id > oldestSurvivor else { return nil }
+        let rows = try await self.database.query(outbox.selectPublishedBetween, [Int64(survivor.milliseconds), Int64(latestStart)]).rows
+        var candidates = try rows.compactMap { row -> (key: String, id: StreamEntryID)? in
+            guard let id = StreamEntryID(try row.decode(1, as: String.self)), id > survivor else { return nil }
             return (try row.decode(0, as: String.self), id)
         }
-        guard !published.isEmpty else { return 0 }
-        // Which stream each went to: its shard key's shard's.
-        var streams: [String: String] = [:]
-        if outbox.shards.count > 1 {
-            for entry in try await outbox.load(published.map(\.key), self.database) {
-                streams[entry.key] = outbox.stream(of: entry)
-            }
-        }
-        let candidates = published.compactMap { row -> (key: String, id: StreamEntryID, stream: String)? in
-            // A row gone from the table meanwhile (purged) has nothing to publish.
-            guard let stream = outbox.shards.count > 1 ? streams[row.key] : outbox.shards.shards[0].name(outbox.stream),
-                  row.id > survivors[stream, default: .zero]
-            else { return nil }
-            return (row.key, row.id, stream)
+        if outbox.shards.count > 1 && !candidates.isEmpty {
+            // Only the rows published on this shard (a row gone from the
+            // table meanwhile, purged, has nothing to publish).
+            let here = Set(try await outbox.load(candidates.map(\.key), self.database).filter { outbox.stream(of: $0) == stream }.map(\.key))
+            candidates = candidates.filter { here.contains($0.key) }
         }
         guard !candidates.isEmpty else { return 0 }
-        var lost: [(key: String, id: StreamEntryID, stream: String)] = []
+        var lost: [(key: String, id: StreamEntryID)] = []
         for chunk in stride(from: 0, to: candidates.count, by: 500).map({ candidates[$0..<min($0 + 500, candidates.count)] }) {
-            let replies = try await self.redis.pipeline(chunk.map { RedisCommand("XRANGE", $0.stream, $0.id.description, $0.id.description) })
+            let replies = try await self.redis.withConnection(serving: stream) { redis throws(RedisError) in
+                try await redis.pipeline(chunk.map { RedisCommand("XRANGE", stream, $0.id.description, $0.id.description) })
+            }
             for (candidate, reply) in zip(chunk, replies) where (try reply.orThrow().array ?? []).isEmpty {
                 lost.append(candidate)
             }

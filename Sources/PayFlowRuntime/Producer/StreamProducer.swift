@@ -18,21 +18,61 @@ public struct StreamProducer: Sendable {
         }
     }
 
-    let connection: RedisConnection
+    /// One Redis, or a cluster: each stream's entries go to the server that
+    /// serves it.
+    let client: any RedisClient
     /// Approximate upper bound of each stream's length; nil keeps everything.
     public let maxLength: Int?
 
-    public init(connection: RedisConnection, maxLength: Int?) {
-        self.connection = connection
+    public init(client: any RedisClient, maxLength: Int?) {
+        self.client = client
         self.maxLength = maxLength
     }
 
-    /// Appends the messages in order, in one round trip, and returns their ids.
-    /// Throws if any `XADD` was refused; the others in the pipeline stay, and
-    /// after a broken connection nobody knows how many landed. Retrying the
-    /// whole batch therefore may add some twice; ``RetrySafeAppender`` does not.
+    public init(connection: RedisConnection, maxLength: Int?) {
+        self.init(client: connection, maxLength: maxLength)
+    }
+
+    /// Appends the messages in order, in one round trip per server (one on a
+    /// single Redis), and returns their ids. Throws if any `XADD` was
+    /// refused; the others stay, and after a broken connection nobody knows
+    /// how many landed. Retrying the whole batch therefore may add some
+    /// twice; ``RetrySafeAppender`` does not.
     @discardableResult
     public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
+        guard !messages.isEmpty else { return [] }
+        // Messages by the connection of their stream, in order within each.
+        var servers: [(connection: RedisConnection, indices: [Int])] = []
+        var serverOfStream: [String: Int] = [:]
+        for (index, message) in messages.enumerated() {
+            if let known = serverOfStream[message.stream] {
+                servers[known].indices.append(index)
+                continue
+            }
+            let connection = try await self.client.connection(serving: message.stream)
+            let server = servers.firstIndex { $0.connection === connection } ?? {
+                servers.append((connection, []))
+                return servers.count - 1
+            }()
+            serverOfStream[message.stream] = server
+            servers[server].indices.append(index)
+        }
+        var ids = [StreamEntryID](repeating: .zero, count: messages.count)
+        for server in servers {
+            do {
+                let added = try await self.add(server.indices.map { messages[$0] }, on: server.connection)
+                for (index, id) in zip(server.indices, added) {
+                    ids[index] = id
+                }
+            } catch {
+                await self.client.recover(from: error)
+                throw error
+            }
+        }
+        return ids
+    }
+
+    private func add(_ messages: [Message], on connection: RedisConnection) async throws(RedisError) -> [StreamEntryID] {
         let commands = messages.map { message in
             var command = RedisCommand("XADD", message.stream)
             if let maxLength = self.maxLength {
@@ -45,7 +85,7 @@ public struct StreamProducer: Sendable {
             }
             return command
         }
-        return try await self.connection.pipeline(commands).map { reply throws(RedisError) in
+        return try await connection.pipeline(commands).map { reply throws(RedisError) in
             guard let text = try reply.orThrow().string, let id = StreamEntryID(text) else {
                 throw RedisError(.unexpectedReply, "XADD returned no id")
             }

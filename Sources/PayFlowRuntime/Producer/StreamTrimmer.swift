@@ -59,12 +59,13 @@ public struct StreamTrimmer: Sendable {
         public var removedBySafetyLimit: Int = 0
     }
 
-    let redis: RedisConnection
+    /// One Redis or a cluster: each stream is trimmed where it lives.
+    let redis: any RedisClient
     let targets: [Target]
     let settings: StreamTrimmingSettings
     let logger: Logger
 
-    public init(redis: RedisConnection, targets: [Target], settings: StreamTrimmingSettings, logger: Logger) {
+    public init(redis: any RedisClient, targets: [Target], settings: StreamTrimmingSettings, logger: Logger) {
         self.redis = redis
         self.targets = targets
         self.settings = settings
@@ -82,17 +83,23 @@ public struct StreamTrimmer: Sendable {
     /// safety limit.
     @discardableResult
     public func trim(_ target: Target, now: Date = Date()) async throws(RedisError) -> Outcome {
+        try await self.redis.withConnection(serving: target.stream) { redis throws(RedisError) in
+            try await self.trim(target, now: now, on: redis)
+        }
+    }
+
+    private func trim(_ target: Target, now: Date, on redis: RedisConnection) async throws(RedisError) -> Outcome {
         var outcome = Outcome()
         let groups: [GroupInfo]
         do {
-            groups = try await self.redis.groups(of: target.stream)
+            groups = try await redis.groups(of: target.stream)
         } catch where error.code == .serverError && error.message.contains("no such key") {
             return outcome  // Nothing written yet: nothing to trim.
         }
         var needed: StreamEntryID?
         for group in groups {
             var oldest = group.lastDeliveredID.successor
-            if group.pending > 0, let pending = try await self.redis.pendingSummary(stream: target.stream, group: group.name).oldestID {
+            if group.pending > 0, let pending = try await redis.pendingSummary(stream: target.stream, group: group.name).oldestID {
                 oldest = min(oldest, pending)
             }
             needed = min(needed ?? oldest, oldest)
@@ -105,13 +112,13 @@ public struct StreamTrimmer: Sendable {
             outcome.minimumID = needed
         }
         if let minimumID = outcome.minimumID, minimumID > StreamEntryID.zero {
-            outcome.removed = Int(try await self.redis.send(RedisCommand("XTRIM", target.stream, "MINID", "~", minimumID.description)).orThrow().integer ?? 0)
+            outcome.removed = Int(try await redis.send(RedisCommand("XTRIM", target.stream, "MINID", "~", minimumID.description)).orThrow().integer ?? 0)
             if outcome.removed > 0 {
                 Counter(label: "payflow_stream_trimmed_total", dimensions: [("stream", target.stream), ("reason", "no_longer_needed")]).increment(by: outcome.removed)
             }
         }
         if let limit = self.settings.safetyLimit {
-            outcome.removedBySafetyLimit = Int(try await self.redis.send(RedisCommand("XTRIM", target.stream, "MAXLEN", "~", limit)).orThrow().integer ?? 0)
+            outcome.removedBySafetyLimit = Int(try await redis.send(RedisCommand("XTRIM", target.stream, "MAXLEN", "~", limit)).orThrow().integer ?? 0)
             if outcome.removedBySafetyLimit > 0 {
                 Counter(label: "payflow_stream_trimmed_total", dimensions: [("stream", target.stream), ("reason", "safety_limit")]).increment(by: outcome.removedBySafetyLimit)
                 self.logger.error("STREAM_MAXLEN reached: trimmed entries that a consumer group may not have read", metadata: [
