@@ -51,6 +51,12 @@ struct InvariantCheck {
         do {
             try await self.drain(timeout: timeout, state: state)
         } catch let error as TimedOut {
+            // What each process said last: a CI run that does not drain has
+            // nothing else to tell why (the processes' logs go with them).
+            for (name, process) in self.platform.processes.sorted(by: { $0.key < $1.key }) {
+                let lines = process.output.split(separator: "\n").suffix(15).joined(separator: "\n")
+                print("fault drain: \(name) (\(process.process.isRunning ? "running" : "exited \(process.process.terminationStatus)")), last lines:\n\(lines)")
+            }
             throw TimedOut(what: "\(error.what); last seen: \(state.value)")
         }
     }
