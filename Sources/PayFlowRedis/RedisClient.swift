@@ -44,6 +44,31 @@ extension RedisClient {
     }
 }
 
+extension RedisClient {
+    /// The positions of `keys` grouped by the connection serving each key, in
+    /// order within each group and groups in order of first appearance: for
+    /// a batch of commands on many keys, one pipeline per server (one on a
+    /// single Redis).
+    public func servers(of keys: [String]) async throws(RedisError) -> [(connection: RedisConnection, indices: [Int])] {
+        var servers: [(connection: RedisConnection, indices: [Int])] = []
+        var serverOfKey: [String: Int] = [:]
+        for (index, key) in keys.enumerated() {
+            if let known = serverOfKey[key] {
+                servers[known].indices.append(index)
+                continue
+            }
+            let connection = try await self.connection(serving: key)
+            let server = servers.firstIndex { $0.connection === connection } ?? {
+                servers.append((connection, []))
+                return servers.count - 1
+            }()
+            serverOfKey[key] = server
+            servers[server].indices.append(index)
+        }
+        return servers
+    }
+}
+
 extension RedisConnection: RedisClient {
     public func connection(serving key: String) async throws(RedisError) -> RedisConnection {
         self

@@ -49,6 +49,18 @@ final class Platform: @unchecked Sendable {
         self.deliveries = deliveries
     }
 
+    /// Runs `body` on this platform and kills whatever it started, also when
+    /// `body` fails.
+    func running(_ body: @Sendable (Platform) async throws -> Void) async throws {
+        do {
+            try await body(self)
+        } catch {
+            self.killAll()
+            throw error
+        }
+        self.killAll()
+    }
+
     /// The business time of the first generated event, the same in every run:
     /// with the seed, it makes the events, and so the alerts, the same too.
     static let generatorStartTime = "2026-01-05T09:00:00Z"
@@ -82,13 +94,7 @@ final class Platform: @unchecked Sendable {
                     redis: fixture.redis, redisURL: fixture.redisURL, database: fixture.database, databaseURL: fixture.databaseURL,
                     deliveries: deliveries
                 )
-                do {
-                    try await body(platform)
-                } catch {
-                    platform.killAll()
-                    throw error
-                }
-                platform.killAll()
+                try await platform.running(body)
             }
         }
     }
@@ -115,13 +121,7 @@ final class Platform: @unchecked Sendable {
                     )
                     // Each service as its own ACL user, with the cluster's passwords.
                     platform.extraEnvironment.merge(cluster.serviceURLs) { $1 }
-                    do {
-                        try await body(platform)
-                    } catch {
-                        platform.killAll()
-                        throw error
-                    }
-                    platform.killAll()
+                    try await platform.running(body)
                 }
             }
         }
@@ -155,13 +155,7 @@ final class Platform: @unchecked Sendable {
                 try await DeliveryCounter.with { deliveries in
                     let platform = Platform(redis: redis, redisURL: redisURL, database: database, databaseURL: databaseURL, deliveries: deliveries)
                     platform.extraEnvironment.merge(serviceURLs) { $1 }
-                    do {
-                        try await body(platform, directory)
-                    } catch {
-                        platform.killAll()
-                        throw error
-                    }
-                    platform.killAll()
+                    try await platform.running { try await body($0, directory) }
                 }
             } catch {
                 await database.close()

@@ -140,15 +140,7 @@ public final class AccountStateStore: Sendable {
     private func runAll(_ calls: [(account: String, values: [String])]) async throws(RedisError) -> [RedisReply] {
         let accountKeys = calls.map { AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: $0.account) }
         // Calls by the server of their account (one on a single Redis), in order within each.
-        var servers: [(connection: RedisConnection, indices: [Int])] = []
-        for (index, keys) in accountKeys.enumerated() {
-            let connection = try await self.redis.connection(serving: keys[0])
-            if let known = servers.firstIndex(where: { $0.connection === connection }) {
-                servers[known].indices.append(index)
-            } else {
-                servers.append((connection, [index]))
-            }
-        }
+        let servers = try await self.redis.servers(of: accountKeys.map { $0[0] })
         var replies = [RedisReply](repeating: .null, count: calls.count)
         for server in servers {
             let part = server.indices.map { (keys: accountKeys[$0], values: calls[$0].values) }

@@ -41,22 +41,7 @@ public struct StreamProducer: Sendable {
     @discardableResult
     public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
         guard !messages.isEmpty else { return [] }
-        // Messages by the connection of their stream, in order within each.
-        var servers: [(connection: RedisConnection, indices: [Int])] = []
-        var serverOfStream: [String: Int] = [:]
-        for (index, message) in messages.enumerated() {
-            if let known = serverOfStream[message.stream] {
-                servers[known].indices.append(index)
-                continue
-            }
-            let connection = try await self.client.connection(serving: message.stream)
-            let server = servers.firstIndex { $0.connection === connection } ?? {
-                servers.append((connection, []))
-                return servers.count - 1
-            }()
-            serverOfStream[message.stream] = server
-            servers[server].indices.append(index)
-        }
+        let servers = try await self.client.servers(of: messages.map(\.stream))
         var ids = [StreamEntryID](repeating: .zero, count: messages.count)
         for server in servers {
             do {
