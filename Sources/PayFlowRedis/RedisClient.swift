@@ -50,6 +50,10 @@ extension RedisClient {
     /// a batch of commands on many keys, one pipeline per server (one on a
     /// single Redis).
     public func servers(of keys: [String]) async throws(RedisError) -> [(connection: RedisConnection, indices: [Int])] {
+        // One server serves every key: no lookup per key on the hot path.
+        if let connection = self as? RedisConnection {
+            return keys.isEmpty ? [] : [(connection, Array(keys.indices))]
+        }
         var servers: [(connection: RedisConnection, indices: [Int])] = []
         var serverOfKey: [String: Int] = [:]
         for (index, key) in keys.enumerated() {
