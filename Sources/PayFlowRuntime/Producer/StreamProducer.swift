@@ -42,6 +42,15 @@ public struct StreamProducer: Sendable {
     public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
         guard !messages.isEmpty else { return [] }
         let servers = try await self.client.servers(of: messages.map(\.stream))
+        if servers.count == 1 {
+            // One server (always, on one Redis): the batch as it is, no copy.
+            do {
+                return try await self.add(messages, on: servers[0].connection)
+            } catch {
+                await self.client.recover(from: error)
+                throw error
+            }
+        }
         var ids = [StreamEntryID](repeating: .zero, count: messages.count)
         for server in servers {
             do {
