@@ -26,7 +26,7 @@ PYTHON ?= python3
 # that its BuildKit builds need.
 DOCKER ?= $(shell if [ -x /usr/bin/docker ]; then echo /usr/bin/docker; else echo docker; fi)
 COMPOSE ?= $(shell if $(DOCKER) compose version >/dev/null 2>&1; then echo "$(DOCKER) compose"; else echo docker-compose; fi)
-.PHONY: help build test test-faults test-compose bench soak run stop up down logs ps compose-check monitoring-check clean
+.PHONY: help build test test-faults test-compose bench soak run stop up up-cluster down logs ps compose-check monitoring-check clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -94,6 +94,8 @@ stop: ## Stop a run left in the background and the servers of var/run (data stay
 # (generated and shown once when there is none: scripts/admin-token).
 # The Redis users' and PostgreSQL roles' passwords: var/compose/, generated
 # at the first `make up` and kept (scripts/compose-secrets).
+# The Redis Cluster (compose.yaml's `cluster` profile) takes the profile and
+# REDIS_CLUSTER_ENABLED=yes together: either one given here brings the other.
 up: ## Start the platform in containers, detached (docker compose up -d; builds the image the first time)
 	@test -f "$${PAYFLOW_ENV_FILE:-.env}" || cp .env.example "$${PAYFLOW_ENV_FILE:-.env}"
 	@scripts/compose-secrets
@@ -101,14 +103,26 @@ up: ## Start the platform in containers, detached (docker compose up -d; builds 
 	from_file="$$(sed -n 's/^ADMIN_TOKEN=//p' "$${PAYFLOW_ENV_FILE:-.env}" | tail -n 1)"; \
 	ADMIN_TOKEN="$$(ADMIN_TOKEN="$${ADMIN_TOKEN:-$$from_file}" scripts/admin-token)"; \
 	export ADMIN_TOKEN; \
-	echo "$(COMPOSE) up -d"; \
+	if [[ ",$${COMPOSE_PROFILES:-}," == *,cluster,* || "$${REDIS_CLUSTER_ENABLED:-}" == yes ]]; then \
+	    [[ ",$${COMPOSE_PROFILES:-}," == *,cluster,* ]] || COMPOSE_PROFILES="$${COMPOSE_PROFILES:+$$COMPOSE_PROFILES,}cluster"; \
+	    export COMPOSE_PROFILES REDIS_CLUSTER_ENABLED=yes; \
+	    echo "COMPOSE_PROFILES=$$COMPOSE_PROFILES REDIS_CLUSTER_ENABLED=yes $(COMPOSE) up -d"; \
+	else \
+	    echo "$(COMPOSE) up -d"; \
+	fi; \
 	$(COMPOSE) up -d
+
+# Three Redis masters joined into a cluster, every payflow service on it with
+# EVENT_SHARDS=3 (redis/compose-cluster-yes.env). From a single-Redis stack,
+# `make down` first: a node holding data cannot join a cluster.
+up-cluster: ## The same on a 3-master Redis Cluster (profile cluster, EVENT_SHARDS=3)
+	@COMPOSE_PROFILES="$${COMPOSE_PROFILES:+$$COMPOSE_PROFILES,}cluster" REDIS_CLUSTER_ENABLED=yes $(MAKE) --no-print-directory up
 
 # Compose reads the env files of var/compose for every command, so these make
 # sure they exist (scripts/compose-secrets keeps any passwords already there).
 down: ## Stop and remove the containers, network and volumes (docker compose down -v)
 	@scripts/compose-secrets
-	$(COMPOSE) --profile monitoring down -v --remove-orphans
+	$(COMPOSE) --profile monitoring --profile cluster down -v --remove-orphans
 
 logs: ## The last lines of every container's log (docker compose logs -f follows)
 	@scripts/compose-secrets
