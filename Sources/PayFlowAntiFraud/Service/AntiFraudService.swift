@@ -26,7 +26,7 @@ public enum AntiFraudService {
         // so they share one PostgreSQL session and one Redis client.
         let database = try await application.connectDatabase()
         let redis = application.makeRedisClient()
-        let state = AccountStateStore(configuration: rules, redis: redis)
+        let state = AccountStateStore(configuration: rules, shards: application.shards, redis: redis)
         let stages = BatchStageTimers(group: group.group, stages: [
             "evaluate", "alerts", "alerts_insert", "outbox_claim", "outbox_xadd", "outbox_mark", "provisional", "settle_pass",
         ])

@@ -38,7 +38,9 @@
 /// fields rather than its member parsed back; and closures only a rarer path
 /// needs are not built on every call (each costs its creation and garbage).
 ///
-/// Keys (one hash tag per account, so the script works on Redis Cluster too):
+/// Keys (one hash tag for all of them, so the script works on Redis Cluster
+/// too: the account's own, `payflow:af:{acc-1}:p`, or with `EVENT_SHARDS`
+/// its shard's, `payflow:af:{0.1}:acc-1:p`; see ``AccountStateStore``):
 /// 1. `p`  payments, member `id|amount|country|continent|merchant`
 /// 2. `pa` payment amounts by id (hash), for refunds
 /// 3. `t`  top-ups, member `id|amount`
@@ -58,8 +60,9 @@
 /// `final` or `provisional`, the judged event's time (µs), and for a
 /// provisional refund `payment-id|amount` (else empty).
 enum AccountStateScript {
-    static func keys(prefix: String, account: String) -> [String] {
-        let base = "\(prefix):{\(account)}:"
+    /// `tag` nil: the account's own hash tag (one Redis, one shard).
+    static func keys(prefix: String, tag: String?, account: String) -> [String] {
+        let base = tag.map { "\(prefix):{\($0)}:\(account):" } ?? "\(prefix):{\(account)}:"
         return ["p", "pa", "t", "st", "rf"].map { base + $0 }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PayFlowDomain
 import PayFlowRedis
+import PayFlowRuntime
 import Synchronization
 
 /// Per-account rule state in Redis, shared by every replica: one
@@ -13,18 +14,31 @@ import Synchronization
 /// event id, so calls that had succeeded the first time change nothing the
 /// second time.
 ///
-/// An account's keys share its hash tag (`{account}`), so on a cluster each
-/// call runs on the master of its account's slot; a batch's calls go in one
-/// pipeline per master.
+/// Where the state lives: with one shard on one Redis, under each account's
+/// own hash tag (`payflow:af:{acc-1}:p`), as it always has. With
+/// `EVENT_SHARDS` (or on a cluster), under the hash tag of the account's
+/// shard (`payflow:af:{0.1}:acc-1:p`), so in the slot of the streams that
+/// carry the account's events. Two things follow. A resharding that moves a
+/// shard moves its accounts' state with it. And the state's writes and the
+/// acks of the events that made them go to one master, whose replica
+/// receives them in that order: a master lost with writes its replica never
+/// got loses the acks with the state, so the events are delivered again and
+/// the state rebuilt (each call is idempotent), where state on another
+/// master could be lost under acks that survived. A batch comes from one
+/// shard's consumer, so its calls go to one master in one pipeline (on a
+/// cluster, a batch spanning slots goes in one pipeline per master).
 public final class AccountStateStore: Sendable {
     public let configuration: AntiFraudConfiguration
+    /// The events' shards: an account's state goes under its shard's tag.
+    public let shards: StreamShards
     private let redis: any RedisClient
     private let sha = Mutex<String?>(nil)
     /// The script for this configuration (its thresholds are literals in it).
     private let source: String
 
-    public init(configuration: AntiFraudConfiguration, redis: any RedisClient) {
+    public init(configuration: AntiFraudConfiguration, shards: StreamShards = .unsharded, redis: any RedisClient) {
         self.configuration = configuration
+        self.shards = shards
         self.redis = redis
         self.source = AccountStateScript.source(configuration)
     }
@@ -138,7 +152,7 @@ public final class AccountStateStore: Sendable {
     /// restarted) the script is loaded again and the pipeline re-sent, which
     /// is safe because every call is idempotent.
     private func runAll(_ calls: [(account: String, values: [String])]) async throws(RedisError) -> [RedisReply] {
-        let accountKeys = calls.map { AccountStateScript.keys(prefix: self.configuration.keyPrefix, account: $0.account) }
+        let accountKeys = calls.map { self.keys(of: $0.account) }
         // Calls by the server of their account (one on a single Redis), in order within each.
         let servers = try await self.redis.servers(of: accountKeys.map { $0[0] })
         var replies = [RedisReply](repeating: .null, count: calls.count)
@@ -163,6 +177,11 @@ public final class AccountStateStore: Sendable {
             }
         }
         return replies
+    }
+
+    /// The account's five keys, under its shard's tag when there is one.
+    func keys(of account: String) -> [String] {
+        AccountStateScript.keys(prefix: self.configuration.keyPrefix, tag: self.shards.shard(ofAccount: account).tag, account: account)
     }
 
     private func run(_ calls: [(keys: [String], values: [String])], on connection: RedisConnection, sha: String) async throws(RedisError) -> [RedisReply] {
