@@ -13,6 +13,19 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// How long one command may take; must exceed any `BLOCK` a caller asks for,
     /// otherwise a quiet stream would look like a dead server.
     public var commandTimeout: Duration
+    /// How many replicas must confirm (`WAIT`) the writes the platform counts
+    /// on (the generator's events, the alerts and mismatches its outboxes
+    /// publish) before they count as written: `REDIS_WAIT_REPLICAS`, 0 by
+    /// default. Redis replicates asynchronously, so a master that dies right
+    /// after replying can take the last writes with it, and its promoted
+    /// replica never saw them; a write a replica confirmed survives that.
+    /// Like a write concern in a database URL, it travels with the
+    /// connection's settings, so every connection the platform opens,
+    /// to one Redis or to each master of a cluster, applies it alike.
+    public var replicasToWaitFor = 0
+    /// How long a `WAIT` may take before the write counts as not replicated
+    /// (and its work is retried): `REDIS_WAIT_TIMEOUT_MS`.
+    public var replicaWaitTimeout: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1",

@@ -16,6 +16,10 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         public static let unexpectedReply = Code("unexpectedReply")
         /// The connection was closed by its owner.
         public static let closed = Code("closed")
+        /// Writes were applied but fewer replicas than asked
+        /// (``RedisConfiguration/replicasToWaitFor``) confirmed them in time:
+        /// not yet safe from the loss of their master.
+        public static let notReplicated = Code("notReplicated")
     }
 
     public var code: Code
@@ -26,10 +30,11 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    /// Connection trouble heals when Redis comes back; a server error reply or
-    /// a malformed reply will not heal by asking again.
+    /// Connection trouble heals when Redis comes back, and a missing replica
+    /// when it catches up or is replaced; a server error reply or a malformed
+    /// reply will not heal by asking again.
     public var isRetriable: Bool {
-        self.code == .connectionFailed
+        self.code == .connectionFailed || self.code == .notReplicated
     }
 
     public var description: String { "Redis \(self.code): \(self.message)" }

@@ -46,13 +46,23 @@ public struct Environment: Sendable {
         return level
     }
 
+    /// `REDIS_URL`, with `REDIS_WAIT_REPLICAS` and `REDIS_WAIT_TIMEOUT_MS`
+    /// (what counts as written; ``RedisConfiguration/replicasToWaitFor``).
     public func redisConfiguration() throws(ConfigurationError) -> RedisConfiguration {
         let url = try self.string("REDIS_URL", default: "redis://127.0.0.1:6379/0")
+        var configuration: RedisConfiguration
         do {
-            return try RedisConfiguration(url: url)
+            configuration = try RedisConfiguration(url: url)
         } catch {
             throw ConfigurationError(variable: "REDIS_URL", problem: error.message)
         }
+        try self.applyReplicaAcknowledgement(to: &configuration)
+        return configuration
+    }
+
+    private func applyReplicaAcknowledgement(to configuration: inout RedisConfiguration) throws(ConfigurationError) {
+        configuration.replicasToWaitFor = try self.integer("REDIS_WAIT_REPLICAS", default: 0, in: 0...16)
+        configuration.replicaWaitTimeout = try self.milliseconds("REDIS_WAIT_TIMEOUT_MS", default: 1000, in: 1...600_000)
     }
 
     /// `EVENT_SHARDS`: how many shards the streams are spread over (1, the
@@ -69,11 +79,14 @@ public struct Environment: Sendable {
         let nodes = try self.string("REDIS_CLUSTER_NODES", default: "")
         guard !nodes.isEmpty else { return nil }
         let url = try self.string("REDIS_URL", default: "redis://127.0.0.1:6379/0")
+        var configuration: RedisClusterConfiguration
         do {
-            return try RedisClusterConfiguration(url: url, nodes: nodes)
+            configuration = try RedisClusterConfiguration(url: url, nodes: nodes)
         } catch {
             throw ConfigurationError(variable: "REDIS_CLUSTER_NODES", problem: error.message)
         }
+        try self.applyReplicaAcknowledgement(to: &configuration.node)
+        return configuration
     }
 
     /// `STREAM_MAXLEN`: the safety limit of every stream's length. Streams are

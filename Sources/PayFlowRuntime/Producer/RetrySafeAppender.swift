@@ -69,6 +69,11 @@ public final class RetrySafeAppender: Sendable {
                 try await self.recognise(messages, above: floor, into: &ids)
             }
             let missing = ids.indices.filter { ids[$0] == nil }
+            if missing.isEmpty {
+                // All there already: confirm they are replicated, as a new
+                // XADD's round trip would have (REDIS_WAIT_REPLICAS).
+                try await self.producer.awaitReplicas(of: self.stream)
+            }
             let added = try await self.producer.add(missing.map { StreamProducer.Message(stream: self.stream, fields: messages[$0]) })
             for (index, id) in zip(missing, added) {
                 ids[index] = id

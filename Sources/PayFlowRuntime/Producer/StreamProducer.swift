@@ -34,7 +34,10 @@ public struct StreamProducer: Sendable {
     }
 
     /// Appends the messages in order, in one round trip per server (one on a
-    /// single Redis), and returns their ids. Throws if any `XADD` was
+    /// single Redis), and returns their ids. With `REDIS_WAIT_REPLICAS`, each
+    /// server's round trip ends with a `WAIT`, and a batch its replicas did
+    /// not confirm in time throws ``RedisError/Code/notReplicated``: written,
+    /// but not safe yet, so the caller retries as after any failure. Throws if any `XADD` was
     /// refused; the others stay, and after a broken connection nobody knows
     /// how many landed. Retrying the whole batch therefore may add some
     /// twice; ``RetrySafeAppender`` does not.
@@ -66,8 +69,41 @@ public struct StreamProducer: Sendable {
         return ids
     }
 
+    /// Waits until the replicas the connection serving `stream` must wait
+    /// for (``RedisConfiguration/replicasToWaitFor``) have every write that
+    /// connection made; nothing to wait for when it asks for none. For a
+    /// retry that found its whole batch already written: the entries are
+    /// there, but were they replicated before the attempt failed?
+    public func awaitReplicas(of stream: String) async throws(RedisError) {
+        try await self.client.withConnection(serving: stream) { connection throws(RedisError) in
+            guard let wait = Self.wait(on: connection) else { return }
+            try Self.check(try await connection.send(wait), on: connection)
+        }
+    }
+
+    /// `WAIT replicas timeout`, when the connection's settings ask for replicas.
+    private static func wait(on connection: RedisConnection) -> RedisCommand? {
+        let configuration = connection.configuration
+        guard configuration.replicasToWaitFor > 0 else { return nil }
+        let timeout = configuration.replicaWaitTimeout.components
+        let milliseconds = max(1, timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
+        return RedisCommand("WAIT", configuration.replicasToWaitFor, milliseconds)
+    }
+
+    /// Throws ``RedisError/Code/notReplicated`` when `WAIT` counted fewer
+    /// replicas than asked.
+    private static func check(_ reply: RedisReply, on connection: RedisConnection) throws(RedisError) {
+        let wanted = connection.configuration.replicasToWaitFor
+        guard let confirmed = try reply.orThrow().integer else {
+            throw RedisError(.unexpectedReply, "WAIT returned no count")
+        }
+        guard Int(confirmed) >= wanted else {
+            throw RedisError(.notReplicated, "\(confirmed) of \(wanted) replicas of \(connection.configuration.host):\(connection.configuration.port) confirmed the writes within \(connection.configuration.replicaWaitTimeout) (REDIS_WAIT_REPLICAS)")
+        }
+    }
+
     private func add(_ messages: [Message], on connection: RedisConnection) async throws(RedisError) -> [StreamEntryID] {
-        let commands = messages.map { message in
+        var commands = messages.map { message in
             var command = RedisCommand("XADD", message.stream)
             if let maxLength = self.maxLength {
                 command.append(contentsOf: ["MAXLEN", "~", maxLength])
@@ -79,7 +115,12 @@ public struct StreamProducer: Sendable {
             }
             return command
         }
-        return try await connection.pipeline(commands).map { reply throws(RedisError) in
+        // The WAIT rides in the same round trip, after the XADDs it covers.
+        let wait = Self.wait(on: connection)
+        if let wait { commands.append(wait) }
+        var replies = try await connection.pipeline(commands)
+        if wait != nil { try Self.check(replies.removeLast(), on: connection) }
+        return try replies.map { reply throws(RedisError) in
             guard let text = try reply.orThrow().string, let id = StreamEntryID(text) else {
                 throw RedisError(.unexpectedReply, "XADD returned no id")
             }
