@@ -25,4 +25,20 @@ struct HealthProbeTests {
         #expect(down.checks["redis"] != "ok")
         #expect(down.checks["postgres"] != "ok")
     }
+
+    /// On a cluster `/health` asks every master, from a slot map read afresh.
+    @Test func onAClusterEveryMasterIsAskedAndUnreachableNodesAreNamed() async throws {
+        try await TestCluster.steadily {
+            let cluster = try await TestCluster.shared()
+            let healthy = await HealthProbe(
+                redis: nil, cluster: try cluster.configuration, databaseURL: nil, timeout: .seconds(30), logger: Logger(label: "test")
+            ).report()
+            #expect(healthy.status == .ok)
+            #expect(healthy.checks == ["redis": "ok"])
+        }
+        let nowhere = try RedisClusterConfiguration(url: "redis://127.0.0.1:1/0", nodes: "127.0.0.1:1")
+        let down = await HealthProbe(redis: nil, cluster: nowhere, databaseURL: nil, timeout: .seconds(3), logger: Logger(label: "test")).report()
+        #expect(down.status == .degraded)
+        #expect(down.checks["redis"]?.contains("slot map") == true, "\(down.checks)")
+    }
 }

@@ -57,7 +57,7 @@ public struct PayFlowApplication {
         self.port = address.port
         self.logger = context.logger
         self.trimming = try StreamTrimmingSettings(environment: environment)
-        let probe = HealthProbe(redis: self.redis, databaseURL: self.databaseURL, logger: context.logger)
+        let probe = HealthProbe(redis: self.redis, cluster: self.cluster, databaseURL: self.databaseURL, logger: context.logger)
         self.router = OperationsServer.makeRouter(registry: context.registry, health: { await probe.report() })
     }
 

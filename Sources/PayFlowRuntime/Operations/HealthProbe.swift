@@ -3,7 +3,11 @@ import PayFlowPostgres
 import PayFlowRedis
 
 /// What `/health` checks: that this process can reach its Redis and its
-/// PostgreSQL right now (`PING`, `SELECT 1`, each within a timeout).
+/// PostgreSQL right now (`PING`, `SELECT 1`, each within a timeout). On a
+/// Redis Cluster, "its Redis" is every master: a process reads and writes
+/// every shard, so one master gone (its slots not yet taken over) stops its
+/// work on those shards; the probe reads the slot map afresh, requires every
+/// slot served and `PING`s each master.
 ///
 /// On connections of its own, opened on first use and kept: a probe queued
 /// behind a long batch on the workers' connections would report a busy
@@ -11,14 +15,22 @@ import PayFlowRedis
 /// one reconnects.
 public actor HealthProbe {
     private let redisConfiguration: RedisConfiguration?
+    private let clusterConfiguration: RedisClusterConfiguration?
     private let databaseURL: String?
     private let timeout: Duration
     private let logger: Logger
     private var redis: RedisConnection?
+    private var cluster: RedisCluster?
     private var database: PostgresConnection?
 
-    public init(redis: RedisConfiguration?, databaseURL: String?, timeout: Duration = .seconds(5), logger: Logger) {
+    /// `cluster`: `REDIS_CLUSTER_NODES`' configuration, which replaces
+    /// `redis` when given.
+    public init(
+        redis: RedisConfiguration?, cluster: RedisClusterConfiguration? = nil, databaseURL: String?,
+        timeout: Duration = .seconds(5), logger: Logger
+    ) {
         self.redisConfiguration = redis
+        self.clusterConfiguration = cluster
         self.databaseURL = databaseURL
         self.timeout = timeout
         self.logger = logger
@@ -26,7 +38,9 @@ public actor HealthProbe {
 
     public func report() async -> HealthReport {
         var checks: [String: String] = [:]
-        if self.redisConfiguration != nil {
+        if let cluster = self.clusterConfiguration {
+            checks["redis"] = await self.checkCluster(cluster)
+        } else if self.redisConfiguration != nil {
             checks["redis"] = await self.checkRedis()
         }
         if self.databaseURL != nil {
@@ -52,6 +66,34 @@ public actor HealthProbe {
             self.redis = nil
             return "\(error)"
         }
+    }
+
+    private func checkCluster(_ configuration: RedisClusterConfiguration) async -> String {
+        let cluster = self.cluster ?? {
+            var quick = configuration
+            quick.node.commandTimeout = self.timeout
+            let cluster = RedisCluster(configuration: quick, logger: self.logger)
+            self.cluster = cluster
+            return cluster
+        }()
+        let topology: ClusterTopology
+        do {
+            topology = try await Self.within(self.timeout) { try await cluster.refreshTopology() }
+        } catch {
+            return "no node of REDIS_CLUSTER_NODES gave the slot map: \(error)"
+        }
+        guard topology.coversEverySlot else { return "some slots have no master (a failover under way?)" }
+        var problems: [String] = []
+        for master in topology.masters {
+            let connection = cluster.connection(to: master)
+            do {
+                let reply = try await Self.within(self.timeout) { try await connection.send(RedisCommand("PING")) }
+                if reply.string != "PONG" { problems.append("master \(master): unexpected reply to PING: \(reply)") }
+            } catch {
+                problems.append("master \(master): \(error)")
+            }
+        }
+        return problems.isEmpty ? "ok" : problems.joined(separator: "; ")
     }
 
     private func checkDatabase() async -> String {
