@@ -29,14 +29,25 @@ public struct DrainWatch: Sendable {
     }
 
     public var redis: RedisConfiguration
+    /// `REDIS_CLUSTER_NODES`: the streams are read from the master of each
+    /// shard's slot.
+    public var cluster: RedisClusterConfiguration?
+    /// `EVENT_SHARDS`: each stream is watched on every shard, and its
+    /// lengths summed.
+    public var shards: StreamShards
     public var databaseURL: String?
     public var groups: [String]
     public var expectedEvents: Int
     public var stableFor: Duration
     public var logger: Logger
 
-    public init(redis: RedisConfiguration, databaseURL: String?, groups: [String], expectedEvents: Int, stableFor: Duration, logger: Logger) {
+    public init(
+        redis: RedisConfiguration, cluster: RedisClusterConfiguration? = nil, shards: StreamShards = .unsharded,
+        databaseURL: String?, groups: [String], expectedEvents: Int, stableFor: Duration, logger: Logger
+    ) {
         self.redis = redis
+        self.cluster = cluster
+        self.shards = shards
         self.databaseURL = databaseURL
         self.groups = groups
         self.expectedEvents = expectedEvents
@@ -50,24 +61,33 @@ public struct DrainWatch: Sendable {
     }
 
     public func wait(timeout: Duration) async throws -> Result {
-        let redis = try await RedisConnection.connect(configuration: self.redis, logger: self.logger)
+        let redis: any RedisClient = if let cluster = self.cluster {
+            try await RedisCluster.connect(configuration: cluster, logger: self.logger)
+        } else {
+            try await RedisConnection.connect(configuration: self.redis, logger: self.logger)
+        }
         var database: PostgresConnection?
         do {
             if let url = self.databaseURL {
                 database = try await PostgresConnection.connect(url: url, logger: self.logger)
             }
             let result = try await self.watch(redis: redis, database: database, timeout: timeout)
-            await redis.close()
+            await Self.close(redis)
             await database?.close()
             return result
         } catch {
-            await redis.close()
+            await Self.close(redis)
             await database?.close()
             throw error
         }
     }
 
-    private func watch(redis: RedisConnection, database: PostgresConnection?, timeout: Duration) async throws -> Result {
+    private static func close(_ redis: any RedisClient) async {
+        if let cluster = redis as? RedisCluster { await cluster.close() }
+        if let connection = redis as? RedisConnection { await connection.close() }
+    }
+
+    private func watch(redis: any RedisClient, database: PostgresConnection?, timeout: Duration) async throws -> Result {
         let deadline = ContinuousClock.now + timeout
         var candidate: (observation: Observation, seenAt: Date, since: ContinuousClock.Instant)?
         while ContinuousClock.now < deadline {
@@ -82,12 +102,19 @@ public struct DrainWatch: Sendable {
                 continue
             }
             if ContinuousClock.now - current.since >= self.stableFor {
-                let events = try await redis.streamInfo(StreamNames.events)
+                // The first and last events of all shards.
+                var first: Int64?
+                var last: Int64?
+                for shard in self.shards.shards {
+                    let events = try await Self.info(of: shard.events, on: redis)
+                    if let id = events?.firstEntryID { first = min(first ?? .max, Int64(clamping: id.milliseconds)) }
+                    if let id = events?.lastEntryID { last = max(last ?? .min, Int64(clamping: id.milliseconds)) }
+                }
                 return Result(
                     drainedAtMilliseconds: Int64(current.seenAt.timeIntervalSince1970 * 1000),
                     streamLengths: observation.lengths,
-                    firstEventMilliseconds: events?.firstEntryID.map { Int64(clamping: $0.milliseconds) },
-                    lastEventMilliseconds: events?.lastEntryID.map { Int64(clamping: $0.milliseconds) },
+                    firstEventMilliseconds: first,
+                    lastEventMilliseconds: last,
                     auditRows: observation.auditRows
                 )
             }
@@ -106,24 +133,38 @@ public struct DrainWatch: Sendable {
     /// the stable window it was up to ~11 µs per event of the "postgres" CPU
     /// that `make bench` reports for the platform (30-odd scans per run of
     /// 100,000 events).
-    private func drainedObservation(redis: RedisConnection, database: PostgresConnection?, counted: Observation?) async throws -> Observation? {
+    private func drainedObservation(redis: any RedisClient, database: PostgresConnection?, counted: Observation?) async throws -> Observation? {
+        // Lengths by stream, unsharded (summed over shards).
         var lengths: [String: Int] = [:]
-        var groupsOnEvents: Set<String> = []
         for stream in AuditLogService.streams {
-            guard let info = try await redis.streamInfo(stream) else { continue }
-            lengths[stream] = info.length
-            for group in try await redis.groups(of: stream) where self.groups.contains(group.name) {
-                if stream == StreamNames.events { groupsOnEvents.insert(group.name) }
-                let caughtUp = group.lag.map { $0 == 0 } ?? (group.lastDeliveredID == info.lastGeneratedID)
-                guard caughtUp, group.pending == 0 else { return nil }
+            for shard in self.shards.shards {
+                let name = shard.name(stream)
+                guard let info = try await Self.info(of: name, on: redis) else { continue }
+                lengths[stream, default: 0] += info.length
+                var groupsOnStream: Set<String> = []
+                let groups = try await redis.withConnection(serving: name) { connection throws(RedisError) in try await connection.groups(of: name) }
+                for group in groups where self.groups.contains(group.name) {
+                    groupsOnStream.insert(group.name)
+                    let caughtUp = group.lag.map { $0 == 0 } ?? (group.lastDeliveredID == info.lastGeneratedID)
+                    guard caughtUp, group.pending == 0 else { return nil }
+                }
+                // Every watched group reads every shard's events.
+                if stream == StreamNames.events, groupsOnStream != Set(self.groups) { return nil }
             }
         }
-        guard (lengths[StreamNames.events] ?? 0) >= self.expectedEvents, groupsOnEvents == Set(self.groups) else { return nil }
+        guard (lengths[StreamNames.events] ?? 0) >= self.expectedEvents else { return nil }
         guard let database else { return Observation(lengths: lengths) }
         if let counted, counted.lengths == lengths, counted.auditRows != nil { return counted }
         let rows = try await database.query("SELECT count(*) FROM audit_log").rows.first.map { try $0.decode(0, as: Int.self) } ?? 0
         guard rows == lengths.values.reduce(0, +) else { return nil }
         return Observation(lengths: lengths, auditRows: rows)
+    }
+}
+
+extension DrainWatch {
+    /// `XINFO STREAM` of one shard's stream, from the server that serves it.
+    fileprivate static func info(of stream: String, on redis: any RedisClient) async throws(RedisError) -> StreamInfo? {
+        try await redis.withConnection(serving: stream) { connection throws(RedisError) in try await connection.streamInfo(stream) }
     }
 }
 

@@ -128,8 +128,11 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try ProcessContext.bootstrap(label: "payflow.bench", defaultLogLevel: .warning)
+            let cluster = try context.environment.redisClusterConfiguration()
             let watch = DrainWatch(
                 redis: try context.environment.redisConfiguration(),
+                cluster: cluster,
+                shards: StreamShards(count: try context.environment.eventShards().count, cluster: cluster != nil),
                 databaseURL: self.audit ? try context.environment.databaseURL() : nil,
                 groups: self.groups.split(separator: ",").map(String.init),
                 expectedEvents: self.events,
