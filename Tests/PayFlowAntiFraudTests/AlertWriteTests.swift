@@ -17,8 +17,8 @@ struct AlertWriteTests {
         FraudAlert(eventID: UUID(), account: "acc-000001", rule: .velocityBurst, reason: "5 payments in 600 s", detectedAt: Self.detectedAt)
     }
 
-    @Test func aRowAnEarlierDeliveryLeftUnpublishedIsPublishedWithTheNewOnes() async throws {
-        try await AntiFraudFixture.with { fixture in
+    @Test(arguments: RedisPlacement.allCases) func aRowAnEarlierDeliveryLeftUnpublishedIsPublishedWithTheNewOnes(on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             let left = Self.alert()
             let new = Self.alert()
             // What a delivery that died after its commit, before claiming, leaves behind.

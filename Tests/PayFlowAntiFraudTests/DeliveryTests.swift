@@ -21,8 +21,8 @@ struct DeliveryTests {
         return Traffic.steps(&simulator, count: count)
     }
 
-    @Test func redeliveringABatchAddsNoRowAndNoStreamEntry() async throws {
-        try await AntiFraudFixture.with { fixture in
+    @Test(arguments: RedisPlacement.allCases) func redeliveringABatchAddsNoRowAndNoStreamEntry(on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             let events = Self.fraudulentTraffic(seed: 31, count: 1_500).map(\.event)
             try await fixture.handle(events)
             let rows = try await fixture.alertRows()
@@ -78,8 +78,8 @@ struct DeliveryTests {
     /// The two verdicts that depend on an event's absence, with the events in
     /// the order a slow replica can produce: each is provisional until settled,
     /// and settling after the late event raises nothing.
-    @Test func lateEventsOverturnProvisionalVerdictsBeforeTheyBecomeAlerts() async throws {
-        try await AntiFraudFixture.with { fixture in
+    @Test(arguments: RedisPlacement.allCases) func lateEventsOverturnProvisionalVerdictsBeforeTheyBecomeAlerts(on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             let account = "acc-late"
             let t0 = Traffic.start
             let blocked = PaymentEvent(id: UUID(), type: .accountBlocked, occurredAt: t0, account: account, amount: 0, currency: .eur, details: .init(reason: "kyc"))

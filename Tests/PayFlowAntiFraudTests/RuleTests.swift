@@ -6,12 +6,13 @@ import PayFlowTestSupport
 import Testing
 
 /// Each rule fires on the generator's pattern for it, and nothing fires on
-/// clean traffic. Real Redis and PostgreSQL; unique key names in database 0.
+/// clean traffic. Real Redis and PostgreSQL; unique key names in database 0;
+/// the scenario cases also on the test cluster (state over three masters).
 @Suite("Anti-fraud rules")
 struct RuleTests {
     /// Clean traffic first (so accounts have history), then the scenario.
-    private func run(_ scenario: FraudPattern, count: Int? = nil, seed: UInt64) async throws {
-        try await AntiFraudFixture.with { fixture in
+    private func run(_ scenario: FraudPattern, count: Int? = nil, seed: UInt64, on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             var simulator = Traffic.simulator(seed: seed)
             let warmUp = Traffic.steps(&simulator, count: 1_500)
             let pattern = try simulator.scenario(scenario, parameters: ScenarioParameters(count: count))
@@ -26,20 +27,20 @@ struct RuleTests {
         }
     }
 
-    @Test func velocityFiresOnABurst() async throws {
-        try await self.run(.velocityBurst, count: 8, seed: 11)
+    @Test(arguments: RedisPlacement.allCases) func velocityFiresOnABurst(on placement: RedisPlacement) async throws {
+        try await self.run(.velocityBurst, count: 8, seed: 11, on: placement)
     }
 
-    @Test func cardTestingFiresOnSmallPaymentsAtManyMerchants() async throws {
-        try await self.run(.cardTesting, count: 10, seed: 12)
+    @Test(arguments: RedisPlacement.allCases) func cardTestingFiresOnSmallPaymentsAtManyMerchants(on placement: RedisPlacement) async throws {
+        try await self.run(.cardTesting, count: 10, seed: 12, on: placement)
     }
 
-    @Test func amountSpikeFiresOnAHugePayment() async throws {
-        try await self.run(.amountSpike, seed: 13)
+    @Test(arguments: RedisPlacement.allCases) func amountSpikeFiresOnAHugePayment(on placement: RedisPlacement) async throws {
+        try await self.run(.amountSpike, seed: 13, on: placement)
     }
 
-    @Test func impossibleTravelFiresOnTheLaterPaymentOfThePair() async throws {
-        try await AntiFraudFixture.with { fixture in
+    @Test(arguments: RedisPlacement.allCases) func impossibleTravelFiresOnTheLaterPaymentOfThePair(on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             var simulator = Traffic.simulator(seed: 14)
             let warmUp = Traffic.steps(&simulator, count: 500)
             let pattern = try simulator.scenario(.impossibleTravel, parameters: ScenarioParameters())
@@ -49,18 +50,18 @@ struct RuleTests {
         }
     }
 
-    @Test func blockedAccountActivityFiresOnPaymentsAfterABlock() async throws {
-        try await self.run(.blockedAccountActivity, count: 2, seed: 15)
+    @Test(arguments: RedisPlacement.allCases) func blockedAccountActivityFiresOnPaymentsAfterABlock(on placement: RedisPlacement) async throws {
+        try await self.run(.blockedAccountActivity, count: 2, seed: 15, on: placement)
     }
 
-    @Test func refundAbuseFiresOnRefundsAboveThePaymentOrOfUnknownPayments() async throws {
+    @Test(arguments: RedisPlacement.allCases) func refundAbuseFiresOnRefundsAboveThePaymentOrOfUnknownPayments(on placement: RedisPlacement) async throws {
         for seed in UInt64(16)...UInt64(19) {
-            try await self.run(.refundAbuse, seed: seed)
+            try await self.run(.refundAbuse, seed: seed, on: placement)
         }
     }
 
-    @Test func topupDrainFiresWhenALargeTopupIsSpentWithinMinutes() async throws {
-        try await self.run(.topupDrain, count: 4, seed: 20)
+    @Test(arguments: RedisPlacement.allCases) func topupDrainFiresWhenALargeTopupIsSpentWithinMinutes(on placement: RedisPlacement) async throws {
+        try await self.run(.topupDrain, count: 4, seed: 20, on: placement)
     }
 
     @Test func anUnblockReleasesTheAccount() async throws {
@@ -117,8 +118,8 @@ struct RuleTests {
         }
     }
 
-    @Test func cleanTrafficRaisesNoAlert() async throws {
-        try await AntiFraudFixture.with { fixture in
+    @Test(arguments: RedisPlacement.allCases) func cleanTrafficRaisesNoAlert(on placement: RedisPlacement) async throws {
+        try await AntiFraudFixture.with(on: placement) { fixture in
             var simulator = Traffic.simulator(seed: 21, accounts: 200)
             let events = Traffic.steps(&simulator, count: 4_000)
             try await fixture.handle(events.map(\.event))

@@ -9,17 +9,31 @@ import PayFlowRuntime
 import PayFlowTestSupport
 import Testing
 
+/// Where a suite's Redis work goes: the test server, or the test cluster
+/// (issue 17: the suites run on both).
+enum RedisPlacement: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case oneNode = "one node"
+    /// The 3-master test cluster, `EVENT_SHARDS=3`: accounts' state spread
+    /// over the masters under their shards' tags.
+    case cluster
+    var testDescription: String { self.rawValue }
+}
+
 /// A handler wired to a real Redis (unique key prefix and alert stream, or a
-/// database of its own) and a fresh, migrated PostgreSQL database.
+/// database of its own; or the test cluster) and a fresh, migrated PostgreSQL
+/// database.
 struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
     let base: IntegrationFixture
     var configuration: AntiFraudConfiguration
     var alertStream: String
+    /// The handler's Redis: the base's connection, or a cluster client.
+    var client: any RedisClient
+    var shards: StreamShards = .unsharded
 
     var handler: AntiFraudHandler {
         AntiFraudHandler(
-            state: AccountStateStore(configuration: self.configuration, redis: self.redis),
-            alerts: FraudAlertStore(database: self.database, redis: self.redis, stream: self.alertStream),
+            state: AccountStateStore(configuration: self.configuration, shards: self.shards, redis: self.client),
+            alerts: FraudAlertStore(database: self.database, redis: self.client, stream: self.alertStream),
             provisional: ProvisionalVerdictStore(database: self.database)
         )
     }
@@ -37,7 +51,7 @@ struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
 
     /// `redisDatabase` ``RedisTestDatabase/shared``: unique key names;
     /// another: that database, flushed, with the real stream names.
-    static func with<T>(redisDatabase: RedisTestDatabase = .shared, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(redisDatabase: RedisTestDatabase = .shared, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
         try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
             var configuration = AntiFraudConfiguration()
             var alertStream = StreamNames.alerts
@@ -45,7 +59,30 @@ struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
                 configuration.keyPrefix = base.uniqueName("test:af")
                 alertStream = base.uniqueName("test:alerts")
             }
-            return try await body(AntiFraudFixture(base: base, configuration: configuration, alertStream: alertStream))
+            return try await body(AntiFraudFixture(base: base, configuration: configuration, alertStream: alertStream, client: base.redis))
+        }
+    }
+
+    /// On `placement`, with unique key names: on the cluster, the state over
+    /// three shards (so three masters) and the alert stream on whichever
+    /// master its slot has.
+    static func with<T: Sendable>(on placement: RedisPlacement, _ body: (AntiFraudFixture) async throws -> T) async throws -> T {
+        guard placement == .cluster else { return try await Self.with(body) }
+        return try await TestCluster.steadily {
+            let cluster = try await RedisCluster.connect(configuration: try await TestCluster.shared().configuration)
+            do {
+                let result = try await Self.with { fixture in
+                    var onCluster = fixture
+                    onCluster.client = cluster
+                    onCluster.shards = StreamShards(count: 3, cluster: true)
+                    return try await body(onCluster)
+                }
+                await cluster.close()
+                return result
+            } catch {
+                await cluster.close()
+                throw error
+            }
         }
     }
 
@@ -79,7 +116,10 @@ struct AntiFraudFixture: IntegrationFixtureWrapper, Sendable {
 
     /// The `alert_id`s on the alert stream, in order (duplicates kept).
     func streamAlertIDs() async throws -> [String] {
-        let reply = try await self.redis.send(RedisCommand("XRANGE", self.alertStream, "-", "+"))
+        let stream = self.alertStream
+        let reply = try await self.client.withConnection(serving: stream) { redis throws(RedisError) in
+            try await redis.send(RedisCommand("XRANGE", stream, "-", "+"))
+        }
         return (reply.array ?? []).compactMap { item in
             let flat = item.array?[1].array ?? []
             var index = 0
