@@ -60,6 +60,47 @@ struct ReplicaAcknowledgementTests {
 }
 
 extension ReplicaAcknowledgementTests {
+    /// A producer waiting for replicas, across a `CLUSTER FAILOVER` of its
+    /// stream's master: the attempt that meets the switch reports it (a
+    /// redirect or a broken connection, never "not replicated", which would
+    /// not make the client read the map again), the retry reaches the new
+    /// master, whose replica (the old master) confirms, and nothing doubles.
+    @Test func aProducerWaitingForReplicasFollowsAFailover() async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            var configuration = try cluster.configuration
+            configuration.node.replicasToWaitFor = 1
+            configuration.node.replicaWaitTimeout = .seconds(5)
+            let client = try await RedisCluster.connect(configuration: configuration)
+            defer { Task { await client.close() } }
+            let stream = uniqueName("test:wait-failover")
+            let appender = RetrySafeAppender(producer: StreamProducer(client: client, maxLength: nil), stream: stream, keyField: "id")
+            try await appender.append((1...10).map { [(name: "id", value: "before-\($0)")] })
+            let master = try await client.master(of: ClusterSlot(key: stream))
+            let shard = try #require(client.topology.shards.first { $0.master == master })
+            let replica = try #require(shard.replicas.first)
+
+            try await cluster.failOver(to: replica)
+            var attempts = 0
+            while true {
+                attempts += 1
+                do {
+                    try await appender.append((1...10).map { [(name: "id", value: "after-\($0)")] })
+                    break
+                } catch where attempts < 5 {
+                    #expect((error as? RedisError)?.code != .notReplicated, "attempt \(attempts) blamed the replicas: \(error)")
+                }
+            }
+            #expect(try await client.master(of: ClusterSlot(key: stream)) == replica, "the producer follows the new master")
+            let length = try await client.withConnection(serving: stream) { redis throws(RedisError) in
+                try await redis.send(RedisCommand("XLEN", stream)).integer
+            }
+            #expect(length == 20, "every entry once")
+            _ = try await client.withConnection(serving: stream) { redis throws(RedisError) in try await redis.send(RedisCommand("DEL", stream)) }
+            try await cluster.failOver(to: master)
+        }
+    }
+
     @Test func theSettingsAreReadForOneRedisAndForEveryNodeOfACluster() throws {
         let environment = Environment([
             "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_WAIT_REPLICAS": "1", "REDIS_WAIT_TIMEOUT_MS": "250",

@@ -34,13 +34,15 @@ public struct StreamProducer: Sendable {
     }
 
     /// Appends the messages in order, in one round trip per server (one on a
-    /// single Redis), and returns their ids. With `REDIS_WAIT_REPLICAS`, each
-    /// server's round trip ends with a `WAIT`, and a batch its replicas did
-    /// not confirm in time throws ``RedisError/Code/notReplicated``: written,
-    /// but not safe yet, so the caller retries as after any failure. Throws if any `XADD` was
+    /// single Redis), and returns their ids. Throws if any `XADD` was
     /// refused; the others stay, and after a broken connection nobody knows
     /// how many landed. Retrying the whole batch therefore may add some
     /// twice; ``RetrySafeAppender`` does not.
+    ///
+    /// With `REDIS_WAIT_REPLICAS`, each server's round trip ends with a
+    /// `WAIT`, and a batch its replicas did not confirm in time throws
+    /// ``RedisError/Code/notReplicated``: written, but not safe yet, so the
+    /// caller retries as after any failure.
     @discardableResult
     public func add(_ messages: [Message]) async throws(RedisError) -> [StreamEntryID] {
         guard !messages.isEmpty else { return [] }
@@ -119,12 +121,16 @@ public struct StreamProducer: Sendable {
         let wait = Self.wait(on: connection)
         if let wait { commands.append(wait) }
         var replies = try await connection.pipeline(commands)
-        if wait != nil { try Self.check(replies.removeLast(), on: connection) }
-        return try replies.map { reply throws(RedisError) in
+        let waited = wait == nil ? nil : replies.removeLast()
+        // The XADDs' errors first: a redirect (the slot moved, the master
+        // failed over) must reach the client, which then reads the map again.
+        let ids = try replies.map { reply throws(RedisError) in
             guard let text = try reply.orThrow().string, let id = StreamEntryID(text) else {
                 throw RedisError(.unexpectedReply, "XADD returned no id")
             }
             return id
         }
+        if let waited { try Self.check(waited, on: connection) }
+        return ids
     }
 }
