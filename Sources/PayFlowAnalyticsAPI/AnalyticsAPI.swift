@@ -47,8 +47,7 @@ public struct AnalyticsAPI: Sendable {
 
         /// The streams and their groups now, one row per unsharded stream.
         func snapshot() async throws -> StreamsSnapshot {
-            let names = self.shards.shards.flatMap { shard in self.streams.map(shard.name) }
-            return try await StreamsSnapshot.read(redis: self.redis, streams: names, deadLetterStreams: []).summedOverShards()
+            try await StreamsSnapshot.read(redis: self.redis, shards: self.shards, streams: self.streams, deadLetterStreams: []).summedOverShards()
         }
     }
 

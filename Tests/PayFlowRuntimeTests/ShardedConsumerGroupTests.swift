@@ -208,7 +208,7 @@ extension ShardedConsumerGroupTests {
             )
 
             let snapshot = try await StreamsSnapshot.read(
-                cluster: fixture.client, shards: fixture.shards, streams: [fixture.base],
+                redis: fixture.client, shards: fixture.shards, streams: [fixture.base],
                 deadLetterStreams: ["payflow:dlq:\(fixture.groupName)"]
             )
             #expect(snapshot.streams.map(\.name) == fixture.shards.shards.map { $0.name(fixture.base) })

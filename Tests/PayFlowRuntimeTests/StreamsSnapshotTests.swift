@@ -56,8 +56,7 @@ extension StreamsSnapshotTests {
         }
 
         let snapshot = try await StreamsSnapshot.read(
-            redis: fixture.redis, streams: shards.shards.map { $0.name(fixture.stream) },
-            deadLetterStreams: shards.shards.map { $0.name("\(fixture.stream):dlq") }
+            redis: fixture.redis, shards: shards, streams: [fixture.stream], deadLetterStreams: ["\(fixture.stream):dlq"]
         ).summedOverShards()
 
         let stream = try #require(snapshot.streams.first)

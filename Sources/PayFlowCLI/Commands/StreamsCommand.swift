@@ -36,27 +36,19 @@ struct StreamsCommand: AsyncParsableCommand {
         let context = try ProcessContext.bootstrap(label: "payflow.streams", defaultLogLevel: .warning)
         let deadLetters = ConsumerGroupName.platform.map { ConsumerGroupConfiguration.deadLetterStream(forGroup: $0.name) }
         let count = try self.shards ?? context.environment.eventShards().count
-        let read: @Sendable () async throws -> StreamsSnapshot
+        let cluster = try context.environment.redisClusterConfiguration()
+        let layout = StreamShards(count: count, cluster: cluster != nil)
+        let redis: any RedisClient
         let close: @Sendable () async -> Void
-        if let configuration = try context.environment.redisClusterConfiguration() {
-            let cluster = try await RedisCluster.connect(configuration: configuration, logger: context.logger)
-            let layout = StreamShards(count: count, cluster: true)
-            read = {
-                try await StreamsSnapshot.read(
-                    cluster: cluster, shards: layout, streams: StreamNames.business, deadLetterStreams: deadLetters
-                )
-            }
-            close = { await cluster.close() }
+        if let cluster {
+            let client = try await RedisCluster.connect(configuration: cluster, logger: context.logger)
+            (redis, close) = (client, { await client.close() })
         } else {
-            let redis = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
-            let layout = StreamShards(count: count, cluster: false)
-            read = {
-                try await StreamsSnapshot.read(
-                    redis: redis, streams: layout.shards.flatMap { shard in StreamNames.business.map(shard.name) },
-                    deadLetterStreams: layout.shards.flatMap { shard in deadLetters.map(shard.name) }
-                )
-            }
-            close = { await redis.close() }
+            let connection = try await RedisConnection.connect(configuration: try context.environment.redisConfiguration(), logger: context.logger)
+            (redis, close) = (connection, { await connection.close() })
+        }
+        let read: @Sendable () async throws -> StreamsSnapshot = {
+            try await StreamsSnapshot.read(redis: redis, shards: layout, streams: StreamNames.business, deadLetterStreams: deadLetters)
         }
         defer { Task { await close() } }
         let perShard = self.perShard
