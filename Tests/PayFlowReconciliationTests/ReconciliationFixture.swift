@@ -7,6 +7,7 @@ import PayFlowRedis
 import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
+import Testing
 
 /// A fresh PostgreSQL database (migrated) and a flushed Redis database of its
 /// own (the stream name `payflow:events` is fixed), plus helpers to write
@@ -14,6 +15,13 @@ import ServiceLifecycle
 struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
     let base: IntegrationFixture
     let settings: ReconciliationSettings
+    /// Where the streams live: the base's Redis database, or the test
+    /// cluster (three shards, one per master).
+    var client: any RedisClient
+    var shards: StreamShards = .unsharded
+    /// `REDIS_URL` (the service's user) and `REDIS_CLUSTER_NODES` of the
+    /// cluster, with `EVENT_SHARDS`; empty on one node.
+    var clusterEnvironment: [String: String] = [:]
 
     static let quietLogger = Logger.quiet("test.reconciliation")
 
@@ -28,8 +36,48 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
         try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
             try await body(ReconciliationFixture(
                 base: base,
-                settings: ReconciliationSettings(grace: grace, sweepInterval: .milliseconds(50))
+                settings: ReconciliationSettings(grace: grace, sweepInterval: .milliseconds(50)),
+                client: base.redis
             ))
+        }
+    }
+
+    /// The same on `placement`: on the test cluster, flushed first (the
+    /// stream names are the real ones, so the test holds the cluster alone),
+    /// with `EVENT_SHARDS=3`, the replicas following the slot map as the
+    /// reconciliation user.
+    static func with(
+        on placement: RedisPlacement,
+        redisDatabase: RedisTestDatabase,
+        grace: Duration = .milliseconds(300),
+        _ body: (ReconciliationFixture) async throws -> Void
+    ) async throws {
+        guard placement == .cluster else { return try await Self.with(redisDatabase: redisDatabase, grace: grace, body) }
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            for master in cluster.masters {
+                let node = try await cluster.connection(to: master)
+                try await node.send(RedisCommand("FLUSHALL"))
+                await node.close()
+            }
+            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
+            do {
+                try await Self.with(redisDatabase: redisDatabase, grace: grace) { fixture in
+                    var onCluster = fixture
+                    onCluster.client = client
+                    onCluster.shards = StreamShards(count: 3, cluster: true)
+                    onCluster.clusterEnvironment = [
+                        "REDIS_URL": try #require(cluster.serviceURLs["REDIS_URL_RECONCILIATION"]),
+                        "REDIS_CLUSTER_NODES": cluster.masters.map(\.description).joined(separator: ","),
+                        "EVENT_SHARDS": "3",
+                    ]
+                    try await body(onCluster)
+                }
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
         }
     }
 
@@ -42,14 +90,29 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
         )
     }
 
+    /// Adds `event` to its account's shard of `payflow:events`.
     @discardableResult
     func xadd(_ event: PaymentEvent) async throws -> StreamEntryID {
-        var command = RedisCommand("XADD", StreamNames.events, "*")
+        let stream = self.shards.shard(ofAccount: event.account).events
+        var command = RedisCommand("XADD", stream, "*")
         for field in event.fields {
             command.append(field.name)
             command.append(field.value)
         }
-        return StreamEntryID(try await self.redis.send(command).string ?? "")!
+        let reply = try await self.client.withConnection(serving: stream) { [command] redis throws(RedisError) in try await redis.send(command) }
+        return StreamEntryID(reply.string ?? "")!
+    }
+
+    /// Every entry of `stream` (unsharded) on every shard, as `XRANGE` replies.
+    private func range(_ stream: String) async throws -> [RedisReply] {
+        var entries: [RedisReply] = []
+        for name in self.shards.shards.map({ $0.name(stream) }) {
+            let reply = try await self.client.withConnection(serving: name) { redis throws(RedisError) in
+                try await redis.send(RedisCommand("XRANGE", name, "-", "+"))
+            }
+            entries += reply.array ?? []
+        }
+        return entries
     }
 
     /// The ledger row the generator would write for `event`, with overrides.
@@ -85,10 +148,9 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
         try await self.database.query("SELECT count(*) FROM reconciliation_seen").first!.decode(0, as: Int.self)
     }
 
-    /// `payflow:mismatches`, each entry's fields as a dictionary.
+    /// `payflow:mismatches` (every shard's), each entry's fields as a dictionary.
     func publishedMismatches() async throws -> [[String: String]] {
-        let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.mismatches, "-", "+"))
-        return (reply.array ?? []).map { item in
+        try await self.range(StreamNames.mismatches).map { item in
             let flat = item.array?.last?.array ?? []
             var fields: [String: String] = [:]
             var index = 0
@@ -121,7 +183,7 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
             "STREAM_MAXLEN": "0",
             "RECONCILIATION_GRACE_MS": Self.milliseconds(self.settings.grace),
             "RECONCILIATION_SWEEP_INTERVAL_MS": Self.milliseconds(self.settings.sweepInterval),
-        ])
+        ].merging(self.clusterEnvironment) { $1 })
     }
 
     private static func milliseconds(_ duration: Duration) -> String {
@@ -142,10 +204,10 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
 }
 
 extension ReconciliationFixture {
-    /// The entries of `payflow:events` as the runtime would deliver them.
+    /// The entries of `payflow:events` as the runtime would deliver them
+    /// (on one node; shard after shard on the cluster).
     func streamEntries() async throws -> [StreamEntry] {
-        let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.events, "-", "+"))
-        return (reply.array ?? []).compactMap { item in
+        try await self.range(StreamNames.events).compactMap { item in
             guard let parts = item.array, parts.count == 2, let id = parts[0].string.flatMap({ StreamEntryID($0) }) else { return nil }
             let flat = parts[1].array ?? []
             var fields: [(name: String, value: String)] = []

@@ -57,8 +57,10 @@ struct ReconciliationTests {
         return expected
     }
 
-    @Test func findsEveryKindOfMismatchAndPublishesEachOnce() async throws {
-        try await Fixture.with(redisDatabase: .reconciliationKinds) { fixture in
+    /// On one node and on the test cluster (events over three shards, one per
+    /// master; mismatches published on their transaction's shard).
+    @Test(arguments: RedisPlacement.allCases) func findsEveryKindOfMismatchAndPublishesEachOnce(on placement: RedisPlacement) async throws {
+        try await Fixture.with(on: placement, redisDatabase: .reconciliationKinds) { fixture in
             let expected = try await self.writeOneOfEachKind(fixture)
             try await fixture.whileRunning {
                 try await eventually("every mismatch found") { try await fixture.mismatches() == expected }

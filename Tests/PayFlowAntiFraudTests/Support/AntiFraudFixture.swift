@@ -9,16 +9,6 @@ import PayFlowRuntime
 import PayFlowTestSupport
 import Testing
 
-/// Where a suite's Redis work goes: the test server, or the test cluster
-/// (issue 17: the suites run on both).
-enum RedisPlacement: String, Sendable, CaseIterable, CustomTestStringConvertible {
-    case oneNode = "one node"
-    /// The 3-master test cluster, `EVENT_SHARDS=3`: accounts' state spread
-    /// over the masters under their shards' tags.
-    case cluster
-    var testDescription: String { self.rawValue }
-}
-
 /// A handler wired to a real Redis (unique key prefix and alert stream, or a
 /// database of its own; or the test cluster) and a fresh, migrated PostgreSQL
 /// database.
