@@ -4,6 +4,7 @@ import PayFlowDomain
 import PayFlowGenerator
 import PayFlowPostgres
 import PayFlowRedis
+import PayFlowRuntime
 import PayFlowTestSupport
 import ServiceLifecycle
 import Testing
@@ -19,14 +20,23 @@ struct GeneratorTests {
         var redis: RedisConnection
         var database: PostgresConnection
         var settings: Generator.Settings
+        /// Where the streams are read: `redis`, or the test cluster.
+        var client: any RedisClient
 
+        /// The events of every shard's `payflow:events`, shard after shard.
         func streamEvents() async throws -> [(id: StreamEntryID, event: PaymentEvent)] {
-            let reply = try await self.redis.send(RedisCommand("XRANGE", StreamNames.events, "-", "+"))
-            return try (reply.array ?? []).map { item in
-                let parts = try #require(item.array)
-                let entry = try RedisConnectionEntry.make(parts)
-                return (entry.id, try PaymentEvent(fields: entry.fields))
+            var events: [(id: StreamEntryID, event: PaymentEvent)] = []
+            for stream in self.settings.shards.shards.map(\.events) {
+                let reply = try await self.client.withConnection(serving: stream) { redis throws(RedisError) in
+                    try await redis.send(RedisCommand("XRANGE", stream, "-", "+"))
+                }
+                events += try (reply.array ?? []).map { item in
+                    let parts = try #require(item.array)
+                    let entry = try RedisConnectionEntry.make(parts)
+                    return (entry.id, try PaymentEvent(fields: entry.fields))
+                }
             }
+            return events
         }
 
         func ledger() async throws -> [UUID: (amount: Int64, currency: String)] {
@@ -52,12 +62,40 @@ struct GeneratorTests {
     ) async throws {
         try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
             let settings = Generator.Settings(redis: base.redisConfiguration, databaseURL: base.databaseURL, maxLag: maxLag, stopWait: stopWait)
-            var logger = Logger(label: "test.generator")
-            logger.logLevel = .warning
-            let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)
-            let setup = Setup(redis: base.redis, database: base.database, settings: settings)
-            try await withServicesRunning([generator]) { try await body(generator, setup) }
+            try await Self.run(settings, Setup(redis: base.redis, database: base.database, settings: settings, client: base.redis), body)
         }
+    }
+
+    /// On the test cluster, flushed first and held alone (the stream names
+    /// are the real ones): `EVENT_SHARDS=3`, one shard per master.
+    private func withGeneratorOnTheCluster(
+        redisDatabase: RedisTestDatabase,
+        _ body: @Sendable (Generator, Setup) async throws -> Void
+    ) async throws {
+        try await TestCluster.exclusively {
+            let cluster = try await TestCluster.shared()
+            for master in cluster.masters {
+                let node = try await cluster.connection(to: master)
+                try await node.send(RedisCommand("FLUSHALL"))
+                await node.close()
+            }
+            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
+            defer { Task { await client.close() } }
+            try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
+                let settings = Generator.Settings(
+                    redis: try RedisConfiguration(url: cluster.url), cluster: try cluster.configuration,
+                    shards: StreamShards(count: 3, cluster: true), databaseURL: base.databaseURL, maxLag: nil
+                )
+                try await Self.run(settings, Setup(redis: base.redis, database: base.database, settings: settings, client: client), body)
+            }
+        }
+    }
+
+    private static func run(_ settings: Generator.Settings, _ setup: Setup, _ body: @Sendable (Generator, Setup) async throws -> Void) async throws {
+        var logger = Logger(label: "test.generator")
+        logger.logLevel = .warning
+        let generator = Generator(configuration: GeneratorConfiguration(), settings: settings, logger: logger)
+        try await withServicesRunning([generator]) { try await body(generator, setup) }
     }
 
     private static let start = EventTimestamp(rfc3339: "2026-11-02T08:00:00Z")!
@@ -68,8 +106,10 @@ struct GeneratorTests {
         try await eventually("the run to complete", timeout: .seconds(120)) { await generator.status().state == .stopped }
     }
 
-    @Test func writesTheLedgerTheStreamAndTheGroundTruthConsistently() async throws {
-        try await self.withGenerator(redisDatabase: .generatorConsistency) { generator, setup in
+    /// On one node and on the test cluster (each event on its account's
+    /// shard, the shards on three masters).
+    @Test(arguments: RedisPlacement.allCases) func writesTheLedgerTheStreamAndTheGroundTruthConsistently(on placement: RedisPlacement) async throws {
+        let run: @Sendable (Generator, Setup) async throws -> Void = { generator, setup in
             let configuration = GeneratorConfiguration(
                 eventsPerSecond: nil, totalEvents: 3000, accounts: 500, fraudRate: 0.01, inconsistencyRate: 0.05,
                 seed: 7, startTime: Self.start
@@ -113,6 +153,18 @@ struct GeneratorTests {
             #expect(!fraud.isEmpty)
             #expect(fraud.allSatisfy { $0.incident != nil })
             #expect(Set(fraud.map(\.transaction)).isSubset(of: inStream), "fraud labels point at emitted events")
+            if setup.settings.shards.count > 1 {
+                for shard in setup.settings.shards.shards {
+                    let length = try await setup.client.withConnection(serving: shard.events) { redis throws(RedisError) in
+                        try await redis.send(RedisCommand("XLEN", shard.events)).integer ?? 0
+                    }
+                    #expect(length > 500, "\(shard.events) holds \(length) events: the accounts do not spread")
+                }
+            }
+        }
+        switch placement {
+        case .oneNode: try await self.withGenerator(redisDatabase: .generatorConsistency, run)
+        case .cluster: try await self.withGeneratorOnTheCluster(redisDatabase: .generatorConsistency, run)
         }
     }
 
