@@ -103,15 +103,7 @@ final class Platform: @unchecked Sendable {
     /// its streams flushed first: the platform's names are fixed, so the case
     /// holds the cluster alone. PostgreSQL as for ``with(redisDatabase:_:)``.
     static func withCluster(_ body: @Sendable (Platform) async throws -> Void) async throws {
-        try await TestCluster.exclusively {
-            let cluster = try await TestCluster.shared()
-            for master in cluster.masters {
-                let node = try await cluster.connection(to: master)
-                try await node.send(RedisCommand("FLUSHALL"))
-                await node.close()
-            }
-            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
-            defer { Task { await client.close() } }
+        try await TestCluster.flushedAndAlone { cluster, client in
             try await IntegrationFixture.with(redisDatabase: .faultCluster, migration: .withTheBinary) { fixture in
                 try await DeliveryCounter.with { deliveries in
                     let platform = Platform(

@@ -72,15 +72,7 @@ struct GeneratorTests {
         redisDatabase: RedisTestDatabase,
         _ body: @Sendable (Generator, Setup) async throws -> Void
     ) async throws {
-        try await TestCluster.exclusively {
-            let cluster = try await TestCluster.shared()
-            for master in cluster.masters {
-                let node = try await cluster.connection(to: master)
-                try await node.send(RedisCommand("FLUSHALL"))
-                await node.close()
-            }
-            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
-            defer { Task { await client.close() } }
+        try await TestCluster.flushedAndAlone { cluster, client in
             try await IntegrationFixture.with(redisDatabase: redisDatabase) { base in
                 let settings = Generator.Settings(
                     redis: try RedisConfiguration(url: cluster.url), cluster: try cluster.configuration,

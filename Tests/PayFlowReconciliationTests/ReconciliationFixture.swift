@@ -53,31 +53,18 @@ struct ReconciliationFixture: IntegrationFixtureWrapper, Sendable {
         _ body: (ReconciliationFixture) async throws -> Void
     ) async throws {
         guard placement == .cluster else { return try await Self.with(redisDatabase: redisDatabase, grace: grace, body) }
-        try await TestCluster.exclusively {
-            let cluster = try await TestCluster.shared()
-            for master in cluster.masters {
-                let node = try await cluster.connection(to: master)
-                try await node.send(RedisCommand("FLUSHALL"))
-                await node.close()
+        try await TestCluster.flushedAndAlone { cluster, client in
+            try await Self.with(redisDatabase: redisDatabase, grace: grace) { fixture in
+                var onCluster = fixture
+                onCluster.client = client
+                onCluster.shards = StreamShards(count: 3, cluster: true)
+                onCluster.clusterEnvironment = [
+                    "REDIS_URL": try #require(cluster.serviceURLs["REDIS_URL_RECONCILIATION"]),
+                    "REDIS_CLUSTER_NODES": cluster.masters.map(\.description).joined(separator: ","),
+                    "EVENT_SHARDS": "3",
+                ]
+                try await body(onCluster)
             }
-            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
-            do {
-                try await Self.with(redisDatabase: redisDatabase, grace: grace) { fixture in
-                    var onCluster = fixture
-                    onCluster.client = client
-                    onCluster.shards = StreamShards(count: 3, cluster: true)
-                    onCluster.clusterEnvironment = [
-                        "REDIS_URL": try #require(cluster.serviceURLs["REDIS_URL_RECONCILIATION"]),
-                        "REDIS_CLUSTER_NODES": cluster.masters.map(\.description).joined(separator: ","),
-                        "EVENT_SHARDS": "3",
-                    ]
-                    try await body(onCluster)
-                }
-            } catch {
-                await client.close()
-                throw error
-            }
-            await client.close()
         }
     }
 

@@ -39,11 +39,7 @@ struct ReplicaAcknowledgementTests {
     /// finds its batch written confirms it too.
     @Test func aWriteEveryMastersReplicaConfirmedCountsAsWritten() async throws {
         try await TestCluster.steadily {
-            let cluster = try await TestCluster.shared()
-            var configuration = try cluster.configuration
-            configuration.node.replicasToWaitFor = 1
-            configuration.node.replicaWaitTimeout = .seconds(5)
-            let client = try await RedisCluster.connect(configuration: configuration)
+            let client = try await Self.clientWaitingForAReplica()
             defer { Task { await client.close() } }
             let shards = StreamShards(count: 3, cluster: true)
             let base = uniqueName("test:wait")
@@ -68,10 +64,7 @@ extension ReplicaAcknowledgementTests {
     @Test func aProducerWaitingForReplicasFollowsAFailover() async throws {
         try await TestCluster.exclusively {
             let cluster = try await TestCluster.shared()
-            var configuration = try cluster.configuration
-            configuration.node.replicasToWaitFor = 1
-            configuration.node.replicaWaitTimeout = .seconds(5)
-            let client = try await RedisCluster.connect(configuration: configuration)
+            let client = try await Self.clientWaitingForAReplica()
             defer { Task { await client.close() } }
             let stream = uniqueName("test:wait-failover")
             let appender = RetrySafeAppender(producer: StreamProducer(client: client, maxLength: nil), stream: stream, keyField: "id")
@@ -115,5 +108,15 @@ extension ReplicaAcknowledgementTests {
         #expect(node.replicaWaitTimeout == .milliseconds(250))
         #expect(try Environment([:]).redisConfiguration().replicasToWaitFor == 0, "off unless asked")
         #expect(throws: ConfigurationError.self) { try Environment(["REDIS_WAIT_REPLICAS": "-1"]).redisConfiguration() }
+    }
+}
+
+extension ReplicaAcknowledgementTests {
+    /// A client of the test cluster whose writes wait for one replica (5 s).
+    static func clientWaitingForAReplica() async throws -> RedisCluster {
+        var configuration = try await TestCluster.shared().configuration
+        configuration.node.replicasToWaitFor = 1
+        configuration.node.replicaWaitTimeout = .seconds(5)
+        return try await RedisCluster.connect(configuration: configuration)
     }
 }

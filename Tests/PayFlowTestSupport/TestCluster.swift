@@ -85,6 +85,32 @@ public struct TestCluster: Sendable {
         try await ClusterChanges.shared.holding(.exclusive, body)
     }
 
+    /// Runs `body` holding the cluster alone (``exclusively(_:)``), every
+    /// master flushed first, with a cluster client closed afterwards: for a
+    /// test of the real stream names (`payflow:events`...), which a cluster
+    /// cannot give each test a database of its own for.
+    public static func flushedAndAlone<Result: Sendable>(
+        _ body: (TestCluster, RedisCluster) async throws -> Result
+    ) async throws -> Result {
+        try await Self.exclusively {
+            let cluster = try await Self.shared()
+            for master in cluster.masters {
+                let node = try await cluster.connection(to: master)
+                try await node.send(RedisCommand("FLUSHALL"))
+                await node.close()
+            }
+            let client = try await RedisCluster.connect(configuration: try cluster.configuration)
+            do {
+                let result = try await body(cluster, client)
+                await client.close()
+                return result
+            } catch {
+                await client.close()
+                throw error
+            }
+        }
+    }
+
     /// Runs `body` while no test changes the cluster; tests that only use
     /// it run side by side.
     public static func steadily<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
