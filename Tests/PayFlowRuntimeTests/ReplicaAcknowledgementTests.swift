@@ -108,6 +108,8 @@ extension ReplicaAcknowledgementTests {
         #expect(node.replicaWaitTimeout == .milliseconds(250))
         #expect(try Environment([:]).redisConfiguration().replicasToWaitFor == 0, "off unless asked")
         #expect(throws: ConfigurationError.self) { try Environment(["REDIS_WAIT_REPLICAS": "-1"]).redisConfiguration() }
+        // Above the 30 s command timeout a WAIT would read as a dead server.
+        #expect(throws: ConfigurationError.self) { try Environment(["REDIS_WAIT_TIMEOUT_MS": "60000"]).redisConfiguration() }
     }
 }
 

@@ -60,9 +60,11 @@ public struct Environment: Sendable {
         return configuration
     }
 
+    /// The `WAIT` timeout stays below the connection's command timeout (30 s),
+    /// or a long `WAIT` would read as a dead server rather than a slow replica.
     private func applyReplicaAcknowledgement(to configuration: inout RedisConfiguration) throws(ConfigurationError) {
         configuration.replicasToWaitFor = try self.integer("REDIS_WAIT_REPLICAS", default: 0, in: 0...16)
-        configuration.replicaWaitTimeout = try self.milliseconds("REDIS_WAIT_TIMEOUT_MS", default: 1000, in: 1...600_000)
+        configuration.replicaWaitTimeout = try self.milliseconds("REDIS_WAIT_TIMEOUT_MS", default: 1000, in: 1...20_000)
     }
 
     /// `EVENT_SHARDS`: how many shards the streams are spread over (1, the
