@@ -87,9 +87,7 @@ public struct StreamProducer: Sendable {
     private static func wait(on connection: RedisConnection) -> RedisCommand? {
         let configuration = connection.configuration
         guard configuration.replicasToWaitFor > 0 else { return nil }
-        let timeout = configuration.replicaWaitTimeout.components
-        let milliseconds = max(1, timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
-        return RedisCommand("WAIT", configuration.replicasToWaitFor, milliseconds)
+        return RedisCommand("WAIT", configuration.replicasToWaitFor, max(1, configuration.replicaWaitTimeout.wholeMilliseconds))
     }
 
     /// Throws ``RedisError/Code/notReplicated`` when `WAIT` counted fewer
